@@ -1,0 +1,4 @@
+/// The version every bg95 executable reports.
+public enum BG95Version {
+    public static let string = "0.1.0"
+}
