@@ -87,7 +87,7 @@ final class NetlinkCrashCleanupTests: XCTestCase {
         try Command.check(["ip", "-n", a, "route", "add", "203.0.113.0/24", "via", "10.99.0.1", "proto", "dhcp", "metric", "1024"])
         try Command.check(["ip", "-n", a, "rule", "add", "from", "10.99.0.2", "lookup", "1095", "priority", "1095", "protocol", "static"])
         try Command.check(["ip", "-n", a, "addr", "add", "10.123.0.5/24", "dev", topology.cellular])
-        let foreignRoutes = try topology.ip(["route", "show", "table", "all"]).split(separator: "\n").filter { !$0.contains("proto 149") && !$0.contains("192.168.225") }
+        let foreignRoutes = try topology.ip(["-4", "route", "show", "table", "all"]).split(separator: "\n").filter { !$0.contains("proto 149") && !$0.contains("192.168.225") }
         let foreignRules = try topology.rules().filter { !$0.contains("proto 149") }
 
         first.kill(SIGKILL)
@@ -103,7 +103,7 @@ final class NetlinkCrashCleanupTests: XCTestCase {
         XCTAssertEqual(try topology.ourRoutes(), [])
         XCTAssertEqual(try topology.rules().filter { $0.contains("proto 149") }, [])
         XCTAssertEqual(try topology.rules().filter { !$0.contains("proto 149") }, foreignRules)
-        let routesAfter = try topology.ip(["route", "show", "table", "all"]).split(separator: "\n").filter { !$0.contains("192.168.225") }
+        let routesAfter = try topology.ip(["-4", "route", "show", "table", "all"]).split(separator: "\n").filter { !$0.contains("192.168.225") }
         XCTAssertEqual(routesAfter, foreignRoutes)
         let addresses = try topology.ip(["-4", "addr", "show", "dev", topology.cellular])
         XCTAssertFalse(addresses.contains("192.168.225.20"), addresses)
