@@ -160,12 +160,13 @@ final class ATChannelTests: XCTestCase {
         let all = expectation(description: "all cancelled")
         all.expectedFulfillmentCount = 3
         nonisolated(unsafe) var results: [ATResult] = []
+        let before = module.written.count
         queue.async {
             for command in [ATCommand.contextActivationQuery, .attachQuery, .simStatusQuery] {
                 channel.send(command) { results.append($0.result); all.fulfill() }
             }
         }
-        XCTAssertEqual(module.waitForCommand(module.written.count), "AT+CGACT?")
+        XCTAssertEqual(module.waitForCommand(before), "AT+CGACT?")
         module.hangUp()
         wait(for: [all, closed], timeout: 10)
         XCTAssertEqual(results, [.cancelled, .cancelled, .cancelled])
