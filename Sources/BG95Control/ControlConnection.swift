@@ -1,0 +1,224 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import BG95System
+
+/// One client connection of `ControlServer`: line framing, limits, timers and the output queue.
+/// Lives on the server's queue.
+final class ControlConnection: @unchecked Sendable {
+    let fd: Int32
+    let peer: PeerCredentials
+    private unowned let server: ControlServer
+    private let queue: DispatchQueue
+    private var readSource: DispatchSourceRead?
+    private var writeSource: DispatchSourceWrite?
+    private var writeSourceActive = false
+    private var timer: DispatchSourceTimer?
+    private var input: [UInt8] = []
+    private var output: [UInt8] = []
+    private var partialSince: DispatchTime?
+    private var lastActivity = DispatchTime.now()
+    private var closeAfterFlush = false
+    private var readSuspended = false
+    private(set) var closed = false
+    private(set) var subscribed = false
+    private(set) var wantsURCs = false
+    var pendingReplies = 0 { didSet { rearmTimer() } }
+
+    init(fd: Int32, peer: PeerCredentials, server: ControlServer, queue: DispatchQueue) {
+        self.fd = fd
+        self.peer = peer
+        self.server = server
+        self.queue = queue
+    }
+
+    func start() {
+        let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        read.setEventHandler { [weak self] in self?.readAvailable() }
+        let fd = self.fd
+        // The descriptor is closed only once the read source is gone for good.
+        read.setCancelHandler { Glibc.close(fd) }
+        readSource = read
+        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+        write.setEventHandler { [weak self] in self?.flush() }
+        writeSource = write
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.setEventHandler { [weak self] in self?.timerFired() }
+        self.timer = timer
+        timer.resume()
+        read.resume()
+        rearmTimer()
+    }
+
+    func subscribe(urcs: Bool) {
+        subscribed = true
+        wantsURCs = wantsURCs || urcs
+        rearmTimer()
+    }
+
+    /// Queues a response line.
+    func respond(_ response: ControlResponse) {
+        enqueue(ControlMessage.response(response).encoded())
+    }
+
+    /// Queues one line (newline added) and writes what the socket takes now.
+    func enqueue(_ line: [UInt8]) {
+        guard !closed else { return }
+        output.append(contentsOf: line)
+        output.append(UInt8(ascii: "\n"))
+        if output.count > server.configuration.maxQueuedBytes {
+            close(reason: "client not reading (\(output.count) bytes queued); dropped")
+            return
+        }
+        flush()
+    }
+
+    func close(reason: String? = nil) {
+        guard !closed else { return }
+        closed = true
+        // A suspended source must be resumed before it can be cancelled and released.
+        if readSuspended { readSource?.resume() }
+        readSource?.cancel()
+        timer?.cancel()
+        if let writeSource {
+            // A suspended source must be resumed before it can be cancelled and released.
+            if !writeSourceActive { writeSource.resume() }
+            writeSource.cancel()
+        }
+        readSource = nil
+        writeSource = nil
+        timer = nil
+        server.connectionClosed(self, reason: reason)
+    }
+
+    // MARK: - Reading
+
+    private func readAvailable() {
+        guard !closed else { return }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !closed && !closeAfterFlush {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                lastActivity = .now()
+                input.append(contentsOf: buffer[0..<count])
+                processInput()
+            } else if count == 0 {
+                // Orderly shutdown by the client: answer what is in flight only if still possible.
+                close(reason: nil)
+                return
+            } else {
+                let code = errno
+                if code == EINTR { continue }
+                if code == EAGAIN || code == EWOULDBLOCK { break }
+                close(reason: SystemError(code: code, call: "recv").description)
+                return
+            }
+        }
+        rearmTimer()
+    }
+
+    private func processInput() {
+        let limit = controlMaxRequestBytes
+        while let newline = input.firstIndex(of: UInt8(ascii: "\n")) {
+            if newline + 1 > limit {
+                refuse(.requestTooLarge, "request line longer than \(limit) bytes")
+                return
+            }
+            var line = input[..<newline]
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            let isBlank = line.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            let copy = ArraySlice(Array(line))
+            input.removeSubrange(...newline)
+            partialSince = nil
+            if !isBlank { server.receive(line: copy, from: self) }
+            if closed { return }
+        }
+        if input.count >= limit {
+            refuse(.requestTooLarge, "request line longer than \(limit) bytes")
+            return
+        }
+        if input.isEmpty {
+            partialSince = nil
+        } else if partialSince == nil {
+            partialSince = .now()
+        }
+    }
+
+    /// Sends an error without id and closes once it is written (or dropped).
+    private func refuse(_ code: ControlFailure.Code, _ message: String) {
+        input.removeAll()
+        partialSince = nil
+        respond(ControlResponse(id: nil, command: nil, outcome: .failure(ControlFailure(code, message))))
+        closeAfterFlush = true
+        readSuspended = true
+        readSource?.suspend()
+        flush()
+        if !closed { rearmTimer() }
+    }
+
+    // MARK: - Writing
+
+    private func flush() {
+        guard !closed else { return }
+        while !output.isEmpty {
+            let count = output.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count > 0 {
+                output.removeFirst(count)
+            } else {
+                let code = errno
+                if count < 0 && code == EINTR { continue }
+                if count < 0 && (code == EAGAIN || code == EWOULDBLOCK) {
+                    if !writeSourceActive, let writeSource {
+                        writeSourceActive = true
+                        writeSource.resume()
+                    }
+                    return
+                }
+                close(reason: count < 0 ? SystemError(code: code, call: "send").description : "send returned 0")
+                return
+            }
+        }
+        if writeSourceActive, let writeSource {
+            writeSourceActive = false
+            writeSource.suspend()
+        }
+        if closeAfterFlush {
+            close(reason: "refused after a protocol violation")
+        }
+    }
+
+    // MARK: - Timers
+
+    private func rearmTimer() {
+        guard let timer, !closed else { return }
+        let configuration = server.configuration
+        let deadline: DispatchTime
+        if closeAfterFlush {
+            // Give a refused client a moment to read its error, then drop it regardless.
+            deadline = .now() + .milliseconds(1_000)
+        } else if let partialSince {
+            deadline = partialSince + .milliseconds(configuration.requestTimeoutMilliseconds)
+        } else if subscribed || pendingReplies > 0 {
+            deadline = .distantFuture
+        } else {
+            deadline = lastActivity + .milliseconds(configuration.idleTimeoutMilliseconds)
+        }
+        timer.schedule(deadline: deadline, leeway: .milliseconds(50))
+    }
+
+    private func timerFired() {
+        guard !closed else { return }
+        let now = DispatchTime.now()
+        if closeAfterFlush {
+            close(reason: "refused client did not read its error")
+        } else if let partialSince, now >= partialSince + .milliseconds(server.configuration.requestTimeoutMilliseconds) {
+            refuse(.timeout, "request line not completed within \(server.configuration.requestTimeoutMilliseconds) ms")
+        } else if partialSince == nil, !subscribed, pendingReplies == 0,
+                  now >= lastActivity + .milliseconds(server.configuration.idleTimeoutMilliseconds) {
+            close(reason: "idle")
+        } else {
+            rearmTimer()
+        }
+    }
+}

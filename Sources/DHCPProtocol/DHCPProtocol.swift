@@ -1,1 +1,0 @@
-// Placeholder: the DHCPProtocol target is being built; see Package.swift for its layer.
