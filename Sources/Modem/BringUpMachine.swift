@@ -656,6 +656,12 @@ public struct BringUpMachine: Sendable {
                 actions.append(.cancelTimer(.retry))
                 querySIM(into: &actions)
             }
+        case .netDeviceStatus(let status) where status.isConnected:
+            // The net device just came up: the address is there now, no need to wait the retry out.
+            if step == .retryWait, retryStep == .addressQuery {
+                actions.append(.cancelTimer(.retry))
+                send(addressQuery, step: .addressQuery, into: &actions)
+            }
         default:
             break
         }

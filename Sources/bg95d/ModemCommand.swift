@@ -65,6 +65,11 @@ struct ModemCommand: ParsableCommand {
     @Option(name: .customLong("lock-dir"), help: "Directory for the AT port's lock file.")
     var lockDir: String = "/run/lock"
 
+    @Option(name: .customLong("max-command-timeout"), help: ArgumentHelp(
+        "Cap every AT command's timeout at this many seconds (for simulators running faster than real time).",
+        visibility: .hidden))
+    var maxCommandTimeout: Int?
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -86,6 +91,7 @@ struct ModemCommand: ParsableCommand {
         var options = ATChannel.Options()
         options.trace = verbose
         options.lockDirectory = lockDir
+        if let maxCommandTimeout { options.maximumCommandTimeout = .seconds(max(1, maxCommandTimeout)) }
         let controllerConfiguration = ModemController.Configuration(
             bringUp: configuration, discovery: UdevMonitor.Configuration(usbPath: usbPath, serial: serial),
             channel: options)
@@ -233,7 +239,7 @@ final class ModemRun: @unchecked Sendable {
         let result = ModemResult(info, firmware: info.call.firmware)
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             if let data = try? encoder.encode(result) {
                 print(String(decoding: data, as: UTF8.self))
             }

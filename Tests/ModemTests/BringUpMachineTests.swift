@@ -85,8 +85,11 @@ final class BringUpMachineTests: XCTestCase {
         m.expect("AT+QNETDEVCTL=1,1,1", "OK")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,0.0.0.0", "OK")
         XCTAssertNil(m.finished)
+        XCTAssertNil(m.pending)
+        m.module("+QNETDEVSTATUS: 1")  // the net device came up: ask at once, not after the retry
+        XCTAssertFalse(m.timers.contains(.retry))
+        m.expect("AT+CGPADDR=1", "+CGPADDR: 1,0.0.0.0", "OK")
         m.fire(.retry)
-        m.module("+QNETDEVSTATUS: 1")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
         XCTAssertEqual(m.finished?.addresses, ["10.64.11.124"])
 
