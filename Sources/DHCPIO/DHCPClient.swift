@@ -9,8 +9,9 @@ import Dispatch
 ///
 /// It opens both sockets once, when created, and keeps them for its whole life: the packet
 /// socket (BPF: UDP to port 68) receives every reply and sends the broadcast phases; the
-/// interface-bound UDP socket sends renewals and the release (falling back to the packet
-/// socket, addressed to the server's MAC, while no address is configured). One
+/// interface-bound UDP socket sends renewals and the release once the owner has installed the
+/// address (`leaseAddressInstalled`); before that they leave from the packet socket, addressed
+/// to the server's MAC. One
 /// `DispatchSourceTimer` follows the machine's `nextDeadline`; time is `CLOCK_BOOTTIME`.
 ///
 /// Every method must be called on `queue`; every callback is invoked on it. Packets that fail
@@ -51,6 +52,12 @@ public final class DHCPClient: @unchecked Sendable {
     public var onFailed: ((SystemError) -> Void)?
     /// Log lines: state changes, drops with their reasons.
     public var onLog: ((String) -> Void)?
+
+    /// Set by the owner while the leased address is installed on the interface: unicast
+    /// messages then go through the kernel (the UDP socket). While it is false (e.g.
+    /// `bg95d dhcp` without `--configure`) the kernel has no source address or route for
+    /// them, so they leave from the packet socket, addressed to the server's MAC.
+    public var leaseAddressInstalled = false
 
     private var machine: DHCPClientMachine
     private let packetSocket: DHCPPacketSocket
@@ -192,12 +199,9 @@ public final class DHCPClient: @unchecked Sendable {
                                              sourcePort: 68, destinationPort: 67, payload: payload)
                 try packetSocket.send(datagram.encoded())
             case .unicast(let server):
-                do throws(SystemError) {
+                if leaseAddressInstalled {
                     try udpSocket.send(payload, to: server)
-                } catch {
-                    // No address configured (bg95d dhcp without --configure) or no route yet:
-                    // address the server's MAC directly from the packet socket.
-                    onLog?("UDP send to \(server) failed (\(error)); sending from the packet socket")
+                } else {
                     let datagram = IPv4UDPPacket(source: message.clientAddress, destination: server,
                                                  sourcePort: 68, destinationPort: 67, payload: payload)
                     try packetSocket.send(datagram.encoded(), to: serverMACs[server] ?? [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])

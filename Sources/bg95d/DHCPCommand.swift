@@ -87,6 +87,7 @@ final class DHCPSession: @unchecked Sendable {
     let queue = DispatchQueue(label: "bg95d.dhcp")
     private var client: DHCPClient?
     private var installer: RouteInstaller?
+    private var interfaceIndex: Int32 = 0
     private var startNanoseconds: UInt64 = 0
     private var firstAckNanoseconds: UInt64?
     private var signalSources: [DispatchSourceSignal] = []
@@ -110,6 +111,7 @@ final class DHCPSession: @unchecked Sendable {
             fail("\(command.interface): \(error)", status: 1)
         }
         self.client = client
+        interfaceIndex = client.interface.index
         if command.configure {
             do {
                 let settings = RoutingSettings(defaultRoute: .fallback(metric: command.metric))
@@ -169,8 +171,9 @@ final class DHCPSession: @unchecked Sendable {
     }
 
     private func lost(_ lease: DHCPLease, _ reason: DHCPLossReason) {
+        client?.leaseAddressInstalled = false
         if let installer {
-            do { try installer.removeAll(interfaceIndex: lease.address.isAny ? nil : client?.interface.index) } catch {
+            do { try installer.removeAll(interfaceIndex: interfaceIndex) } catch {
                 DHCPSession.stderr("bg95d dhcp: removing configuration: \(error)")
             }
         }
@@ -192,6 +195,7 @@ final class DHCPSession: @unchecked Sendable {
         do {
             let desired = try DesiredState(interfaceIndex: client.interface.index, config: config, settings: installer.settings)
             try installer.apply(desired)
+            client.leaseAddressInstalled = true
         } catch {
             DHCPSession.stderr("bg95d dhcp: configuring \(lease.address): \(error)")
         }
