@@ -220,4 +220,20 @@ final class ATSessionTests: XCTestCase {
         XCTAssertEqual(outputs, Array(repeating: .discarded(.excessResponseLine), count: 5))
         XCTAssertEqual(session.inFlight?.lines.count, ATSession.maxResponseLines)
     }
+
+    func testGarbageBytesMidResponseNeverBecomeResponseLines() throws {
+        // The bytes `bg95sim ctl garbage` writes.
+        let garbage: [UInt8] = [0xff, 0xfe, 0x00, 0x1b, 0x5b, 0x3f, 0x80, 0x81, 0x0d, 0x0a, 0x7e, 0x00, 0x9f, 0xc3, 0x28, 0x0d, 0x0a]
+        var session = ATSession()
+        var outputs = session.enqueue(.firmwareRevisionQuery).outputs
+        outputs += session.receive(garbage)
+        outputs += session.receive(Array("BG95M3LAR02A03_01.202.01.202\r\nOK\r\n".utf8))
+        let responses = outputs.compactMap { output -> ATResponse? in
+            if case .response(let response) = output { return response } else { return nil }
+        }
+        XCTAssertEqual(responses.first?.lines, ["BG95M3LAR02A03_01.202.01.202"])
+        XCTAssertEqual(try responses.first?.reply(FirmwareRevision.self).text, "BG95M3LAR02A03_01.202.01.202")
+        let noise = outputs.filter { if case .urc(.unknown) = $0 { return true } else { return false } }
+        XCTAssertEqual(noise.count, 2)
+    }
 }
