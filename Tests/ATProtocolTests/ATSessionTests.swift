@@ -56,10 +56,11 @@ final class ATSessionTests: XCTestCase {
         var session = ATSession()
         var transcript = Transcript()
         transcript.record(session.enqueue(.registrationQuery).outputs)
-        feed(&session, "+CEREG: 1,\"1A2B\",\"01A2B3C4\",8\r\n+CEREG: 2,1,\"1A2B\",\"01A2B3C4\",8\r\n+CEREG: 2\r\nOK\r\n", into: &transcript)
+        feed(&session, "+CEREG: 1,\"1A2B\",\"01A2B3C4\",8\r\n+CEREG: 3,,,,0,15\r\n+CEREG: 2,1,\"1A2B\",\"01A2B3C4\",8\r\n+CEREG: 2\r\nOK\r\n", into: &transcript)
         XCTAssertEqual(transcript.responses.first?.lines, ["+CEREG: 2,1,\"1A2B\",\"01A2B3C4\",8"])
         XCTAssertEqual(transcript.urcs, [
             .registration(RegistrationInfo(status: .home, trackingAreaCode: 0x1A2B, cellID: 0x01A2_B3C4, accessTechnology: .catM1)),
+            .registration(RegistrationInfo(status: .denied, rejectCause: RejectCause(type: 0, cause: 15))),
             .registration(RegistrationInfo(status: .searching)),
         ])
         let reply = try transcript.responses[0].reply(RegistrationReadReply.self)
