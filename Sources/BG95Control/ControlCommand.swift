@@ -23,3 +23,8 @@ public enum ControlCommand: String, CaseIterable, Codable, Sendable {
         }
     }
 }
+
+import BG95System
+
+/// The bg95 software version, re-exported for `bg95ctl --version` and status output.
+public let bg95SoftwareVersion = BG95Version.string
