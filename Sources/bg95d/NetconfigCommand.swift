@@ -66,18 +66,14 @@ struct NetconfigCommand: ParsableCommand {
             }
             config.domains = domain
 
-            let socket = try NetlinkSocket()
-            let installer = RouteInstaller(socket: socket, settings: routing.settings)
-            let index = try LinkController(socket: socket).index(of: interface)
-            let desired = try DesiredState(interfaceIndex: index, config: config, settings: routing.settings)
-            let dnsConfiguration = try DNSConfiguration(servers: config.dns, domains: config.domains)
-            let dnsConfigurator = try DNSConfigurator(
-                backend: try routing.backend(), interface: interface, allowSystemResolvConf: routing.dnsAllowEtcResolvConf
+            let configurator = try InterfaceConfigurator(
+                interface: interface, settings: routing.settings, dnsBackend: try routing.backend(),
+                allowSystemResolvConf: routing.dnsAllowEtcResolvConf
             )
-
-            for change in try installer.removeAll(interfaceIndex: nil) { print("leftover: \(change)") }
-            for change in try installer.apply(desired) { print(change) }
-            try dnsConfigurator.apply(dnsConfiguration)
+            for change in try configurator.removeLeftovers() { print("leftover: \(change)") }
+            let (changes, rejected) = try configurator.apply(config)
+            for change in changes { print(change) }
+            for rejection in rejected { print("dns value dropped: \(rejection)") }
             guard hold else { return }
             print("ready")
             fflush(nil)
@@ -87,12 +83,10 @@ struct NetconfigCommand: ParsableCommand {
             signal(SIGINT, SIG_IGN)
             let stop = { @Sendable in
                 var status: Int32 = 0
-                do { _ = try installer.removeAll(interfaceIndex: index) } catch {
-                    print("cleanup: \(error)"); status = 1
+                do { _ = try configurator.remove() } catch {
+                    print("cleanup: \(error)")
+                    status = 1
                 }
-                // Rules outlive a vanished interface; remove any of ours left in the table.
-                do { _ = try installer.removeAll(interfaceIndex: nil) } catch { status = 1 }
-                do { try dnsConfigurator.remove() } catch { print("dns cleanup: \(error)"); status = 1 }
                 print("removed")
                 fflush(nil)
                 Glibc.exit(status)

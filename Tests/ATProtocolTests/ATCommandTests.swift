@@ -24,7 +24,7 @@ final class ATCommandTests: XCTestCase {
             (try .setScanSequence(ScanSequence([.catM1, .nbIoT, .gsm])), "AT+QCFG=\"nwscanseq\",\"020301\",1"),
             (.bandQuery, "AT+QCFG=\"band\""),
             (.setBands(BandConfiguration(gsm: BandMask(hex: "f")!, catM1: BandMask(bands: [3, 8, 20]), nbIoT: BandMask(bands: [20]))),
-             "AT+QCFG=\"band\",F,80084,80000,1"),
+             "AT+QCFG=\"band\",0xf,0x80084,0x80000,1"),
             (try .defineContext(type: .ipv4, apn: "internet"), "AT+CGDCONT=1,\"IP\",\"internet\""),
             (try .defineContext(cid: 2, type: .ipv4v6, apn: ""), "AT+CGDCONT=2,\"IPV4V6\",\"\""),
             (.contextDefinitionsQuery, "AT+CGDCONT?"),

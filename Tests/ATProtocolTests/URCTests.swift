@@ -72,6 +72,18 @@ final class URCTests: XCTestCase {
     }
 }
 
+extension URCTests {
+    func testDescriptionsAreShortAndReadable() {
+        XCTAssertEqual(URC.parse("+CEREG: 3,\"1A2B\",\"01A2B3C4\",8,0,15").description,
+                       "+CEREG: registration denied, tac 1A2B, ci 1A2B3C4, eMTC, rejected: EMM cause 15")
+        XCTAssertEqual(URC.parse("+CGEV: NW PDN DEACT 1").description, "+CGEV: NW DEACT 1")
+        XCTAssertEqual(URC.parse("+QPING: 0,5,5,0,77,257,149").description,
+                       "+QPING: 5 sent, 5 received, 0 lost, min/avg/max 77/149/257 ms")
+        XCTAssertEqual(URC.parse("+CPIN: SIM PIN").description, "+CPIN: SIM PIN")
+        XCTAssertEqual(URC.parse("+QIURC: \"pdpdeact\",1").description, "+QIURC: \"pdpdeact\",1")
+    }
+}
+
 final class CMEErrorTests: XCTestCase {
     func testReferenceCodesMapToTheirCasesAndBack() {
         let table: [(Int, CMEError, String)] = [
