@@ -90,7 +90,8 @@ final class ATChannelTests: XCTestCase {
             if stalled { return nil }
             return line == "AT+CGATT?" ? ["+CGATT: 1", "OK"] : ["OK"]
         }
-        let channel = makeChannel()
+        let logLines = LogLines()
+        let channel = makeChannel(log: { logLines.append($0) })
         let stalledSeen = expectation(description: "stalled")
         let readySeen = expectation(description: "ready again")
         nonisolated(unsafe) var healths: [ATChannel.Health] = []
@@ -114,6 +115,9 @@ final class ATChannelTests: XCTestCase {
         wait(for: [readySeen, answered], timeout: 10)
         XCTAssertEqual(response?.result, .ok)
         XCTAssertEqual(healths.first, .synchronising)
+        // Silent from the start: the port was reopened (twice) before it was called stalled.
+        XCTAssertEqual(logLines.lines.filter { $0.contains("has not answered since it was opened; reopening it") }.count, 2)
+        XCTAssertEqual(logLines.lines.filter { $0.contains("port stalled") }.count, 1)
     }
 
     func testGarbageOnThePortTriggersResync() throws {
@@ -197,4 +201,12 @@ final class ATChannelTests: XCTestCase {
         XCTAssertTrue(reopened, "the port is free again after close")
         queue.sync { second.close() }
     }
+}
+
+/// Log lines collected from the channel's queue.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ line: String) { lock.lock(); stored.append(line); lock.unlock() }
+    var lines: [String] { lock.lock(); defer { lock.unlock() }; return stored }
 }
