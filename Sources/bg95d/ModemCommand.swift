@@ -70,6 +70,10 @@ struct ModemCommand: ParsableCommand {
         visibility: .hidden))
     var maxCommandTimeout: Int?
 
+    @Option(name: .customLong("serial-driver-grace"), help: ArgumentHelp(
+        "Seconds a module may lack its AT tty before \"serial driver not bound\" is reported.", visibility: .hidden))
+    var serialDriverGrace: Int = 5
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -93,7 +97,8 @@ struct ModemCommand: ParsableCommand {
         options.lockDirectory = lockDir
         if let maxCommandTimeout { options.maximumCommandTimeout = .seconds(max(1, maxCommandTimeout)) }
         let controllerConfiguration = ModemController.Configuration(
-            bringUp: configuration, discovery: UdevMonitor.Configuration(usbPath: usbPath, serial: serial),
+            bringUp: configuration,
+            discovery: UdevMonitor.Configuration(usbPath: usbPath, serial: serial, serialDriverGrace: .seconds(max(1, serialDriverGrace))),
             channel: options)
         let queue = DispatchQueue(label: "bg95d.modem")
         let runner = ModemRun(queue: queue, json: json, list: list)
