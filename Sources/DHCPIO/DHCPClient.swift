@@ -26,6 +26,8 @@ public final class DHCPClient: @unchecked Sendable {
         public var renewAfterOverride: UInt32?
         public var rebindAfterOverride: UInt32?
         public var expireAfterOverride: UInt32?
+        /// Probe a new address with ARP for this long before using it (nil or 0: no probe).
+        public var addressProbeMilliseconds: Int64?
         /// Seed for xid and jitter; nil draws one from the kernel.
         public var randomSeed: UInt64?
         public init() {}
@@ -64,6 +66,9 @@ public final class DHCPClient: @unchecked Sendable {
     private let udpSocket: DHCPUDPSocket
     private var readSource: DispatchSourceRead?
     private var udpSource: DispatchSourceRead?
+    private var addressProbe: DHCPAddressProbe?
+    private var arpSource: DispatchSourceRead?
+    private var probingAddress: IPv4Address?
     private let timer: DispatchSourceTimer
     private var serverMACs: [IPv4Address: [UInt8]] = [:]
     private var badPackets = 0
@@ -87,8 +92,12 @@ public final class DHCPClient: @unchecked Sendable {
         configuration.renewAfterOverride = options.renewAfterOverride
         configuration.rebindAfterOverride = options.rebindAfterOverride
         configuration.expireAfterOverride = options.expireAfterOverride
+        configuration.addressProbeMilliseconds = options.addressProbeMilliseconds
         machine = DHCPClientMachine(configuration: configuration)
         packetSocket = try DHCPPacketSocket(interface: interface)
+        if let probe = options.addressProbeMilliseconds, probe > 0 {
+            addressProbe = try DHCPAddressProbe(interface: interface)
+        }
         udpSocket = try DHCPUDPSocket(interface: interface)
         timer = DispatchSource.makeTimerSource(queue: queue)
     }
@@ -97,6 +106,7 @@ public final class DHCPClient: @unchecked Sendable {
         if running {
             readSource?.cancel()
             udpSource?.cancel()
+            arpSource?.cancel()
             timer.cancel()
         }
     }
@@ -125,6 +135,12 @@ public final class DHCPClient: @unchecked Sendable {
         udp.setEventHandler { [weak self] in self?.udpSocket.drain() }
         udp.resume()
         udpSource = udp
+        if let probe = addressProbe {
+            let arp = DispatchSource.makeReadSource(fileDescriptor: probe.fd, queue: queue)
+            arp.setEventHandler { [weak self] in self?.readARP() }
+            arp.resume()
+            arpSource = arp
+        }
         timer.setEventHandler { [weak self] in self?.feed(.tick) }
         timer.schedule(deadline: .distantFuture)
         timer.resume()
@@ -140,6 +156,7 @@ public final class DHCPClient: @unchecked Sendable {
         running = false
         readSource?.cancel()
         udpSource?.cancel()
+        arpSource?.cancel()
         timer.cancel()
     }
 
@@ -178,7 +195,19 @@ public final class DHCPClient: @unchecked Sendable {
         switch action {
         case .send(let message, let destination):
             send(message, destination)
+        case .probe(let address):
+            guard let addressProbe else { return }
+            _ = addressProbe.drain()  // answers to anything older are not about this probe
+            probingAddress = address
+            do throws(SystemError) {
+                try addressProbe.sendProbe(for: address)
+                onLog?("ARP probe for \(address)")
+            } catch {
+                sendFailures += 1
+                onLog?("ARP probe failed: \(error)")
+            }
         case .configure(let lease):
+            probingAddress = nil
             if firstLeaseAt == nil { firstLeaseAt = bootTimeMilliseconds() }
             onLeaseAcquired?(lease)
         case .update(let lease):
@@ -239,6 +268,18 @@ public final class DHCPClient: @unchecked Sendable {
     }
 
     /// The standard library's system generator (getrandom(2) on Linux).
+    private func readARP() {
+        guard let addressProbe else { return }
+        for body in addressProbe.drain() {
+            guard let address = probingAddress, case .probing = machine.state else { continue }
+            if DHCPAddressProbe.isConflict(body, address: address, ourMAC: interface.hardwareAddress) {
+                probingAddress = nil
+                onLog?("\(address) answered an ARP probe from \(body[8..<14].map { String($0, radix: 16) }.joined(separator: ":"))")
+                feed(.addressInUse)
+            }
+        }
+    }
+
     private static func kernelRandom() -> UInt64 {
         var generator = SystemRandomNumberGenerator()
         return generator.next()

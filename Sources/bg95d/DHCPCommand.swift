@@ -59,6 +59,9 @@ struct DHCPCommand: ParsableCommand {
     @Option(help: "FOR TESTING: treat the lease as expiring this many seconds after each ACK.")
     var expireAfter: UInt32?
 
+    @Option(help: "Probe a new address with ARP for this many milliseconds before using it; DHCPDECLINE it when another host answers (default 0: no probe).")
+    var arpProbe: Int64 = 0
+
     @Option(help: "Metric of the default route in the main table (with --configure).")
     var metric: UInt32 = RoutingSettings.defaultMetric
 
@@ -72,6 +75,7 @@ struct DHCPCommand: ParsableCommand {
         }
         guard timeout > 0, timeout <= 86_400 else { throw ValidationError("--timeout must be in (0, 86400] seconds") }
         if let s = stateFile, s.isEmpty { throw ValidationError("--state-file must not be empty") }
+        guard (0...10_000).contains(arpProbe) else { throw ValidationError("--arp-probe must be 0-10000 ms") }
     }
 
     func run() throws {
@@ -104,6 +108,7 @@ final class DHCPSession: @unchecked Sendable {
         options.renewAfterOverride = command.renewAfter
         options.rebindAfterOverride = command.rebindAfter
         options.expireAfterOverride = command.expireAfter
+        options.addressProbeMilliseconds = command.arpProbe > 0 ? command.arpProbe : nil
         let client: DHCPClient
         do {
             client = try DHCPClient(interfaceName: command.interface, options: options, queue: queue)

@@ -167,6 +167,34 @@ final class DHCPClientIntegrationTests: XCTestCase {
         XCTAssertEqual(bound["packetsReceived"] as? Int, 1)   // ACK
     }
 
+    func testArpProbeOfAFreeAddressThenBound() throws {
+        let rig = try DHCPRig()
+        defer { rig.close() }
+        try rig.startServer()
+        let result = try rig.runClient(["--arp-probe", "100", "--verbose"])
+        XCTAssertEqual(result.status, 0, "\(result.stderr)")
+        XCTAssertEqual(result.events.first?["event"] as? String, "bound")
+        XCTAssertTrue(result.stderr.contains { $0.contains("-> PROBING") }, "\(result.stderr)")
+        XCTAssertTrue(result.stderr.contains { $0.contains("PROBING -> BOUND") }, "\(result.stderr)")
+    }
+
+    func testDeclineWhenTheOfferedAddressIsInUse() throws {
+        let rig = try DHCPRig()
+        defer { rig.close() }
+        // The only address in the range is already held by another host on the link, which
+        // answers ARP for it; dnsmasq does not ping first (--no-ping).
+        try rig.addOtherHost(address: "192.168.225.20/24")
+        let server = try rig.startServer(range: "192.168.225.20,192.168.225.20")
+        let client = try rig.startClient(["--hold", "--arp-probe", "1000", "--verbose"])
+        try client.waitForLine(containing: "-> PROBING", onStderr: true)
+        try client.waitForLine(containing: "PROBING -> INIT", onStderr: true)
+        try server.waitForLine(containing: "DHCPDECLINE(\(rig.dhcpInterface)) 192.168.225.20", onStderr: true)
+        XCTAssertFalse(client.output.contains { $0.contains("\"bound\"") }, "\(client.output)")
+        XCTAssertEqual(try rig.clientAddresses(), [])
+        client.signal(SIGTERM)
+        XCTAssertEqual(try client.waitForExit(), 0)
+    }
+
     func testTimeoutWithoutServer() throws {
         let rig = try DHCPRig()
         defer { rig.close() }

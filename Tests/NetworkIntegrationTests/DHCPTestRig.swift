@@ -153,11 +153,30 @@ final class DHCPRig {
         clientInterface = "\(scope.prefix)c"
         serverInterface = "\(scope.prefix)s"
         try scope.link(clientNamespace, clientInterface, nil, serverNamespace, serverInterface, "192.168.225.1/24")
+        dhcpInterface = serverInterface
         directory = NSTemporaryDirectory() + "bg95-dhcp-\(scope.prefix)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
+    /// The interface dnsmasq serves (the veth end, or a bridge after `addOtherHost`).
+    private(set) var dhcpInterface: String
+
     var leaseFile: String { directory + "/dnsmasq.leases" }
+
+    /// Puts the server's end into a bridge and attaches a third namespace holding `address`
+    /// to it, so another host on the link answers ARP for that address.
+    func addOtherHost(address: String) throws {
+        let other = try scope.add("do")
+        let bridge = "\(scope.prefix)br"
+        try Command.check(["ip", "-n", serverNamespace, "link", "add", bridge, "type", "bridge"])
+        try Command.check(["ip", "-n", serverNamespace, "addr", "flush", "dev", serverInterface])
+        try Command.check(["ip", "-n", serverNamespace, "link", "set", serverInterface, "master", bridge])
+        try Command.check(["ip", "-n", serverNamespace, "addr", "add", "192.168.225.1/24", "dev", bridge])
+        try Command.check(["ip", "-n", serverNamespace, "link", "set", bridge, "up"])
+        try scope.link(other, "\(scope.prefix)o", address, serverNamespace, "\(scope.prefix)b", nil)
+        try Command.check(["ip", "-n", serverNamespace, "link", "set", "\(scope.prefix)b", "master", bridge])
+        dhcpInterface = bridge
+    }
     var stateFile: String { directory + "/client.lease" }
 
     /// Starts dnsmasq on the server end and waits until it says its DHCP range is active.
@@ -165,7 +184,7 @@ final class DHCPRig {
     func startServer(range: String = "192.168.225.20,192.168.225.60", extra: [String] = []) throws -> DHCPLineProcess {
         let n = servers.count
         let server = try DHCPLineProcess(["ip", "netns", "exec", serverNamespace, "dnsmasq", "--conf-file=/dev/null",
-            "--keep-in-foreground", "--bind-interfaces", "--interface=\(serverInterface)", "--except-interface=lo",
+            "--keep-in-foreground", "--bind-interfaces", "--interface=\(dhcpInterface)", "--except-interface=lo",
             "--port=0", "--no-ping", "--dhcp-range=\(range),255.255.255.0,2m",
             "--dhcp-leasefile=\(leaseFile)", "--pid-file=\(directory)/dnsmasq\(n).pid",
             "--log-dhcp", "--log-facility=-"] + extra)
