@@ -1,0 +1,174 @@
+/// The command in flight and the lines collected for it so far.
+public struct ATTransaction: Equatable, Sendable {
+    public let id: ATCommandID
+    public let command: ATCommand
+    public fileprivate(set) var lines: [String] = []
+}
+
+/// Something the session noticed but did not attach to a command.
+public enum ATDiscard: Equatable, Sendable {
+    /// The framer dropped a line longer than its cap.
+    case overlongLine(length: Int)
+    /// A final result code arrived while no command was in flight (typically the late answer
+    /// to a command that already timed out).
+    case strayResult(String)
+    /// The command in flight produced more lines than `ATSession.maxResponseLines`.
+    case excessResponseLine
+}
+
+/// What the session asks of the IO layer, or reports to its owner.
+public enum ATSessionOutput: Equatable, Sendable {
+    /// Write `bytes` to the port now and arm a timer of `timeout` that calls
+    /// `timeoutFired(for: id)`.
+    case write(id: ATCommandID, bytes: [UInt8], timeout: Duration)
+    /// A command completed (including timed out and cancelled ones).
+    case response(ATResponse)
+    /// An unsolicited result code, in arrival order relative to the responses.
+    case urc(URC)
+    /// The `> ` data prompt.
+    case prompt
+    case discarded(ATDiscard)
+}
+
+/// Command/response correlation for one AT port, as a pure value (no I/O, no clock).
+///
+/// - One command is in flight at a time. Commands enqueued meanwhile wait in a FIFO queue
+///   inside the session (at most `queueLimit`; beyond it a command completes at once as
+///   `.cancelled`). When a command completes, the next one's `.write` follows its `.response`.
+/// - Each received line is, in this order: the echo of the command in flight (dropped); a
+///   final result (`OK`, `ERROR`, `+CME ERROR`, `+CMS ERROR`, `NO CARRIER`, ...) that completes
+///   it; an information line the command claims (its own `+NAME:`, see `ATCommand.claims`);
+///   a known URC (`URC.parse` not `.unknown`), delivered as `.urc` even mid-response; otherwise
+///   an intermediate line of the command (bare text such as the `ATI` lines). With nothing in
+///   flight every line is a URC, and a final result code is reported as `.strayResult`.
+/// - Timers live in the IO layer: it arms one per `.write` and calls `timeoutFired(for:)`;
+///   a stale id is ignored. After a timeout the module may still answer late; that late
+///   `OK` would complete the next command, so owners should resynchronise (e.g. send
+///   `ATCommand.attention` and treat repeated timeouts as a dead port).
+public struct ATSession: Sendable {
+    public static let maxResponseLines = 128
+
+    public let queueLimit: Int
+    public private(set) var inFlight: ATTransaction?
+    private var queue: [(id: ATCommandID, command: ATCommand)] = []
+    private var framer: ATFramer
+    private var nextID: UInt64 = 1
+
+    public init(maxLineLength: Int = ATFramer.defaultMaxLineLength, queueLimit: Int = 32) {
+        self.framer = ATFramer(maxLineLength: maxLineLength)
+        self.queueLimit = max(0, queueLimit)
+    }
+
+    /// Commands waiting behind the one in flight.
+    public var queuedCount: Int { queue.count }
+
+    /// Hands a command to the session. Returns its id and what to do now: a `.write` if the
+    /// port was idle, nothing if it was queued, or a `.cancelled` response if the queue is full.
+    public mutating func enqueue(_ command: ATCommand) -> (id: ATCommandID, outputs: [ATSessionOutput]) {
+        let id = ATCommandID(rawValue: nextID)
+        nextID += 1
+        if inFlight == nil {
+            return (id, [start(id: id, command: command)])
+        }
+        guard queue.count < queueLimit else {
+            return (id, [.response(ATResponse(id: id, command: command, lines: [], result: .cancelled))])
+        }
+        queue.append((id, command))
+        return (id, [])
+    }
+
+    /// Feeds bytes read from the port.
+    public mutating func receive(_ bytes: some Sequence<UInt8>) -> [ATSessionOutput] {
+        var outputs: [ATSessionOutput] = []
+        for frame in framer.feed(bytes) {
+            switch frame {
+            case .prompt:
+                outputs.append(.prompt)
+            case .overlongLine(let length):
+                outputs.append(.discarded(.overlongLine(length: length)))
+            case .line(let line):
+                handle(line, into: &outputs)
+            }
+        }
+        return outputs
+    }
+
+    /// The IO layer's timer for `id` fired. Completes that command as `.timedOut` if it is
+    /// still in flight; otherwise (stale timer) does nothing.
+    public mutating func timeoutFired(for id: ATCommandID) -> [ATSessionOutput] {
+        guard inFlight?.id == id else { return [] }
+        var outputs: [ATSessionOutput] = []
+        complete(with: .timedOut, into: &outputs)
+        return outputs
+    }
+
+    /// The port went away (USB re-enumeration, close): every pending command completes as
+    /// `.cancelled` and any partial line is dropped.
+    public mutating func reset() -> [ATSessionOutput] {
+        var outputs: [ATSessionOutput] = []
+        if let transaction = inFlight {
+            outputs.append(.response(ATResponse(
+                id: transaction.id, command: transaction.command, lines: transaction.lines, result: .cancelled)))
+        }
+        for (id, command) in queue {
+            outputs.append(.response(ATResponse(id: id, command: command, lines: [], result: .cancelled)))
+        }
+        inFlight = nil
+        queue.removeAll()
+        framer.reset()
+        return outputs
+    }
+
+    // MARK: Private
+
+    private mutating func start(id: ATCommandID, command: ATCommand) -> ATSessionOutput {
+        inFlight = ATTransaction(id: id, command: command)
+        return .write(id: id, bytes: command.bytes, timeout: command.timeout)
+    }
+
+    private mutating func handle(_ line: String, into outputs: inout [ATSessionOutput]) {
+        guard var transaction = inFlight else {
+            if ATResult.finalResult(of: line) != nil {
+                outputs.append(.discarded(.strayResult(line)))
+            } else {
+                outputs.append(.urc(URC.parse(line)))
+            }
+            return
+        }
+        if isEcho(line, of: transaction.command) { return }
+        if let result = ATResult.finalResult(of: line) {
+            complete(with: result, into: &outputs)
+            return
+        }
+        if !transaction.command.claims(line) {
+            let urc = URC.parse(line)
+            if case .unknown = urc {
+                // Not a URC we know: an intermediate line of the command (ATI, AT+QGMR, ...).
+            } else {
+                outputs.append(.urc(urc))
+                return
+            }
+        }
+        guard transaction.lines.count < ATSession.maxResponseLines else {
+            outputs.append(.discarded(.excessResponseLine))
+            return
+        }
+        transaction.lines.append(line)
+        inFlight = transaction
+    }
+
+    private func isEcho(_ line: String, of command: ATCommand) -> Bool {
+        line.utf8.count == command.text.utf8.count && line.uppercased() == command.text.uppercased()
+    }
+
+    private mutating func complete(with result: ATResult, into outputs: inout [ATSessionOutput]) {
+        guard let transaction = inFlight else { return }
+        inFlight = nil
+        outputs.append(.response(ATResponse(
+            id: transaction.id, command: transaction.command, lines: transaction.lines, result: result)))
+        if !queue.isEmpty {
+            let next = queue.removeFirst()
+            outputs.append(start(id: next.id, command: next.command))
+        }
+    }
+}

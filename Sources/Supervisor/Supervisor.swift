@@ -1,1 +1,0 @@
-// Placeholder: the Supervisor target is being built; see Package.swift for its layer.

@@ -1,0 +1,144 @@
+/// Something that happened, from any source the daemon watches, translated into the
+/// supervisor's terms. Events say what happened; the daemon's adapters produce them.
+public enum SupervisorEvent: Sendable, Equatable {
+    /// The daemon started (and has armed its device monitor).
+    case start
+    /// A BG95 appeared (udev), described for logs and status.
+    case deviceAppeared(String)
+    /// The BG95 went away (unplug, or re-enumeration after a reboot).
+    case deviceVanished
+    /// The modem layer's bring-up reached a new stage.
+    case bringUpProgress(BringUpStage)
+    /// The bring-up finished: the data call is up and the ECM interface is `interface`.
+    case bringUpFinished(interface: String)
+    /// The bring-up failed.
+    case bringUpFailed(BringUpFailure)
+    /// `+CEREG` (URC or query): the registration state changed.
+    case registrationChanged(RegistrationState)
+    /// The PDP context was deactivated (`+CGEV: NW/ME DEACT`, `+QIURC: "pdpdeact"`); the text
+    /// says which indication it was.
+    case pdpDeactivated(String)
+    /// `+CGEV: NW DETACH` / `ME DETACH`: packet-switched service detached.
+    case networkDetached
+    /// `+QNETDEVSTATUS: <0/1>`: the data call's binding to the USB network device.
+    case netDeviceStatus(connected: Bool)
+    /// `RDY` (or `APP RDY`) seen outside a bring-up: the module rebooted.
+    case moduleRestarted
+    /// The ECM interface's carrier (rtnetlink `IFF_LOWER_UP`) is now `up`.
+    case carrierChanged(up: Bool)
+    /// The DHCP client bound or renewed a lease.
+    case leaseAcquired(LeaseSummary)
+    /// The DHCP client lost its lease (expired, NAK, interface gone).
+    case leaseLost(String)
+    /// The lease's addresses, routes, rule and DNS are applied.
+    case networkConfigured
+    /// Applying the lease failed (the reason names the netlink call).
+    case networkConfigFailed(String)
+    /// An end-to-end probe through the ECM interface finished.
+    case probeFinished(ProbeOutcome)
+    /// The module answered the diagnosis queries (`CEREG?`, `CGACT?`, `QNETDEVCTL?`, `QPING`).
+    case diagnosisFinished(Diagnosis)
+    /// A recovery step (`restartDataCall`, `radioCycle`, `rebootModule`) finished.
+    case recoveryStepFinished(RecoveryRung, succeeded: Bool, detail: String)
+    /// `bg95ctl up`: (re)start managing the link, or retry a pending recovery now.
+    case adminUp
+    /// `bg95ctl down`: stop the link and leave it stopped.
+    case adminDown
+    /// A timer armed by `SupervisorAction.startTimer` fired.
+    case timerFired(TimerID)
+    /// SIGTERM/SIGINT: undo what was created and exit.
+    case terminate
+}
+
+/// The stages of the modem layer's bring-up, mapped onto supervisor states.
+public enum BringUpStage: Sendable, Equatable {
+    case configuring
+    case registering
+    case startingDataCall
+}
+
+/// Why a bring-up failed, and whether retrying can help.
+public enum BringUpFailure: Sendable, Equatable {
+    /// Wrong PIN, PUK required, SIM missing or failed: retrying cannot help and could lock
+    /// the SIM. Reported once; no retry loop.
+    case hard(String)
+    /// Anything else (AT timeout, registration denied for now, CGACT error): the ladder retries.
+    case retryable(String)
+}
+
+/// The registration state from `+CEREG` (3GPP TS 27.007 §10.1.22).
+public enum RegistrationState: Sendable, Equatable, CustomStringConvertible {
+    case notSearching
+    case home
+    case searching
+    case denied
+    case unknown
+    case roaming
+
+    /// Maps the `<stat>` field; values outside 0-5 (e.g. emergency-only) count as `unknown`.
+    public init(stat: Int) {
+        switch stat {
+        case 0: self = .notSearching
+        case 1: self = .home
+        case 2: self = .searching
+        case 3: self = .denied
+        case 5: self = .roaming
+        default: self = .unknown
+        }
+    }
+
+    public var isRegistered: Bool {
+        switch self {
+        case .home, .roaming: return true
+        case .notSearching, .searching, .denied, .unknown: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .notSearching: return "not-searching"
+        case .home: return "home"
+        case .searching: return "searching"
+        case .denied: return "denied"
+        case .unknown: return "unknown"
+        case .roaming: return "roaming"
+        }
+    }
+}
+
+/// What status and logs need to know about a lease (the daemon keeps the full lease).
+public struct LeaseSummary: Sendable, Equatable {
+    /// The leased address with prefix length, e.g. "192.168.225.34/24".
+    public var address: String
+    public var gateway: String?
+    public var dns: [String]
+    /// Lease duration in seconds.
+    public var leaseSeconds: UInt32
+
+    public init(address: String, gateway: String?, dns: [String], leaseSeconds: UInt32) {
+        self.address = address
+        self.gateway = gateway
+        self.dns = dns
+        self.leaseSeconds = leaseSeconds
+    }
+
+    /// Whether `other` needs the network configuration applied again (the duration does not).
+    func differsInConfiguration(from other: LeaseSummary) -> Bool {
+        address != other.address || gateway != other.gateway || dns != other.dns
+    }
+}
+
+/// The result of one end-to-end probe.
+public enum ProbeOutcome: Sendable, Equatable {
+    /// The target answered; round-trip time in milliseconds.
+    case reachable(milliseconds: Int)
+    /// No answer within the timeout, or the probe could not be sent; the reason says which.
+    case unreachable(String)
+
+    public var succeeded: Bool {
+        switch self {
+        case .reachable: return true
+        case .unreachable: return false
+        }
+    }
+}
