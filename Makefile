@@ -2,7 +2,6 @@
 SWIFT ?= swift
 PREFIX ?= /usr/local
 DESTDIR ?=
-BINDIR := $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
 .PHONY: all deps build release test unit integration demo bench clean
 
@@ -21,7 +20,7 @@ release: deps
 # libudev, libmnl, dnsmasq and umockdev in namespaces. Needs root.
 test: deps
 	$(SWIFT) build --build-tests
-	BG95_BIN_DIR=$$($(SWIFT) build --show-bin-path) $(SWIFT) test --skip-build
+	BG95_BIN_DIR=$$($(SWIFT) build --show-bin-path) $(SWIFT) test --skip-build --disable-swift-testing
 
 demo: deps
 	@./scripts/demo.sh

@@ -12,7 +12,9 @@ import Dispatch
 ///   module may answer late, and that late `OK` must not complete the next command. Probes use
 ///   a short timeout; after `probesBeforeStall` unanswered probes the channel reports itself
 ///   `.stalled` and keeps probing (slower) until the module answers again or the port closes —
-///   it never declares the module dead on its own.
+///   it never declares the module dead on its own. A port that has not answered once since it
+///   was opened is reopened (twice at most) before it is called stalled: the open may have raced
+///   the device's setup after a re-enumeration.
 /// - URCs are delivered at any time, also in the middle of a command's response.
 /// - Closing (by the owner or because the device went away) completes the in-flight and every
 ///   queued command as `.cancelled` at once; nothing waits forever on a closed port.
@@ -54,6 +56,9 @@ public final class ATChannel: @unchecked Sendable {
         public var trace = false
         /// Where the port's lock file lives.
         public var lockDirectory = "/run/lock"
+        /// Caps every command's timeout (nil: the reference table's values). For tests and for
+        /// simulators that run faster than real time.
+        public var maximumCommandTimeout: Duration?
 
         public init() {}
     }
@@ -86,6 +91,9 @@ public final class ATChannel: @unchecked Sendable {
     private var needsResync = false
     /// Set between probes while stalled.
     private var probeHold = false
+    /// Whether the module answered anything since the port was opened (see `reopenSilentPort`).
+    private var answeredSinceOpen = false
+    private var reopens = 0
 
     public init(queue: DispatchQueue, options: Options = Options(), log: @escaping (String) -> Void) {
         self.queue = queue
@@ -110,6 +118,8 @@ public final class ATChannel: @unchecked Sendable {
         session = ATSession(queueLimit: 0)
         failedProbes = 0
         probeHold = false
+        answeredSinceOpen = false
+        reopens = 0
         needsResync = true
         setHealth(.synchronising)
         pump()
@@ -151,7 +161,9 @@ public final class ATChannel: @unchecked Sendable {
         }
         guard !pending.isEmpty else { return }
         let next = pending.removeFirst()
-        write(next, isProbe: false, timeout: next.command.timeout)
+        var timeout = next.command.timeout
+        if let cap = options.maximumCommandTimeout, cap < timeout { timeout = cap }
+        write(next, isProbe: false, timeout: timeout)
     }
 
     private func write(_ item: Pending, isProbe: Bool, timeout: Duration) {
@@ -200,6 +212,7 @@ public final class ATChannel: @unchecked Sendable {
         case .response(let response):
             guard let current = inFlight, current.id == response.id else { return }
             inFlight = nil
+            if response.result != .timedOut, response.result != .cancelled { answeredSinceOpen = true }
             timer?.cancel()
             timer = nil
             if options.trace { log("AT< \(response)") }
@@ -207,7 +220,7 @@ public final class ATChannel: @unchecked Sendable {
                 probeFinished(response)
             } else {
                 if response.result == .timedOut {
-                    log("AT: \(response.command) timed out after \(response.command.timeout.components.seconds) s; resynchronising")
+                    log("AT: \(response.command) timed out; resynchronising")
                     needsResync = true
                     setHealth(.resynchronising)
                 }
@@ -240,6 +253,13 @@ public final class ATChannel: @unchecked Sendable {
     private func probeFinished(_ response: ATResponse) {
         if response.result == .timedOut || response.result == .cancelled {
             failedProbes += 1
+            if failedProbes == options.probesBeforeStall, !answeredSinceOpen, reopens < 2 {
+                // Not one answer since the open: the open may have raced the device's setup
+                // (a fresh re-enumeration). A new descriptor costs nothing and nothing is lost.
+                reopens += 1
+                reopenSilentPort()
+                return
+            }
             if failedProbes == options.probesBeforeStall {
                 log("AT: port stalled: \(failedProbes) probes unanswered; still probing every "
                     + "\(options.stalledProbeInterval.components.seconds) s")
@@ -272,6 +292,35 @@ public final class ATChannel: @unchecked Sendable {
         // ATE0 answered.
         needsResync = false
         setHealth(.ready)
+    }
+
+    private func reopenSilentPort() {
+        guard let old = port else { return }
+        let path = old.path
+        log("AT: \(path) has not answered since it was opened; reopening it")
+        timer?.cancel()
+        timer = nil
+        timerGeneration += 1
+        probeHold = false
+        inFlight = nil
+        _ = session.reset()
+        old.close()
+        port = nil
+        let fresh = SerialPort(path: path, queue: queue)
+        do {
+            try fresh.open(
+                lockDirectory: options.lockDirectory, log: log,
+                onBytes: { [weak self] bytes in self?.received(bytes) },
+                onClose: { [weak self] reason in self?.portClosed(reason) })
+        } catch {
+            portClosed("reopening failed: \(error)")
+            return
+        }
+        port = fresh
+        session = ATSession(queueLimit: 0)
+        failedProbes = 0
+        needsResync = true
+        pump()
     }
 
     private func portClosed(_ reason: String) {
