@@ -33,6 +33,17 @@ final class SimulatorBringUpTests: XCTestCase {
         var profile: String
         var address: String?
         var apn: String
+        var recovered: String?
+        var diagnosis: Diagnosis?
+
+        struct Diagnosis: Decodable {
+            var registration: Int?
+            var activeContexts: [Int]?
+            var netDeviceConnected: Bool?
+            var pingSent: Int?
+            var pingReceived: Int?
+            var pingError: String?
+        }
     }
 
     /// Runs `bg95sim run <simArguments> -- <command>` and returns its result.
@@ -79,6 +90,40 @@ final class SimulatorBringUpTests: XCTestCase {
             XCTAssertTrue(result.stderr.contains("usbnet: ecm already"), result.stderr)
             XCTAssertTrue(result.stderr.contains("bring-up: activating -> up"), result.stderr)
             XCTAssertNotNil(json.firmware)
+        }
+    }
+
+    // MARK: Recovery actions and diagnosis (what the supervisor uses)
+
+    func testRecoveryActionsBringTheDataCallBackAndDiagnosisAnswers() throws {
+        let bg95d = try TestEnvironment.product("bg95d")
+        for (recovery, profile) in [("restart-data-call", "qnetdevctl"), ("radio-cycle", "autoconnect"), ("reboot", "qnetdevctl")] {
+            let result = try simulate(
+                ["--mode", "ecm", "--profile", profile, "--speed", "30"],
+                [bg95d, "modem", "--apn", "internet", "--json", "--lock-dir", workDirectory, "--timeout", "60",
+                 "--recover", recovery, "--diagnose", "--ping", "198.51.100.7"])
+            XCTAssertEqual(result.status, 0, "\(recovery): \(result.stderr)")
+            let json = try decode(result)
+            XCTAssertEqual(json.recovered, recovery)
+            let diagnosis = try XCTUnwrap(json.diagnosis, recovery)
+            XCTAssertEqual(diagnosis.registration, 1, recovery)
+            XCTAssertEqual(diagnosis.activeContexts, [1], recovery)
+            XCTAssertEqual(diagnosis.netDeviceConnected, profile == "qnetdevctl" ? true : nil, recovery)
+            XCTAssertEqual(diagnosis.pingSent, 2, "\(recovery): \(diagnosis.pingError ?? "")")
+            XCTAssertEqual(diagnosis.pingReceived, 2, recovery)
+            let log = result.stderr
+            XCTAssertTrue(log.contains("modem: recovery \(recovery) finished: data call up again"), log)
+            switch recovery {
+            case "restart-data-call":
+                XCTAssertTrue(log.contains("recovery: AT+QNETDEVCTL=0,1,0 -> OK"), log)
+                XCTAssertEqual(log.components(separatedBy: "connecting the net device").count - 1, 2, log)
+            case "radio-cycle":
+                XCTAssertTrue(log.contains("recovery: AT+CFUN=0 -> OK"), log)
+                XCTAssertTrue(log.contains("recovery: AT+CFUN=1 -> OK"), log)
+            default:
+                XCTAssertTrue(log.contains("udev: module at usb 1-1 gone"), log)
+                XCTAssertNotEqual(json.atPort, "/dev/ttyUSB2", "re-enumerated after the reboot")
+            }
         }
     }
 
