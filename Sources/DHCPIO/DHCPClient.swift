@@ -9,9 +9,8 @@ import Dispatch
 ///
 /// It opens both sockets once, when created, and keeps them for its whole life: the packet
 /// socket (BPF: UDP to port 68) receives every reply and sends the broadcast phases; the
-/// interface-bound UDP socket sends renewals and the release once the owner has installed the
-/// address (`leaseAddressInstalled`); before that they leave from the packet socket, addressed
-/// to the server's MAC. One
+/// interface-bound UDP socket sends renewals and the release while the leased address is on
+/// the interface; otherwise they leave from the packet socket, addressed to the server's MAC. One
 /// `DispatchSourceTimer` follows the machine's `nextDeadline`; time is `CLOCK_BOOTTIME`.
 ///
 /// Every method must be called on `queue`; every callback is invoked on it. Packets that fail
@@ -54,12 +53,6 @@ public final class DHCPClient: @unchecked Sendable {
     public var onFailed: ((SystemError) -> Void)?
     /// Log lines: state changes, drops with their reasons.
     public var onLog: ((String) -> Void)?
-
-    /// Set by the owner while the leased address is installed on the interface: unicast
-    /// messages then go through the kernel (the UDP socket). While it is false (e.g.
-    /// `bg95d dhcp` without `--configure`) the kernel has no source address or route for
-    /// them, so they leave from the packet socket, addressed to the server's MAC.
-    public var leaseAddressInstalled = false
 
     private var machine: DHCPClientMachine
     private let packetSocket: DHCPPacketSocket
@@ -127,17 +120,22 @@ public final class DHCPClient: @unchecked Sendable {
         guard !running else { return }
         running = true
         startedAt = bootTimeMilliseconds()
+        // Each cancel handler keeps its socket alive until Dispatch is done with the fd (closing
+        // it earlier, e.g. when the owner drops the client, would race the source).
         let read = DispatchSource.makeReadSource(fileDescriptor: packetSocket.fd, queue: queue)
         read.setEventHandler { [weak self] in self?.readPackets() }
+        read.setCancelHandler { [packetSocket] in withExtendedLifetime(packetSocket) {} }
         read.resume()
         readSource = read
         let udp = DispatchSource.makeReadSource(fileDescriptor: udpSocket.fd, queue: queue)
         udp.setEventHandler { [weak self] in self?.udpSocket.drain() }
+        udp.setCancelHandler { [udpSocket] in withExtendedLifetime(udpSocket) {} }
         udp.resume()
         udpSource = udp
         if let probe = addressProbe {
             let arp = DispatchSource.makeReadSource(fileDescriptor: probe.fd, queue: queue)
             arp.setEventHandler { [weak self] in self?.readARP() }
+            arp.setCancelHandler { withExtendedLifetime(probe) {} }
             arp.resume()
             arpSource = arp
         }
@@ -228,7 +226,10 @@ public final class DHCPClient: @unchecked Sendable {
                                              sourcePort: 68, destinationPort: 67, payload: payload)
                 try packetSocket.send(datagram.encoded())
             case .unicast(let server):
-                if leaseAddressInstalled {
+                // Through the kernel when the leased address is on the interface; otherwise
+                // (`bg95d dhcp` without --configure, or an owner that has not installed it yet)
+                // the kernel has no source address or route, so use the packet socket.
+                if interface.hasAddress(message.clientAddress) {
                     try udpSocket.send(payload, to: server)
                 } else {
                     let datagram = IPv4UDPPacket(source: message.clientAddress, destination: server,

@@ -120,22 +120,24 @@ final class DHCPPacketSocket {
         }
     }
 
-    /// Walks the cmsg headers (`struct cmsghdr`: len as size_t, level, type; data aligned to 8)
-    /// for PACKET_AUXDATA, bounds-checked.
+    /// Walks the control messages (`struct cmsghdr`: `size_t cmsg_len`, `int cmsg_level`,
+    /// `int cmsg_type`, data aligned to 8 bytes) for PACKET_AUXDATA, checking every length
+    /// against the buffer before reading; true unless the kernel says the checksum is not ready.
     static func checksumReady(control: [UInt8]) -> Bool {
-        var offset = 0
-        let end = control.count
-        while offset + 16 <= end {
-            let len = control[offset..<(offset + 8)].reversed().reduce(0) { $0 << 8 | Int($1) }
-            let level = control[(offset + 8)..<(offset + 12)].reversed().reduce(Int32(0)) { $0 << 8 | Int32($1) }
-            let type = control[(offset + 12)..<(offset + 16)].reversed().reduce(Int32(0)) { $0 << 8 | Int32($1) }
-            guard len >= 16, offset + len <= end else { return true }
-            if level == LinuxPacket.solPacket, type == LinuxPacket.packetAuxData, len >= 16 + 4 {
-                let status = control[(offset + 16)..<(offset + 20)].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-                return status & LinuxPacket.statusChecksumNotReady == 0
+        control.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset + 16 <= bytes.count {
+                let length = Int(bytes.loadUnaligned(fromByteOffset: offset, as: UInt.self))
+                let level = bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int32.self)
+                let type = bytes.loadUnaligned(fromByteOffset: offset + 12, as: Int32.self)
+                guard length >= 16, length <= bytes.count - offset else { return true }
+                if level == LinuxPacket.solPacket, type == LinuxPacket.packetAuxData, length >= 16 + 4 {
+                    let status = bytes.loadUnaligned(fromByteOffset: offset + 16, as: UInt32.self)
+                    return status & LinuxPacket.statusChecksumNotReady == 0
+                }
+                offset += (length + 7) & ~7
             }
-            offset += (len + 7) & ~7
+            return true
         }
-        return true
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import BG95System
+import DHCPProtocol
 
 /// A network interface of the current namespace, as the kernel reports it (never sysfs, which
 /// umockdev may fake): its index and its MAC address.
@@ -34,6 +35,25 @@ public struct NetworkInterface: Sendable, Equatable {
         }
         let data = request.ifr_ifru.ifru_hwaddr.sa_data
         hardwareAddress = withUnsafeBytes(of: data) { Array($0.prefix(6)) }
+    }
+}
+
+extension NetworkInterface {
+    /// Whether `address` is currently configured on this interface (getifaddrs; false on error).
+    public func hasAddress(_ address: IPv4Address) -> Bool {
+        guard !address.isAny else { return false }
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return false }
+        defer { freeifaddrs(list) }
+        var cursor = list
+        while let entry = cursor {
+            defer { cursor = entry.pointee.ifa_next }
+            guard let sa = entry.pointee.ifa_addr, sa.pointee.sa_family == sa_family_t(AF_INET),
+                  String(cString: entry.pointee.ifa_name) == name else { continue }
+            let value = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+            if value == address.value { return true }
+        }
+        return false
     }
 }
 

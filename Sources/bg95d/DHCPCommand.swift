@@ -176,7 +176,6 @@ final class DHCPSession: @unchecked Sendable {
     }
 
     private func lost(_ lease: DHCPLease, _ reason: DHCPLossReason) {
-        client?.leaseAddressInstalled = false
         if let installer {
             do { try installer.removeAll(interfaceIndex: interfaceIndex) } catch {
                 DHCPSession.stderr("bg95d dhcp: removing configuration: \(error)")
@@ -200,7 +199,6 @@ final class DHCPSession: @unchecked Sendable {
         do {
             let desired = try DesiredState(interfaceIndex: client.interface.index, config: config, settings: installer.settings)
             try installer.apply(desired)
-            client.leaseAddressInstalled = true
         } catch {
             DHCPSession.stderr("bg95d dhcp: configuring \(lease.address): \(error)")
         }

@@ -71,6 +71,21 @@ final class DHCPClientIntegrationTests: XCTestCase {
         XCTAssertEqual(try rig.ip(["route", "show", "table", "all", "proto", "149"]), "")
     }
 
+    func testRenewWithoutAnAddressGoesThroughThePacketSocket() throws {
+        let rig = try DHCPRig()
+        defer { rig.close() }
+        let server = try rig.startServer()
+        let client = try rig.startClient(["--hold", "--renew-after", "1"])
+        let bound = try DHCPRig.parse(try client.waitForLine(containing: "\"bound\""))
+        let address = try XCTUnwrap(bound["address"] as? String)
+        let renewed = try DHCPRig.parse(try client.waitForLine(containing: "\"renewed\""))
+        XCTAssertEqual(renewed["address"] as? String, address)
+        XCTAssertEqual(try rig.clientAddresses(), [])
+        try server.waitForLine(containing: "DHCPREQUEST(\(rig.serverInterface)) \(address)", onStderr: true)
+        client.signal(SIGTERM)
+        XCTAssertEqual(try client.waitForExit(), 0)
+    }
+
     func testRebindWhenTheServerChanges() throws {
         let rig = try DHCPRig()
         defer { rig.close() }
