@@ -48,6 +48,7 @@ let package = Package(
             name: "bg95d",
             dependencies: [
                 "BG95Daemon", "DHCPIO", "NetlinkIO", "Netconfig", "BG95System",
+                "ModemIO", "Modem", "ATProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,43 @@
+import ATProtocol
+
+/// What happened, as the modem controller tells the bring-up machine.
+public enum BringUpEvent: Sendable, Equatable {
+    /// The module's AT port is open and answers (the channel sent `ATE0`): start, or start
+    /// over after a re-enumeration.
+    case moduleReady
+    /// The module (or its AT port) disappeared: unplug, reboot, re-enumeration.
+    case moduleVanished
+    /// The command the machine sent completed: `OK`, an error, `.timedOut` (the channel then
+    /// resynchronises) or `.cancelled` (the port closed).
+    case response(ATResponse)
+    /// An unsolicited result code.
+    case urc(URC)
+    /// A timer the machine started fired.
+    case timerFired(BringUpTimer)
+    /// Run every step again (a recovery: the steps are idempotent, so this is cheap).
+    case restart
+    /// The controller rebooted the module (`AT+CFUN=1,1`) on request: expect it to vanish
+    /// and come back, then start over.
+    case rebootRequested
+}
+
+/// The machine's timers; starting one that runs replaces it.
+public enum BringUpTimer: Sendable, Hashable, CustomStringConvertible {
+    /// Try the current step again later (SIM busy, address not yet assigned).
+    case retry
+    /// The module must be back from its reboot before this fires.
+    case reboot
+    /// Poll `AT+CEREG?` while waiting for a registration URC.
+    case registrationPoll
+    /// Registration must succeed before this fires.
+    case registrationDeadline
+
+    public var description: String {
+        switch self {
+        case .retry: return "retry"
+        case .reboot: return "reboot"
+        case .registrationPoll: return "registration-poll"
+        case .registrationDeadline: return "registration-deadline"
+        }
+    }
+}

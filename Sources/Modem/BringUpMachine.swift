@@ -1,0 +1,777 @@
+import ATProtocol
+
+/// The BG95 bring-up, from "AT port open" to "data call up", as a pure value.
+///
+/// Steps, each skipped when the module already is in the wanted state, each logging one line of
+/// what it found and did:
+/// 1. identify: `ATI`, `AT+QGMR` (firmware remembered for the result and diagnosis);
+/// 2. URC port: `AT+QURCCFG="urcport"`, set `"usbat"` if it is not (else no URCs reach us);
+/// 3. usbnet: `AT+QCFGEXT=?` must offer ECM; `AT+QCFGEXT="usbnet"`; when not ECM, set it and
+///    reboot (`AT+CFUN=1,1`), then wait (bounded) for the module to vanish and come back;
+/// 4. SIM: `AT+CPIN?`; the configured PIN once when asked; PUK, no SIM or a wrong PIN stop with
+///    a clear error, and a wrong PIN is never sent again by this machine;
+/// 5. radio: iotopmode, nwscanmode, nwscanseq, band from the configuration, each written only
+///    when the module's value differs;
+/// 6. PDP context: `AT+CGDCONT` when type or APN differ; `AT+QICSGP` when credentials are set;
+/// 7. registration: `AT+CEREG=2`, then `+CEREG` URCs with `AT+CEREG?` polling as fallback,
+///    bounded; denied stops with the reject cause (asked for with `AT+CEREG=3` if missing);
+/// 8. attach: `AT+CGATT?`, `AT+CGATT=1` when detached;
+/// 9. data call: `AT+QNETDEVCTL=1,<cid>,1` when `AT+QNETDEVCTL=?` answers, else `AT+CGACT=1,<cid>`
+///    (each skipped when already connected/active); then `AT+CGPADDR=<cid>`.
+///
+/// Only one command of the machine is in flight at a time. A timed-out command is sent again
+/// (the channel resynchronises in between) up to `commandRetries` times. Time is injected: the
+/// machine never reads a clock; timers are actions and come back as events.
+public struct BringUpMachine: Sendable {
+    public let configuration: BringUpConfiguration
+    public private(set) var state: BringUpState = .waitingForModule
+    /// The firmware revision from `AT+QGMR`, once known.
+    public private(set) var firmware: String?
+    /// The model from `ATI`, once known.
+    public private(set) var model: String?
+    /// Whether `AT+QNETDEVCTL` exists on this firmware, once probed.
+    public private(set) var dataCallMethod: DataCallMethod?
+
+    private var step: Step = .idle
+    private var awaiting: ATCommand?
+    private var timeouts = 0
+    private var stepAttempts = 0
+    private var rebootedForECM = false
+    private var expectingReboot = false
+    private var vanishedDuringReboot = false
+    private var pinSent = false
+    /// Set forever once the SIM refused the PIN: never send it again.
+    private var pinRejected = false
+    private var radioPending: [RadioSetting] = []
+    private var askedForRejectCause = false
+    private var lastRegistration: RegistrationInfo?
+    private var registrationNoted = false
+    private var startedAt: ContinuousClock.Instant?
+
+    // Commands built (and validated) once, so bad configuration fails before anything is sent.
+    private let enterPIN: ATCommand?
+    private let defineContext: ATCommand
+    private let configureContext: ATCommand?
+    private let connectNetDevice: ATCommand
+    private let activateContext: ATCommand
+    private let addressQuery: ATCommand
+    private let setScanSequence: ATCommand?
+
+    /// Validates the configuration by building every command that carries a configured value.
+    public init(configuration: BringUpConfiguration) throws(BringUpError) {
+        self.configuration = configuration
+        do {
+            enterPIN = try configuration.pin.map { pin throws(ATCommandError) in try ATCommand.enterPIN(pin) }
+            defineContext = try ATCommand.defineContext(
+                cid: configuration.contextID, type: configuration.pdpType, apn: configuration.apn)
+            configureContext = configuration.hasCredentials
+                ? try ATCommand.configureContext(
+                    cid: configuration.contextID, type: configuration.pdpType, apn: configuration.apn,
+                    username: configuration.username ?? "", password: configuration.password ?? "",
+                    authentication: configuration.authentication)
+                : nil
+            connectNetDevice = try ATCommand.connectNetDevice(cid: configuration.contextID)
+            activateContext = try ATCommand.activateContext(cid: configuration.contextID)
+            addressQuery = try ATCommand.addressQuery(cid: configuration.contextID)
+            setScanSequence = try configuration.scanSequence.map { sequence throws(ATCommandError) in
+                try ATCommand.setScanSequence(sequence)
+            }
+        } catch {
+            throw .invalidConfiguration(error)
+        }
+    }
+
+    /// Handles one event and returns what to do, in order.
+    public mutating func handle(_ event: BringUpEvent, now: ContinuousClock.Instant) -> [BringUpAction] {
+        var actions: [BringUpAction] = []
+        switch event {
+        case .moduleReady:
+            moduleReady(now: now, into: &actions)
+        case .moduleVanished:
+            moduleVanished(into: &actions)
+        case .response(let response):
+            guard let awaiting, response.command == awaiting else { break }  // someone else's
+            self.awaiting = nil
+            handle(response, into: &actions)
+        case .urc(let urc):
+            handle(urc, into: &actions)
+        case .timerFired(let timer):
+            timerFired(timer, into: &actions)
+        case .restart:
+            if expectingReboot { break }
+            actions.append(.log("bring-up: starting over"))
+            begin(now: now, into: &actions)
+        case .rebootRequested:
+            expectRebootPhase(into: &actions)
+        }
+        return actions
+    }
+
+    // MARK: Module presence
+
+    private mutating func moduleReady(now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+        if expectingReboot {
+            expectingReboot = false
+            actions.append(.cancelTimer(.reboot))
+            actions.append(.log("reboot: module is back" + (vanishedDuringReboot ? "" : " (port reopened)")))
+        }
+        begin(now: now, into: &actions)
+    }
+
+    private mutating func moduleVanished(into actions: inout [BringUpAction]) {
+        awaiting = nil
+        if expectingReboot {
+            vanishedDuringReboot = true
+            return
+        }
+        cancelTimers(into: &actions)
+        step = .idle
+        if case .failed = state { return }
+        actions.append(.log("module vanished; the bring-up starts over when it is back"))
+        enter(.waitingForModule, into: &actions)
+    }
+
+    private mutating func begin(now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+        cancelTimers(into: &actions)
+        awaiting = nil
+        startedAt = now
+        pinSent = false
+        askedForRejectCause = false
+        registrationNoted = false
+        lastRegistration = nil
+        timeouts = 0
+        enter(.identifying, into: &actions)
+        send(.identify, step: .identify, into: &actions)
+    }
+
+    private mutating func expectRebootPhase(into actions: inout [BringUpAction]) {
+        cancelTimers(into: &actions)
+        awaiting = nil
+        step = .awaitingReboot
+        expectingReboot = true
+        vanishedDuringReboot = false
+        enter(.rebooting, into: &actions)
+        actions.append(.waitForModule(within: configuration.rebootTimeout))
+        actions.append(.startTimer(.reboot, after: configuration.rebootTimeout))
+    }
+
+    // MARK: Responses
+
+    private mutating func handle(_ response: ATResponse, into actions: inout [BringUpAction]) {
+        switch response.result {
+        case .timedOut:
+            if step == .reboot {
+                // The module may reboot before it answers.
+                expectRebootPhase(into: &actions)
+                return
+            }
+            timeouts += 1
+            guard timeouts <= configuration.commandRetries else {
+                fail(.moduleNotResponding(command: response.command.description), into: &actions)
+                return
+            }
+            actions.append(.log("\(step.name): \(response.command) timed out; sending it again after resync"))
+            send(response.command, step: step, into: &actions)
+            return
+        case .cancelled:
+            // The port closed under the command; `moduleVanished`/`moduleReady` follow.
+            if step == .reboot { expectRebootPhase(into: &actions) }
+            return
+        case .ok, .error, .cme, .cms, .failure:
+            timeouts = 0
+        }
+
+        switch step {
+        case .idle, .awaitingReboot, .registrationWait, .retryWait, .done:
+            return  // no command of ours is outstanding in these steps
+        case .identify:
+            if response.isOK, let identity = try? ModuleIdentity(parsing: response.lines) {
+                model = identity.model
+            }
+            send(.firmwareRevisionQuery, step: .firmware, into: &actions)
+        case .firmware:
+            firmware = try? response.reply(FirmwareRevision.self).text
+            actions.append(.log("identify: \(model.map { "Quectel \($0)" } ?? "module (ATI unanswered)"), "
+                + "firmware \(firmware ?? "unknown (AT+QGMR unanswered)")"))
+            enter(.configuringURCPort, into: &actions)
+            send(.urcPortQuery, step: .urcPortQuery, into: &actions)
+        case .urcPortQuery:
+            switch Result(catching: { () throws(ATError) in try response.reply(URCPort.self) }) {
+            case .success(.usbAT):
+                actions.append(.log("urcport: usbat already"))
+                startUSBNet(into: &actions)
+            case .success(let other):
+                actions.append(.log("urcport: was \(other.rawValue), set usbat (URCs must reach the USB AT port)"))
+                send(.setURCPort(.usbAT), step: .urcPortSet, into: &actions)
+            case .failure(let error):
+                actions.append(.log("urcport: query failed (\(error)); leaving it"))
+                startUSBNet(into: &actions)
+            }
+        case .urcPortSet:
+            if !response.isOK {
+                actions.append(.log("urcport: setting usbat failed (\(response.result)); registration falls back to polling"))
+            }
+            startUSBNet(into: &actions)
+        case .usbNetTest:
+            if response.isOK, let support = try? USBNetSupport(parsingTestReply: response.lines) {
+                guard support.supports(.ecm) else {
+                    fail(.ecmUnsupported(supported: support.modes.map(\.rawValue).joined(separator: ",")), into: &actions)
+                    return
+                }
+            } else {
+                actions.append(.log("usbnet: AT+QCFGEXT=? gave no usbnet line (\(response.result)); querying usbnet directly"))
+            }
+            send(.usbNetModeQuery, step: .usbNetQuery, into: &actions)
+        case .usbNetQuery:
+            let mode: USBNetMode
+            do {
+                mode = try response.reply(USBNetMode.self)
+            } catch {
+                fail(.commandFailed(step: "usbnet", command: response.command.description, result: error.description), into: &actions)
+                return
+            }
+            if mode == .ecm {
+                actions.append(.log("usbnet: ecm already"))
+                rebootedForECM = false
+                stepAttempts = 0
+                enter(.unlockingSIM, into: &actions)
+                querySIM(into: &actions)
+            } else if rebootedForECM {
+                fail(.rebootFailed("the module came back with usbnet \(mode.rawValue) after switching to ECM"), into: &actions)
+            } else {
+                actions.append(.log("usbnet: was \(mode.rawValue), set ecm (takes effect after a reboot)"))
+                send(.setUSBNetMode(.ecm), step: .usbNetSet, into: &actions)
+            }
+        case .usbNetSet:
+            guard response.isOK else {
+                fail(.commandFailed(step: "usbnet", command: response.command.description, result: response.result.description), into: &actions)
+                return
+            }
+            actions.append(.log("usbnet: rebooting into ECM (AT+CFUN=1,1)"))
+            rebootedForECM = true
+            enter(.rebooting, into: &actions)
+            send(.reboot, step: .reboot, into: &actions)
+        case .reboot:
+            guard response.isOK else {
+                fail(.rebootFailed("AT+CFUN=1,1: \(response.result)"), into: &actions)
+                return
+            }
+            expectRebootPhase(into: &actions)
+        case .simQuery:
+            handleSIMQuery(response, into: &actions)
+        case .simEnterPIN:
+            handlePINEntry(response, into: &actions)
+        case .radioQuery(let setting):
+            handleRadioQuery(setting, response, into: &actions)
+        case .radioSet(let setting):
+            guard response.isOK else {
+                fail(.commandFailed(step: setting.name, command: response.command.description, result: response.result.description), into: &actions)
+                return
+            }
+            nextRadioSetting(into: &actions)
+        case .contextQuery:
+            let contexts = (try? response.replies(PDPContextDefinition.self)) ?? []
+            if let current = contexts.first(where: { $0.cid == configuration.contextID }),
+                current.type == configuration.pdpType, current.apn == configuration.apn {
+                actions.append(.log("PDP context \(configuration.contextID): \(configuration.pdpType.rawValue) \"\(configuration.apn)\" already"))
+                afterContextDefined(into: &actions)
+            } else {
+                let was = contexts.first(where: { $0.cid == configuration.contextID })
+                    .map { "\($0.type.rawValue) \"\($0.apn)\"" } ?? "undefined"
+                actions.append(.log("PDP context \(configuration.contextID): was \(was), set \(configuration.pdpType.rawValue) \"\(configuration.apn)\""))
+                send(defineContext, step: .contextDefine, into: &actions)
+            }
+        case .contextDefine:
+            guard response.isOK else {
+                fail(.commandFailed(step: "PDP context", command: response.command.description, result: response.result.description), into: &actions)
+                return
+            }
+            afterContextDefined(into: &actions)
+        case .contextAuth:
+            guard response.isOK else {
+                fail(.commandFailed(step: "PDP authentication", command: response.command.description, result: response.result.description), into: &actions)
+                return
+            }
+            startRegistration(into: &actions)
+        case .registrationReporting:
+            if !response.isOK {
+                actions.append(.log("registration: AT+CEREG=2 failed (\(response.result)); polling only"))
+            }
+            send(.registrationQuery, step: .registrationQuery, into: &actions)
+        case .registrationQuery:
+            switch Result(catching: { () throws(ATError) in try response.reply(RegistrationReadReply.self) }) {
+            case .success(let reply):
+                evaluateRegistration(reply.info, source: "AT+CEREG?", into: &actions)
+            case .failure(let error):
+                actions.append(.log("registration: AT+CEREG? failed (\(error)); polling again"))
+                waitForRegistration(into: &actions)
+            }
+        case .registrationCauseReporting:
+            send(.registrationQuery, step: .registrationQuery, into: &actions)
+        case .attachQuery:
+            if let state = try? response.reply(AttachState.self), state.isAttached {
+                actions.append(.log("attach: attached already"))
+                startDataCall(into: &actions)
+            } else {
+                actions.append(.log("attach: detached, attaching (AT+CGATT=1)"))
+                send(.attach, step: .attach, into: &actions)
+            }
+        case .attach:
+            guard response.isOK else {
+                fail(.commandFailed(step: "attach", command: response.command.description, result: response.result.description), into: &actions)
+                return
+            }
+            startDataCall(into: &actions)
+        case .netDevTest:
+            if response.isOK {
+                dataCallMethod = .qnetdevctl
+                send(.netDeviceControlQuery, step: .netDevQuery, into: &actions)
+            } else {
+                dataCallMethod = .autoconnect
+                actions.append(.log("data call: no QNETDEVCTL on this firmware (=? gave \(response.result)); the PDP context carries ECM traffic"))
+                send(.contextActivationQuery, step: .activationQuery, into: &actions)
+            }
+        case .netDevQuery:
+            let states = (try? response.replies(NetDeviceControlState.self)) ?? []
+            if states.contains(where: { $0.cid == configuration.contextID && $0.isConnected }) {
+                actions.append(.log("data call: QNETDEVCTL connected already"))
+                queryAddress(into: &actions)
+            } else {
+                actions.append(.log("data call: connecting the net device (\(connectNetDevice))"))
+                send(connectNetDevice, step: .netDevConnect, into: &actions)
+            }
+        case .netDevConnect:
+            guard response.isOK else {
+                fail(.commandFailed(step: "data call", command: response.command.description, result: response.result.description), into: &actions)
+                return
+            }
+            queryAddress(into: &actions)
+        case .activationQuery:
+            let contexts = (try? response.replies(ContextActivation.self)) ?? []
+            if contexts.contains(where: { $0.cid == configuration.contextID && $0.isActive }) {
+                actions.append(.log("data call: PDP context \(configuration.contextID) active already"))
+                queryAddress(into: &actions)
+            } else {
+                actions.append(.log("data call: activating PDP context \(configuration.contextID) (\(activateContext))"))
+                send(activateContext, step: .activate, into: &actions)
+            }
+        case .activate:
+            guard response.isOK else {
+                fail(.commandFailed(step: "data call", command: response.command.description, result: response.result.description), into: &actions)
+                return
+            }
+            queryAddress(into: &actions)
+        case .addressQuery:
+            let addresses = ((try? response.replies(PDPAddress.self)) ?? [])
+                .filter { $0.cid == configuration.contextID }
+                .flatMap { address -> [String] in
+                    var found: [String] = []
+                    if let ipv4 = address.ipv4, !ipv4.isUnspecified { found.append(ipv4.description) }
+                    if let ipv6 = address.ipv6, !ipv6.isEmpty, ipv6 != "::", ipv6 != "0:0:0:0:0:0:0:0" { found.append(ipv6) }
+                    return found
+                }
+            guard !addresses.isEmpty else {
+                stepAttempts += 1
+                guard stepAttempts <= 10 else {
+                    fail(.noAddress, into: &actions)
+                    return
+                }
+                actions.append(.log("data call: no address yet; asking again in 1 s"))
+                step = .retryWait
+                retryStep = .addressQuery
+                actions.append(.startTimer(.retry, after: .seconds(1)))
+                return
+            }
+            finish(addresses: addresses, into: &actions)
+        }
+    }
+
+    // MARK: SIM
+
+    private mutating func querySIM(into actions: inout [BringUpAction]) {
+        send(.simStatusQuery, step: .simQuery, into: &actions)
+    }
+
+    private mutating func handleSIMQuery(_ response: ATResponse, into actions: inout [BringUpAction]) {
+        switch response.result {
+        case .ok:
+            break
+        case .cme(.simNotInserted):
+            retrySIM(limit: 3, giveUp: .simNotInserted, note: "no SIM (+CME ERROR: 10)", into: &actions)
+            return
+        case .cme(.simBusy):
+            retrySIM(limit: 10, giveUp: .simFailure("SIM busy for 10 s"), note: "SIM busy", into: &actions)
+            return
+        case .cme(.simPINRequired):
+            simAsksForPIN(into: &actions)
+            return
+        case .cme(.simPUKRequired):
+            fail(.simLocked("SIM PUK"), into: &actions)
+            return
+        case .cme(.simFailure):
+            fail(.simFailure("+CME ERROR: 13"), into: &actions)
+            return
+        case .error, .cme, .cms, .failure, .timedOut, .cancelled:
+            fail(.commandFailed(step: "SIM", command: response.command.description, result: response.result.description), into: &actions)
+            return
+        }
+        let simState: SIMState
+        do {
+            simState = try response.reply(SIMState.self)
+        } catch {
+            fail(.unexpectedReply(step: "SIM", detail: error.description), into: &actions)
+            return
+        }
+        switch simState {
+        case .ready:
+            actions.append(.log("SIM: ready" + (pinSent ? " (PIN accepted)" : "")))
+            startRadio(into: &actions)
+        case .pinRequired:
+            simAsksForPIN(into: &actions)
+        case .notReady:
+            retrySIM(limit: 10, giveUp: .simFailure("SIM not ready for 10 s"), note: "SIM not ready", into: &actions)
+        case .notInserted:
+            retrySIM(limit: 3, giveUp: .simNotInserted, note: "no SIM (NOT INSERTED)", into: &actions)
+        case .pukRequired, .pin2Required, .puk2Required, .phoneSIMPINRequired:
+            fail(.simLocked(simState.rawValue), into: &actions)
+        }
+    }
+
+    private mutating func simAsksForPIN(into actions: inout [BringUpAction]) {
+        if pinRejected {
+            fail(.wrongPIN, into: &actions)
+            return
+        }
+        if pinSent {
+            // The PIN was accepted but the SIM still asks: give it a moment, bounded.
+            retrySIM(limit: 5, giveUp: .simFailure("the SIM still asks for its PIN after accepting it"),
+                     note: "SIM still asks for the PIN", into: &actions)
+            return
+        }
+        guard let enterPIN else {
+            fail(.pinRequired, into: &actions)
+            return
+        }
+        actions.append(.log("SIM: PIN required; entering the configured PIN"))
+        pinSent = true
+        send(enterPIN, step: .simEnterPIN, into: &actions)
+    }
+
+    private mutating func handlePINEntry(_ response: ATResponse, into actions: inout [BringUpAction]) {
+        switch response.result {
+        case .ok:
+            stepAttempts = 0
+            querySIM(into: &actions)
+        case .cme(.incorrectPassword):
+            pinRejected = true
+            fail(.wrongPIN, into: &actions)
+        case .cme(.simPUKRequired):
+            pinRejected = true
+            fail(.simLocked("SIM PUK (no PIN attempts left)"), into: &actions)
+        case .error, .cme, .cms, .failure, .timedOut, .cancelled:
+            // Whatever the reason, sending the PIN again could burn an attempt: stop.
+            pinRejected = true
+            fail(.simLocked("PIN entry refused (\(response.result))"), into: &actions)
+        }
+    }
+
+    private mutating func retrySIM(limit: Int, giveUp: BringUpError, note: String, into actions: inout [BringUpAction]) {
+        stepAttempts += 1
+        guard stepAttempts <= limit else {
+            fail(giveUp, into: &actions)
+            return
+        }
+        actions.append(.log("SIM: \(note); asking again in 1 s (\(stepAttempts)/\(limit))"))
+        step = .retryWait
+        retryStep = .simQuery
+        actions.append(.startTimer(.retry, after: .seconds(1)))
+    }
+
+    // MARK: Radio
+
+    private mutating func startRadio(into actions: inout [BringUpAction]) {
+        radioPending = []
+        if configuration.iotMode != nil { radioPending.append(.iotMode) }
+        if configuration.scanMode != nil { radioPending.append(.scanMode) }
+        if configuration.scanSequence != nil { radioPending.append(.scanSequence) }
+        if configuration.bands != nil { radioPending.append(.bands) }
+        if !radioPending.isEmpty { enter(.configuringRadio, into: &actions) }
+        nextRadioSetting(into: &actions)
+    }
+
+    private mutating func nextRadioSetting(into actions: inout [BringUpAction]) {
+        guard !radioPending.isEmpty else {
+            enter(.configuringContext, into: &actions)
+            send(.contextDefinitionsQuery, step: .contextQuery, into: &actions)
+            return
+        }
+        let setting = radioPending.removeFirst()
+        let query: ATCommand
+        switch setting {
+        case .iotMode: query = .iotOperatingModeQuery
+        case .scanMode: query = .scanModeQuery
+        case .scanSequence: query = .scanSequenceQuery
+        case .bands: query = .bandQuery
+        }
+        send(query, step: .radioQuery(setting), into: &actions)
+    }
+
+    private mutating func handleRadioQuery(_ setting: RadioSetting, _ response: ATResponse, into actions: inout [BringUpAction]) {
+        let name = setting.name
+        let write: ATCommand?
+        let current: String?
+        let wanted: String
+        switch setting {
+        case .iotMode:
+            let value = try? response.reply(IoTOperatingMode.self)
+            let target = configuration.iotMode!
+            current = value.map { "\($0)" }
+            wanted = "\(target)"
+            write = value == target ? nil : .setIoTOperatingMode(target)
+        case .scanMode:
+            let value = try? response.reply(ScanMode.self)
+            let target = configuration.scanMode!
+            current = value.map { "\($0)" }
+            wanted = "\(target)"
+            write = value == target ? nil : .setScanMode(target)
+        case .scanSequence:
+            let value = try? response.reply(ScanSequence.self)
+            let target = configuration.scanSequence!
+            current = value.map(\.code)
+            wanted = target.code
+            write = value?.code == target.code ? nil : setScanSequence
+        case .bands:
+            let value = try? response.reply(BandConfiguration.self)
+            let target = configuration.bands!
+            current = value.map(Self.bandText)
+            wanted = Self.bandText(target)
+            write = value == target ? nil : .setBands(target)
+        }
+        if let write {
+            actions.append(.log("\(name): was \(current ?? "unreadable (\(response.result))"), set \(wanted)"))
+            send(write, step: .radioSet(setting), into: &actions)
+        } else {
+            actions.append(.log("\(name): \(wanted) already"))
+            nextRadioSetting(into: &actions)
+        }
+    }
+
+    // MARK: Context, registration, attach, data call
+
+    private mutating func afterContextDefined(into actions: inout [BringUpAction]) {
+        if let configureContext {
+            actions.append(.log("PDP context \(configuration.contextID): authentication \(configuration.authentication)"
+                + (configuration.username.map { " as user \"\($0)\"" } ?? "")))
+            send(configureContext, step: .contextAuth, into: &actions)
+        } else {
+            startRegistration(into: &actions)
+        }
+    }
+
+    private mutating func startRegistration(into actions: inout [BringUpAction]) {
+        enter(.registering, into: &actions)
+        actions.append(.startTimer(.registrationDeadline, after: configuration.registrationTimeout))
+        send(.setRegistrationReporting(.location), step: .registrationReporting, into: &actions)
+    }
+
+    private mutating func evaluateRegistration(_ info: RegistrationInfo, source: String, into actions: inout [BringUpAction]) {
+        lastRegistration = info
+        switch info.status {
+        case .home, .roaming:
+            actions.append(.cancelTimer(.registrationPoll))
+            actions.append(.cancelTimer(.registrationDeadline))
+            var detail = "\(info.status)"
+            if let act = info.accessTechnology { detail += ", \(act)" }
+            if let tac = info.trackingAreaCode { detail += ", TAC \(String(tac, radix: 16))" }
+            if let cell = info.cellID { detail += ", cell \(String(cell, radix: 16))" }
+            actions.append(.log("registration: \(detail) (\(source))"))
+            enter(.attaching, into: &actions)
+            send(.attachQuery, step: .attachQuery, into: &actions)
+        case .denied:
+            if let cause = info.rejectCause {
+                fail(.registrationDenied(cause: cause.cause), into: &actions)
+            } else if !askedForRejectCause {
+                askedForRejectCause = true
+                actions.append(.cancelTimer(.registrationPoll))
+                actions.append(.log("registration: denied; asking for the reject cause (AT+CEREG=3)"))
+                send(.setRegistrationReporting(.locationAndCause), step: .registrationCauseReporting, into: &actions)
+            } else {
+                fail(.registrationDenied(cause: nil), into: &actions)
+            }
+        case .notSearching, .searching, .unknown, .smsOnlyHome, .smsOnlyRoaming, .emergencyOnly:
+            if !registrationNoted {
+                registrationNoted = true
+                actions.append(.log("registration: \(info.status); waiting for +CEREG (polling every "
+                    + "\(configuration.registrationPollInterval.seconds) s, up to \(configuration.registrationTimeout.seconds) s)"))
+            }
+            waitForRegistration(into: &actions)
+        }
+    }
+
+    private mutating func waitForRegistration(into actions: inout [BringUpAction]) {
+        step = .registrationWait
+        actions.append(.startTimer(.registrationPoll, after: configuration.registrationPollInterval))
+    }
+
+    private mutating func startDataCall(into actions: inout [BringUpAction]) {
+        enter(.activating, into: &actions)
+        send(.netDeviceControlTest, step: .netDevTest, into: &actions)
+    }
+
+    private mutating func queryAddress(into actions: inout [BringUpAction]) {
+        stepAttempts = 0
+        send(addressQuery, step: .addressQuery, into: &actions)
+    }
+
+    private mutating func finish(addresses: [String], into actions: inout [BringUpAction]) {
+        let call = DataCall(
+            contextID: configuration.contextID, method: dataCallMethod ?? .autoconnect, addresses: addresses,
+            firmware: firmware, model: model, apn: configuration.apn,
+            registration: lastRegistration?.status ?? .home)
+        actions.append(.log("data call: up via \(call.method.rawValue), address \(addresses.joined(separator: ", "))"))
+        step = .done
+        enter(.up(call), into: &actions)
+        actions.append(.finished(call))
+    }
+
+    private mutating func startUSBNet(into actions: inout [BringUpAction]) {
+        enter(.checkingUSBNet, into: &actions)
+        send(.extendedConfigurationTest, step: .usbNetTest, into: &actions)
+    }
+
+    // MARK: URCs and timers
+
+    private mutating func handle(_ urc: URC, into actions: inout [BringUpAction]) {
+        switch urc {
+        case .registration(let info):
+            guard case .registering = state else { return }
+            if step == .registrationWait {
+                actions.append(.cancelTimer(.registrationPoll))
+                evaluateRegistration(info, source: "+CEREG URC", into: &actions)
+            } else {
+                lastRegistration = info  // a query is in flight; its reply decides
+            }
+        case .sim(.ready):
+            if step == .retryWait, retryStep == .simQuery {
+                actions.append(.cancelTimer(.retry))
+                querySIM(into: &actions)
+            }
+        default:
+            break
+        }
+    }
+
+    private mutating func timerFired(_ timer: BringUpTimer, into actions: inout [BringUpAction]) {
+        switch timer {
+        case .retry:
+            guard step == .retryWait, let retryStep else { return }
+            switch retryStep {
+            case .simQuery: querySIM(into: &actions)
+            case .addressQuery: send(addressQuery, step: .addressQuery, into: &actions)
+            default: return
+            }
+        case .reboot:
+            guard expectingReboot else { return }
+            expectingReboot = false
+            fail(.rebootFailed(vanishedDuringReboot
+                ? "the module did not come back within \(configuration.rebootTimeout.seconds) s"
+                : "the module did not re-enumerate within \(configuration.rebootTimeout.seconds) s"), into: &actions)
+        case .registrationPoll:
+            guard step == .registrationWait else { return }
+            send(.registrationQuery, step: .registrationQuery, into: &actions)
+        case .registrationDeadline:
+            guard case .registering = state else { return }
+            fail(.registrationTimeout(lastStatus: lastRegistration.map { "\($0.status)" } ?? "none"), into: &actions)
+        }
+    }
+
+    // MARK: Helpers
+
+    private mutating func send(_ command: ATCommand, step: Step, into actions: inout [BringUpAction]) {
+        if step != self.step { stepAttempts = step == .simQuery || step == .addressQuery ? stepAttempts : 0 }
+        self.step = step
+        awaiting = command
+        actions.append(.send(command))
+    }
+
+    private mutating func fail(_ error: BringUpError, into actions: inout [BringUpAction]) {
+        cancelTimers(into: &actions)
+        awaiting = nil
+        step = .idle
+        expectingReboot = false
+        actions.append(.log("bring-up failed: \(error)"))
+        enter(.failed(error), into: &actions)
+        actions.append(.failed(error))
+    }
+
+    private func cancelTimers(into actions: inout [BringUpAction]) {
+        for timer in [BringUpTimer.retry, .reboot, .registrationPoll, .registrationDeadline] {
+            actions.append(.cancelTimer(timer))
+        }
+    }
+
+    /// The one state setter: logs `old -> new` and reports the change.
+    private mutating func enter(_ new: BringUpState, into actions: inout [BringUpAction]) {
+        guard new != state else { return }
+        actions.append(.log("bring-up: \(state) -> \(new)"))
+        state = new
+        actions.append(.stateChanged(new))
+    }
+
+    private var retryStep: Step?
+
+    private static func bandText(_ bands: BandConfiguration) -> String {
+        "gsm \(bands.gsm), eMTC \(bands.catM1), NB-IoT \(bands.nbIoT)"
+    }
+}
+
+extension BringUpMachine {
+    /// Internal progress within a state: which reply the machine waits for.
+    enum Step: Equatable, Sendable {
+        case idle
+        case identify, firmware
+        case urcPortQuery, urcPortSet
+        case usbNetTest, usbNetQuery, usbNetSet, reboot, awaitingReboot
+        case simQuery, simEnterPIN
+        case radioQuery(RadioSetting), radioSet(RadioSetting)
+        case contextQuery, contextDefine, contextAuth
+        case registrationReporting, registrationQuery, registrationWait, registrationCauseReporting
+        case attachQuery, attach
+        case netDevTest, netDevQuery, netDevConnect, activationQuery, activate, addressQuery
+        case retryWait
+        case done
+
+        var name: String {
+            switch self {
+            case .idle, .done, .retryWait: return "bring-up"
+            case .identify, .firmware: return "identify"
+            case .urcPortQuery, .urcPortSet: return "urcport"
+            case .usbNetTest, .usbNetQuery, .usbNetSet, .reboot, .awaitingReboot: return "usbnet"
+            case .simQuery, .simEnterPIN: return "SIM"
+            case .radioQuery(let setting), .radioSet(let setting): return setting.name
+            case .contextQuery, .contextDefine, .contextAuth: return "PDP context"
+            case .registrationReporting, .registrationQuery, .registrationWait, .registrationCauseReporting: return "registration"
+            case .attachQuery, .attach: return "attach"
+            case .netDevTest, .netDevQuery, .netDevConnect, .activationQuery, .activate, .addressQuery: return "data call"
+            }
+        }
+    }
+
+    enum RadioSetting: Equatable, Sendable {
+        case iotMode, scanMode, scanSequence, bands
+
+        var name: String {
+            switch self {
+            case .iotMode: return "iotopmode"
+            case .scanMode: return "nwscanmode"
+            case .scanSequence: return "nwscanseq"
+            case .bands: return "band"
+            }
+        }
+    }
+}
+
+extension Duration {
+    /// Whole seconds, for log lines.
+    var seconds: Int64 { components.seconds }
+}

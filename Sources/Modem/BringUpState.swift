@@ -1,0 +1,48 @@
+/// Where the bring-up is. One state at a time; `BringUpMachine.enter(_:)` is the only setter
+/// and logs `old -> new`.
+public enum BringUpState: Sendable, Equatable, CustomStringConvertible {
+    /// Not started, or waiting for a module with an open AT port.
+    case waitingForModule
+    /// `ATI`, `AT+QGMR`.
+    case identifying
+    /// `AT+QURCCFG="urcport"`: URCs must come to the USB AT port.
+    case configuringURCPort
+    /// `AT+QCFGEXT`: usbnet must be ECM.
+    case checkingUSBNet
+    /// `AT+CFUN=1,1` sent after switching to ECM; waiting for the module to vanish and return.
+    case rebooting
+    /// `AT+CPIN`.
+    case unlockingSIM
+    /// `AT+QCFG` iotopmode/nwscanmode/nwscanseq/band.
+    case configuringRadio
+    /// `AT+CGDCONT`, `AT+QICSGP`.
+    case configuringContext
+    /// `AT+CEREG`: waiting for home or roaming registration.
+    case registering
+    /// `AT+CGATT`.
+    case attaching
+    /// `AT+QNETDEVCTL` or `AT+CGACT`, then `AT+CGPADDR`.
+    case activating
+    /// The data call is up.
+    case up(DataCall)
+    /// Stopped; the supervisor decides whether and when to try again.
+    case failed(BringUpError)
+
+    public var description: String {
+        switch self {
+        case .waitingForModule: return "waiting-for-module"
+        case .identifying: return "identifying"
+        case .configuringURCPort: return "configuring-urc-port"
+        case .checkingUSBNet: return "checking-usbnet"
+        case .rebooting: return "rebooting"
+        case .unlockingSIM: return "unlocking-sim"
+        case .configuringRadio: return "configuring-radio"
+        case .configuringContext: return "configuring-context"
+        case .registering: return "registering"
+        case .attaching: return "attaching"
+        case .activating: return "activating"
+        case .up: return "up"
+        case .failed: return "failed"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder: the Modem target is being built; see Package.swift for its layer.

@@ -1,0 +1,453 @@
+import ATProtocol
+import Dispatch
+import Modem
+
+/// Runs discovery, the AT channel and the bring-up machine together on one queue: the modem
+/// layer as the supervisor uses it.
+///
+/// `start` arms udev; when a module with an AT port appears the controller opens the port,
+/// synchronises (`AT`, `ATE0`) and runs `BringUpMachine` to "data call up". A vanish (unplug,
+/// reboot) closes the port and cancels pending commands; a reappearance starts over. A failed
+/// bring-up stays failed until `restartBringUp()`, a recovery call, or the module reappearing.
+///
+/// Besides the bring-up, the controller offers typed queries for diagnosis and recovery
+/// actions; everything goes through the same AT queue as the bring-up (one command in flight).
+/// Every method must be called on `queue`; every callback runs on it.
+public final class ModemController: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var bringUp: BringUpConfiguration
+        public var discovery: UdevMonitor.Configuration
+        public var channel: ATChannel.Options
+
+        public init(
+            bringUp: BringUpConfiguration, discovery: UdevMonitor.Configuration = .init(),
+            channel: ATChannel.Options = .init()
+        ) {
+            self.bringUp = bringUp
+            self.discovery = discovery
+            self.channel = channel
+        }
+    }
+
+    public let queue: DispatchQueue
+    private let log: (String) -> Void
+    private let onEvent: (ModemEvent) -> Void
+
+    private var monitor: UdevMonitor?
+    private var channel: ATChannel?
+    private var machine: BringUpMachine?
+    private var timers: [BringUpTimer: DispatchSourceTimer] = [:]
+    private var timerGenerations: [BringUpTimer: Int] = [:]
+    private var timerGeneration = 0
+    private var recoveryWaiters: [(Result<DataCallInfo, ModemCommandError>) -> Void] = []
+    private var reopenGeneration = 0
+
+    /// The module in use (with its ECM interface as last reported), if any.
+    public private(set) var device: ModemDevice?
+    /// The bring-up's state.
+    public var state: BringUpState { machine?.state ?? .waitingForModule }
+    /// The data call, while it is up.
+    public private(set) var dataCall: DataCallInfo?
+    /// The AT channel's health.
+    public var portHealth: ATChannel.Health { channel?.health ?? .closed }
+    /// Firmware revision from the last bring-up (`AT+QGMR`).
+    public var firmware: String? { machine?.firmware }
+
+    public init(queue: DispatchQueue, log: @escaping (String) -> Void, onEvent: @escaping (ModemEvent) -> Void) {
+        self.queue = queue
+        self.log = log
+        self.onEvent = onEvent
+    }
+
+    // MARK: Lifecycle
+
+    /// Validates the configuration, arms udev and enumerates. Throws `ModemStartError` for a
+    /// configuration the AT layer refuses or when libudev cannot be used.
+    public func start(_ configuration: Configuration) throws(ModemStartError) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard monitor == nil else { return }
+        do {
+            machine = try BringUpMachine(configuration: configuration.bringUp)
+        } catch {
+            throw .configuration(error)
+        }
+        let channel = ATChannel(queue: queue, options: configuration.channel, log: log)
+        channel.onURC = { [weak self] urc in self?.received(urc) }
+        channel.onHealthChange = { [weak self] health in self?.channelHealthChanged(health) }
+        self.channel = channel
+        let monitor = UdevMonitor(queue: queue, configuration: configuration.discovery, log: log) { [weak self] event in
+            self?.discovery(event)
+        }
+        self.monitor = monitor
+        do {
+            try monitor.start()
+        } catch {
+            self.monitor = nil
+            throw .io(error)
+        }
+    }
+
+    /// Stops everything: udev, the port, timers. Pending commands complete as cancelled and
+    /// pending recovery callbacks with `.interrupted`. The module is left as it is.
+    public func stop() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        monitor?.stop()
+        monitor = nil
+        channel?.close(reason: "stopping")
+        channel = nil
+        for timer in timers.values { timer.cancel() }
+        timers.removeAll()
+        finishRecoveries(.failure(.interrupted("the modem controller stopped")))
+        device = nil
+        dataCall = nil
+    }
+
+    /// Runs the bring-up again from the start (its steps are idempotent, so this is cheap).
+    public func restartBringUp() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard channel?.health == .ready || channel?.health == .resynchronising else { return }
+        apply(.restart)
+    }
+
+    // MARK: Raw passthrough and queries
+
+    /// Sends an operator's command line (`bg95ctl at`) through the bring-up's queue. The line
+    /// is validated by `ATCommand.raw` (no CR/LF/control bytes, no chained commands, ...).
+    /// The completion gets the whole response, errors included, as the module sent them.
+    public func sendRaw(_ line: String, completion: @escaping (Result<ATResponse, ModemCommandError>) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let command: ATCommand
+        do {
+            command = try ATCommand.raw(line)
+        } catch {
+            completion(.failure(.invalidCommand(error)))
+            return
+        }
+        guard let channel, channel.health != .closed else {
+            completion(.failure(.noModule))
+            return
+        }
+        channel.send(command) { response in
+            switch response.result {
+            case .timedOut: completion(.failure(.at(.timeout(command: command.description))))
+            case .cancelled: completion(.failure(.at(.cancelled(command: command.description))))
+            case .ok, .error, .cme, .cms, .failure: completion(.success(response))
+            }
+        }
+    }
+
+    /// Sends any typed command (see `ATCommand`'s builders) and returns its response when the
+    /// module answered `OK`; anything else is `.at(...)`.
+    public func send(_ command: ATCommand, completion: @escaping (Result<ATResponse, ModemCommandError>) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let channel, channel.health != .closed else {
+            completion(.failure(.noModule))
+            return
+        }
+        channel.send(command) { response in
+            completion(Result { () throws(ATError) in try response.checked() }.mapError { .at($0) })
+        }
+    }
+
+    /// `AT+CEREG?`.
+    public func queryRegistration(completion: @escaping (Result<RegistrationReadReply, ModemCommandError>) -> Void) {
+        query(.registrationQuery, RegistrationReadReply.self, completion: completion)
+    }
+
+    /// `AT+CGACT?`: every context's activation state.
+    public func queryContextActivation(completion: @escaping (Result<[ContextActivation], ModemCommandError>) -> Void) {
+        send(.contextActivationQuery) { result in
+            completion(result.flatMap { response in
+                Result { () throws(ATError) in try response.replies(ContextActivation.self) }.mapError { .at($0) }
+            })
+        }
+    }
+
+    /// `AT+QNETDEVCTL?`; `nil` on firmware without QNETDEVCTL (it answers `ERROR`).
+    public func queryNetDeviceControl(completion: @escaping (Result<[NetDeviceControlState]?, ModemCommandError>) -> Void) {
+        send(.netDeviceControlQuery) { result in
+            switch result {
+            case .success(let response):
+                completion(Result { () throws(ATError) in try response.replies(NetDeviceControlState.self) }
+                    .map(Optional.some).mapError { .at($0) })
+            case .failure(.at(.error)), .failure(.at(.cme(.operationNotSupported, _))):
+                completion(.success(nil))
+            case .failure(let error):
+                completion(.failure(error))
+            }
+        }
+    }
+
+    /// `AT+CGATT?`.
+    public func queryAttach(completion: @escaping (Result<AttachState, ModemCommandError>) -> Void) {
+        query(.attachQuery, AttachState.self, completion: completion)
+    }
+
+    /// `AT+QCSQ`: serving cell signal.
+    public func querySignal(completion: @escaping (Result<ServingSignal, ModemCommandError>) -> Void) {
+        query(.servingSignalQuery, ServingSignal.self, completion: completion)
+    }
+
+    /// `AT+QPING`: a ping from the module's own stack (proves the PDN, not the ECM path).
+    /// Completes with the summary, or `.at(.failure("QPING <code>"))` for a failure code, or a
+    /// timeout when no summary arrives within the ping's own timeout plus 5 s per reply.
+    public func ping(
+        host: String, timeoutSeconds: Int = 4, count: Int = 1,
+        completion: @escaping (Result<PingSummary, ModemCommandError>) -> Void
+    ) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let command: ATCommand
+        do {
+            command = try ATCommand.ping(host: host, cid: machine?.configuration.contextID ?? 1,
+                                         timeoutSeconds: timeoutSeconds, count: count)
+        } catch {
+            completion(.failure(.invalidCommand(error)))
+            return
+        }
+        let id = nextPingID
+        nextPingID += 1
+        send(command) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .failure(let error):
+                completion(.failure(error))
+            case .success:
+                self.pings[id] = completion
+                let wait = Duration.seconds((timeoutSeconds + 5) * count)
+                self.queue.asyncAfter(deadline: .now() + wait.dispatchInterval) { [weak self] in
+                    guard let waiter = self?.pings.removeValue(forKey: id) else { return }
+                    waiter(.failure(.at(.timeout(command: command.description))))
+                }
+            }
+        }
+    }
+    private var pings: [Int: (Result<PingSummary, ModemCommandError>) -> Void] = [:]
+    private var nextPingID = 0
+
+    private func query<T: ATReply>(
+        _ command: ATCommand, _ type: T.Type, completion: @escaping (Result<T, ModemCommandError>) -> Void
+    ) {
+        send(command) { result in
+            completion(result.flatMap { response in
+                Result { () throws(ATError) in try response.reply(T.self) }.mapError { .at($0) }
+            })
+        }
+    }
+
+    // MARK: Recovery
+
+    /// Disconnects the data call (`AT+QNETDEVCTL=0,...` or `AT+CGACT=0,...`) and runs the
+    /// bring-up again; completes when the data call is up again or the bring-up failed.
+    public func restartDataCall(completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let channel, channel.health != .closed, let machine else {
+            completion(.failure(.noModule))
+            return
+        }
+        let cid = machine.configuration.contextID
+        let disconnect: ATCommand?
+        switch machine.dataCallMethod {
+        case .qnetdevctl: disconnect = try? ATCommand.disconnectNetDevice(cid: cid)
+        case .autoconnect, nil: disconnect = try? ATCommand.deactivateContext(cid: cid)
+        }
+        recoveryWaiters.append(completion)
+        log("recovery: restarting the data call")
+        channel.send(disconnect ?? .attention) { [weak self] response in
+            self?.log("recovery: \(response.command) -> \(response.result)")
+            self?.apply(.restart)
+        }
+    }
+
+    /// Radio off and on (`AT+CFUN=0`, `AT+CFUN=1`), then the bring-up again; completes when
+    /// the data call is up again or the bring-up failed.
+    public func cycleRadio(completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let channel, channel.health != .closed else {
+            completion(.failure(.noModule))
+            return
+        }
+        recoveryWaiters.append(completion)
+        log("recovery: radio off/on (AT+CFUN=0, AT+CFUN=1)")
+        channel.send(.setFunctionality(.minimum)) { [weak self] off in
+            guard let self else { return }
+            self.log("recovery: \(off.command) -> \(off.result)")
+            self.channel?.send(.setFunctionality(.full)) { [weak self] on in
+                self?.log("recovery: \(on.command) -> \(on.result)")
+                self?.apply(.restart)
+            }
+        }
+    }
+
+    /// Reboots the module (`AT+CFUN=1,1`): it re-enumerates, and the bring-up runs again when
+    /// it is back; completes when the data call is up again or the bring-up failed.
+    public func rebootModule(completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let channel, channel.health != .closed else {
+            completion(.failure(.noModule))
+            return
+        }
+        recoveryWaiters.append(completion)
+        log("recovery: rebooting the module (AT+CFUN=1,1)")
+        apply(.rebootRequested)
+        channel.send(.reboot) { [weak self] response in
+            self?.log("recovery: \(response.command) -> \(response.result)")
+        }
+    }
+
+    private func finishRecoveries(_ result: Result<DataCallInfo, ModemCommandError>) {
+        let waiters = recoveryWaiters
+        recoveryWaiters.removeAll()
+        for waiter in waiters { waiter(result) }
+    }
+
+    // MARK: Event sources
+
+    private func discovery(_ event: DiscoveryEvent) {
+        switch event {
+        case .ready, .problem:
+            break
+        case .modemAppeared(let found):
+            device = found
+            openPort(of: found)
+        case .modemVanished:
+            device = nil
+            dataCall = nil
+            reopenGeneration += 1
+            channel?.close(reason: "module vanished")
+            apply(.moduleVanished)
+        case .netInterfaceAppeared(let found, _), .netInterfaceVanished(let found, _):
+            device = found
+            if var call = dataCall {
+                call.device = found
+                dataCall = call
+            }
+        }
+        onEvent(.discovery(event))
+    }
+
+    private func openPort(of found: ModemDevice) {
+        guard let channel else { return }
+        do {
+            try channel.open(found.atPort) { [weak self] reason in self?.portClosedByItself(reason) }
+            log("modem: opened AT port \(found.atPort)")
+        } catch {
+            log("modem: cannot open AT port \(found.atPort): \(error)")
+            scheduleReopen()
+        }
+    }
+
+    /// The port closed without udev saying the module left (I/O error, hang-up). If udev still
+    /// lists it, reopen after a moment; if it is leaving, `modemVanished` follows.
+    private func portClosedByItself(_ reason: String) {
+        apply(.moduleVanished)
+        scheduleReopen()
+    }
+
+    private func scheduleReopen() {
+        reopenGeneration += 1
+        let generation = reopenGeneration
+        queue.asyncAfter(deadline: .now() + .seconds(1)) { [weak self] in
+            guard let self, generation == self.reopenGeneration, let device = self.device,
+                self.channel?.health == .closed
+            else { return }
+            self.monitor?.rescan()
+            guard let current = self.monitor?.current, current == device || current.atPort == device.atPort else { return }
+            self.openPort(of: current)
+        }
+    }
+
+    private func channelHealthChanged(_ health: ATChannel.Health) {
+        onEvent(.portHealth(health))
+        if health == .ready, !portReadyReported {
+            portReadyReported = true
+            apply(.moduleReady)
+        }
+        if health == .closed { portReadyReported = false }
+    }
+    private var portReadyReported = false
+
+    private func received(_ urc: URC) {
+        if case .ping(let event) = urc {
+            switch event {
+            case .summary(let summary):
+                if let id = pings.keys.min(), let waiter = pings.removeValue(forKey: id) { waiter(.success(summary)) }
+            case .failed(let code):
+                if let id = pings.keys.min(), let waiter = pings.removeValue(forKey: id) {
+                    waiter(.failure(.at(.failure("QPING error \(code)", command: "AT+QPING"))))
+                }
+            case .reply:
+                break
+            }
+        }
+        onEvent(.urc(urc))
+        apply(.urc(urc))
+    }
+
+    // MARK: The machine
+
+    private func apply(_ event: BringUpEvent) {
+        guard var machine else { return }
+        let actions = machine.handle(event, now: .now)
+        self.machine = machine
+        perform(actions)
+    }
+
+    private func perform(_ actions: [BringUpAction]) {
+        for action in actions {
+            switch action {
+            case .send(let command):
+                guard let channel else { continue }
+                channel.send(command) { [weak self] response in self?.apply(.response(response)) }
+            case .startTimer(let timer, let after):
+                startTimer(timer, after: after)
+            case .cancelTimer(let timer):
+                timers.removeValue(forKey: timer)?.cancel()
+            case .waitForModule(let bound):
+                log("modem: waiting up to \(bound.components.seconds) s for the module to re-enumerate")
+            case .log(let line):
+                log(line)
+            case .stateChanged(let state):
+                if case .up = state {} else { dataCall = nil }
+                onEvent(.stateChanged(state))
+            case .finished(let call):
+                guard let device else { continue }
+                let info = DataCallInfo(device: device, call: call)
+                dataCall = info
+                onEvent(.dataCallUp(info))
+                finishRecoveries(.success(info))
+            case .failed(let error):
+                onEvent(.failed(error))
+                finishRecoveries(.failure(.interrupted("bring-up failed: \(error)")))
+            }
+        }
+    }
+
+    private func startTimer(_ id: BringUpTimer, after: Duration) {
+        timers.removeValue(forKey: id)?.cancel()
+        timerGeneration += 1
+        let generation = timerGeneration
+        timerGenerations[id] = generation
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + after.dispatchInterval)
+        timer.setEventHandler { [weak self] in
+            guard let self, self.timerGenerations[id] == generation, self.timers[id] != nil else { return }
+            self.timers.removeValue(forKey: id)?.cancel()
+            self.apply(.timerFired(id))
+        }
+        timers[id] = timer
+        timer.resume()
+    }
+}
+
+/// Why `ModemController.start` refused to start.
+public enum ModemStartError: Error, Sendable, Equatable, CustomStringConvertible {
+    case configuration(BringUpError)
+    case io(ModemIOError)
+
+    public var description: String {
+        switch self {
+        case .configuration(let error): return error.description
+        case .io(let error): return error.description
+        }
+    }
+}

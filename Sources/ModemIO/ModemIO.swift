@@ -1,1 +1,0 @@
-// Placeholder: the ModemIO target is being built; see Package.swift for its layer.

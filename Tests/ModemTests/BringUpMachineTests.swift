@@ -1,0 +1,499 @@
+import ATProtocol
+import Modem
+import XCTest
+
+final class BringUpMachineTests: XCTestCase {
+    private func module(_ configure: (inout BringUpConfiguration) -> Void = { _ in }) throws -> ScriptedModule {
+        var configuration = BringUpConfiguration(apn: "internet")
+        configure(&configuration)
+        var module = try ScriptedModule(configuration)
+        module.event(.moduleReady)
+        return module
+    }
+
+    // MARK: Happy paths, both firmware profiles
+
+    func testAlreadyECMQNETDEVCTLProfileReachesDataCall() throws {
+        var m = try module()
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        let call = try XCTUnwrap(m.finished)
+        XCTAssertNil(m.failed)
+        XCTAssertEqual(call.method, .qnetdevctl)
+        XCTAssertEqual(call.addresses, ["10.64.11.124"])
+        XCTAssertEqual(call.firmware, "BG95M3LAR02A03_01.202.01.202")
+        XCTAssertEqual(call.model, "BG95-M3")
+        XCTAssertEqual(call.registration, .home)
+        XCTAssertEqual(m.machine.state, .up(call))
+        XCTAssertFalse(m.written.contains("AT+QCFGEXT=\"usbnet\",\"ecm\""), "ECM must not be rewritten")
+        XCTAssertFalse(m.written.contains("AT+CFUN=1,1"))
+        XCTAssertFalse(m.written.contains { $0.hasPrefix("AT+CGDCONT=") }, "context already right")
+        XCTAssertFalse(m.written.contains("AT+CGATT=1"), "attached already")
+        XCTAssertTrue(m.logs.contains("usbnet: ecm already"))
+        XCTAssertTrue(m.logs.contains("urcport: usbat already"))
+        XCTAssertTrue(m.logs.contains { $0.hasPrefix("identify: Quectel BG95-M3, firmware BG95M3LAR02A03") })
+        XCTAssertTrue(m.logs.contains { $0.hasPrefix("registration: registered, home") })
+        XCTAssertEqual(m.timers, [], "no timer left running")
+        XCTAssertEqual(m.states.map(\.description),
+                       ["identifying", "configuring-urc-port", "checking-usbnet", "unlocking-sim",
+                        "configuring-context", "registering", "attaching", "activating", "up"])
+    }
+
+    func testAutoconnectProfileUsesCGACTWhenQNETDEVCTLIsMissing() throws {
+        var m = try module()
+        m.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200")
+        m.simToAttached()
+        m.expect("AT+QNETDEVCTL=?", "ERROR")
+        m.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
+        m.expect("AT+CGACT=1,1", "OK")
+        m.expect("AT+CGPADDR=1", "+CGPADDR: 1,\"10.64.11.125\"", "OK")
+        let call = try XCTUnwrap(m.finished)
+        XCTAssertEqual(call.method, .autoconnect)
+        XCTAssertEqual(call.addresses, ["10.64.11.125"])
+        XCTAssertEqual(call.firmware, "BG95M3LAR02A03_01.200.01.200")
+        XCTAssertFalse(m.written.contains { $0.hasPrefix("AT+QNETDEVCTL=1") })
+        XCTAssertTrue(m.logs.contains { $0.contains("no QNETDEVCTL on this firmware") })
+    }
+
+    func testActiveContextAndConnectedNetDeviceAreNotTouchedAgain() throws {
+        var m = try module()
+        m.identifyAndECM()
+        m.simToAttached()
+        m.expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
+        m.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
+        XCTAssertNotNil(m.finished)
+        XCTAssertFalse(m.written.contains("AT+QNETDEVCTL=1,1,1"))
+
+        var a = try module()
+        a.identifyAndECM()
+        a.simToAttached()
+        a.expect("AT+QNETDEVCTL=?", "+CME ERROR: 4")
+        a.expect("AT+CGACT?", "+CGACT: 1,1", "+CGACT: 2,0", "OK")
+        a.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
+        XCTAssertEqual(a.finished?.method, .autoconnect)
+        XCTAssertFalse(a.written.contains("AT+CGACT=1,1"))
+    }
+
+    func testAddressNotYetAssignedIsAskedAgainBounded() throws {
+        var m = try module()
+        m.identifyAndECM()
+        m.simToAttached()
+        m.expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
+        m.expect("AT+QNETDEVCTL=1,1,1", "OK")
+        m.expect("AT+CGPADDR=1", "+CGPADDR: 1,0.0.0.0", "OK")
+        XCTAssertNil(m.finished)
+        m.fire(.retry)
+        m.module("+QNETDEVSTATUS: 1")
+        m.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
+        XCTAssertEqual(m.finished?.addresses, ["10.64.11.124"])
+
+        var never = try module()
+        never.identifyAndECM()
+        never.simToAttached()
+        never.expect("AT+QNETDEVCTL=?", "ERROR")
+        never.expect("AT+CGACT?", "+CGACT: 1,1", "OK")
+        for _ in 0...10 {
+            never.expect("AT+CGPADDR=1", "+CGPADDR: 1", "OK")
+            if never.failed != nil { break }
+            never.fire(.retry)
+        }
+        XCTAssertEqual(never.failed, .noAddress)
+    }
+
+    // MARK: usbnet switch and reboot
+
+    func testSwitchToECMRebootsAndStartsOverWhenTheModuleIsBack() throws {
+        var m = try module()
+        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
+        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
+        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
+        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
+        XCTAssertEqual(m.pending, "AT+CFUN=1,1")
+        XCTAssertTrue(m.logs.contains("usbnet: was modem, set ecm (takes effect after a reboot)"))
+        m.module("OK")
+        XCTAssertTrue(m.waitedForModule)
+        XCTAssertEqual(m.machine.state, .rebooting)
+        XCTAssertTrue(m.timers.contains(.reboot))
+        m.portGone()
+        XCTAssertEqual(m.machine.state, .rebooting, "a vanish during the reboot is expected")
+        XCTAssertNil(m.failed)
+        m.event(.moduleReady)
+        XCTAssertFalse(m.timers.contains(.reboot))
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        XCTAssertNotNil(m.finished)
+        XCTAssertEqual(m.written.filter { $0 == "AT+CFUN=1,1" }.count, 1)
+    }
+
+    func testRebootThatNeverAnswersOKButReenumeratesIsFine() throws {
+        var m = try module()
+        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
+        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
+        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
+        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
+        XCTAssertEqual(m.pending, "AT+CFUN=1,1")
+        m.portGone()  // the module dropped off USB before answering
+        XCTAssertEqual(m.machine.state, .rebooting)
+        m.event(.moduleReady)
+        XCTAssertEqual(m.pending, "ATI")
+    }
+
+    func testRebootTimeoutAndStillNotECMAfterRebootFail() throws {
+        var m = try module()
+        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
+        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
+        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
+        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
+        m.expect("AT+CFUN=1,1", "OK")
+        m.portGone()
+        m.fire(.reboot, after: .seconds(60))
+        guard case .rebootFailed(let detail)? = m.failed else { return XCTFail("expected rebootFailed, got \(String(describing: m.failed))") }
+        XCTAssertTrue(detail.contains("did not come back"), detail)
+
+        var again = try module()
+        again.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
+        again.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
+        again.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
+        again.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
+        again.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        again.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
+        again.expect("AT+CFUN=1,1", "OK")
+        again.portGone()
+        again.event(.moduleReady)
+        again.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
+        again.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
+        again.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
+        again.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
+        again.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        guard case .rebootFailed? = again.failed else { return XCTFail("no reboot loop: expected rebootFailed") }
+        XCTAssertEqual(again.written.filter { $0 == "AT+CFUN=1,1" }.count, 1, "never reboots twice for the same switch")
+    }
+
+    func testFirmwareWithoutECMFails() throws {
+        var m = try module()
+        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
+        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
+        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
+        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",(\"modem\",\"rmnet\")", "OK")
+        XCTAssertEqual(m.failed, .ecmUnsupported(supported: "modem,rmnet"))
+        XCTAssertTrue(m.failed?.needsOperator ?? false)
+    }
+
+    func testURCPortIsMovedToUSBAT() throws {
+        var m = try module()
+        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
+        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
+        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"uart1\"", "OK")
+        m.expect("AT+QURCCFG=\"urcport\",\"usbat\"", "OK")
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=?")
+        XCTAssertTrue(m.logs.contains { $0.hasPrefix("urcport: was uart1, set usbat") })
+    }
+
+    // MARK: SIM
+
+    func testSIMPINIsEnteredOnceAndNeverLogged() throws {
+        var m = try module { $0.pin = "4711" }
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: SIM PIN", "OK")
+        m.expect("AT+CPIN=\"4711\"", "OK")
+        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        XCTAssertEqual(m.pending, "AT+CGDCONT?")
+        XCTAssertTrue(m.logs.contains("SIM: ready (PIN accepted)"))
+        XCTAssertFalse(m.logs.contains { $0.contains("4711") }, "the PIN must never be logged")
+    }
+
+    func testWrongPINStopsAndIsNeverSentAgain() throws {
+        var m = try module { $0.pin = "0000" }
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: SIM PIN", "OK")
+        m.expect("AT+CPIN=\"0000\"", "+CME ERROR: 16")
+        XCTAssertEqual(m.failed, .wrongPIN)
+        XCTAssertTrue(m.failed?.needsOperator ?? false)
+        XCTAssertEqual(m.machine.state, .failed(.wrongPIN))
+        // A replug (or a supervisor restart) runs the bring-up again: the PIN stays unsent.
+        m.failed = nil
+        m.portGone()
+        m.event(.moduleReady)
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: SIM PIN", "OK")
+        XCTAssertEqual(m.failed, .wrongPIN)
+        m.failed = nil
+        m.event(.restart)
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: SIM PIN", "OK")
+        XCTAssertEqual(m.failed, .wrongPIN)
+        XCTAssertEqual(m.written.filter { $0.hasPrefix("AT+CPIN=") }.count, 1)
+        XCTAssertFalse(m.logs.contains { $0.contains("0000") })
+    }
+
+    func testPINRequiredWithoutConfiguredPINFails() throws {
+        var m = try module()
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CME ERROR: 11")
+        XCTAssertEqual(m.failed, .pinRequired)
+    }
+
+    func testPUKAndNoSIMFailClearly() throws {
+        var puk = try module { $0.pin = "1234" }
+        puk.identifyAndECM()
+        puk.expect("AT+CPIN?", "+CPIN: SIM PUK", "OK")
+        XCTAssertEqual(puk.failed, .simLocked("SIM PUK"))
+        XCTAssertFalse(puk.written.contains { $0.hasPrefix("AT+CPIN=") })
+
+        var absent = try module()
+        absent.identifyAndECM()
+        absent.expect("AT+CPIN?", "+CME ERROR: 10")
+        for _ in 0..<3 {
+            XCTAssertNil(absent.failed, "a SIM may need a moment after boot")
+            absent.fire(.retry)
+            absent.expect("AT+CPIN?", "+CME ERROR: 10")
+        }
+        XCTAssertEqual(absent.failed, .simNotInserted)
+        XCTAssertTrue(absent.failed?.needsOperator ?? false)
+        XCTAssertEqual(absent.written.filter { $0 == "AT+CPIN?" }.count, 4)
+    }
+
+    func testSIMBusyThenReadyViaURC() throws {
+        var m = try module()
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CME ERROR: 14")
+        XCTAssertTrue(m.timers.contains(.retry))
+        m.module("+CPIN: READY")  // the URC beats the retry timer
+        XCTAssertFalse(m.timers.contains(.retry))
+        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        XCTAssertEqual(m.pending, "AT+CGDCONT?")
+    }
+
+    // MARK: Radio and context
+
+    func testRadioSettingsAreWrittenOnlyWhenDifferent() throws {
+        var m = try module {
+            $0.iotMode = .catM1
+            $0.scanMode = .lteOnly
+            $0.scanSequence = ScanSequence([.catM1, .nbIoT, .gsm])
+        }
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        m.expect("AT+QCFG=\"iotopmode\"", "+QCFG: \"iotopmode\",2", "OK")
+        m.expect("AT+QCFG=\"iotopmode\",0,1", "OK")
+        m.expect("AT+QCFG=\"nwscanmode\"", "+QCFG: \"nwscanmode\",3", "OK")
+        m.expect("AT+QCFG=\"nwscanseq\"", "+QCFG: \"nwscanseq\",020301", "OK")
+        XCTAssertEqual(m.pending, "AT+CGDCONT?")
+        XCTAssertFalse(m.written.contains { $0.hasPrefix("AT+QCFG=\"nwscanmode\",") })
+        XCTAssertFalse(m.written.contains { $0.hasPrefix("AT+QCFG=\"nwscanseq\",") }, "rewriting nwscanseq de-registers")
+        XCTAssertTrue(m.logs.contains { $0.hasPrefix("iotopmode: was") })
+        XCTAssertTrue(m.logs.contains { $0.hasPrefix("nwscanseq: 020301 already") })
+    }
+
+    func testContextIsDefinedAndCredentialsSetWithoutLoggingThePassword() throws {
+        var m = try module {
+            $0.apn = "corp.apn"
+            $0.username = "alice"
+            $0.password = "s3cret"
+            $0.authentication = .chap
+        }
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IPV4V6\",\"\",\"0.0.0.0\",0,0,0", "OK")
+        m.expect("AT+CGDCONT=1,\"IP\",\"corp.apn\"", "OK")
+        m.expect("AT+QICSGP=1,1,\"corp.apn\",\"alice\",\"s3cret\",2", "OK")
+        XCTAssertEqual(m.pending, "AT+CEREG=2")
+        XCTAssertFalse(m.logs.contains { $0.contains("s3cret") })
+        XCTAssertTrue(m.logs.contains { $0.contains("was IPV4V6 \"\", set IP \"corp.apn\"") })
+    }
+
+    func testUnsafeConfigurationIsRefusedBeforeAnythingIsSent() {
+        XCTAssertThrowsError(try BringUpMachine(configuration: BringUpConfiguration(apn: "inter\"net"))) { error in
+            guard case BringUpError.invalidConfiguration(let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(reason.field, .apn)
+        }
+        XCTAssertThrowsError(try BringUpMachine(configuration: BringUpConfiguration(apn: "a\r\nAT+CFUN=0")))
+        XCTAssertThrowsError(try BringUpMachine(configuration: BringUpConfiguration(apn: "ok", pin: "12;4")))
+        XCTAssertThrowsError(try BringUpMachine(configuration: BringUpConfiguration(apn: "ok", password: "x\"y")))
+    }
+
+    // MARK: Registration
+
+    func testRegistrationWaitsForCEREGURC() throws {
+        var m = try module()
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
+        m.expect("AT+CEREG=2", "OK")
+        m.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        XCTAssertNil(m.pending)
+        XCTAssertTrue(m.timers.contains(.registrationPoll))
+        XCTAssertTrue(m.timers.contains(.registrationDeadline))
+        m.module("+CEREG: 5,\"1A2B\",\"01A2D001\",9")
+        XCTAssertEqual(m.pending, "AT+CGATT?")
+        XCTAssertEqual(m.timers, [])
+        m.expect("AT+CGATT?", "+CGATT: 0", "OK")
+        m.expect("AT+CGATT=1", "OK")
+        m.qnetdevctlDataCall()
+        XCTAssertEqual(m.finished?.registration, .roaming)
+        XCTAssertTrue(m.logs.contains { $0.contains("registered, roaming, NB-IoT") })
+    }
+
+    func testRegistrationFallsBackToPollingAndIsBounded() throws {
+        var m = try module { $0.registrationTimeout = .seconds(30) }
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
+        m.expect("AT+CEREG=2", "OK")
+        m.expect("AT+CEREG?", "+CEREG: 2,0", "OK")
+        m.fire(.registrationPoll, after: .seconds(5))
+        m.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        m.fire(.registrationPoll, after: .seconds(5))
+        m.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
+        XCTAssertEqual(m.pending, "AT+CGATT?")
+
+        var never = try module { $0.registrationTimeout = .seconds(30) }
+        never.identifyAndECM()
+        never.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        never.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
+        never.expect("AT+CEREG=2", "OK")
+        never.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        never.fire(.registrationDeadline, after: .seconds(30))
+        XCTAssertEqual(never.failed, .registrationTimeout(lastStatus: "searching"))
+        XCTAssertFalse(never.failed?.needsOperator ?? true)
+        XCTAssertEqual(never.timers, [])
+    }
+
+    func testDeniedRegistrationReportsTheRejectCause() throws {
+        var m = try module()
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
+        m.expect("AT+CEREG=2", "OK")
+        m.expect("AT+CEREG?", "+CEREG: 2,3", "OK")
+        m.expect("AT+CEREG=3", "OK")
+        m.expect("AT+CEREG?", "+CEREG: 3,3,\"1A2B\",\"01A2D001\",8,0,15", "OK")
+        XCTAssertEqual(m.failed, .registrationDenied(cause: 15))
+        XCTAssertTrue(m.failed?.description.contains("no suitable cells") ?? false)
+
+        // A denial URC while waiting that already carries the cause.
+        var urc = try module()
+        urc.identifyAndECM()
+        urc.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        urc.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
+        urc.expect("AT+CEREG=2", "OK")
+        urc.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        urc.module("+CEREG: 3,\"1A2B\",\"01A2D001\",8,0,11")
+        XCTAssertEqual(urc.failed, .registrationDenied(cause: 11))
+    }
+
+    // MARK: Framing: URCs inside responses, timeouts
+
+    func testURCInTheMiddleOfAResponseIsDeliveredAndDoesNotBreakTheReply() throws {
+        var m = try module()
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
+        m.expect("AT+CEREG=2", "OK")
+        // The module is still searching when asked, and its registration URC arrives between
+        // the reply line and OK; the reply decides, then the URC-driven wait must not hang.
+        m.expect("AT+CEREG?", "+CEREG: 2,2", "+CEREG: 1,\"1A2B\",\"01A2D001\",8", "OK")
+        XCTAssertNil(m.failed)
+        // The read reply said "searching": the machine waits, polls, and gets home.
+        m.fire(.registrationPoll)
+        m.expect("AT+CEREG?", "+QIND: SMS DONE", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "+CGEV: ME PDN ACT 1", "OK")
+        XCTAssertEqual(m.pending, "AT+CGATT?")
+        // A response split at odd places with a URC in between.
+        let bytes = Array("\r\n+CGATT: 1\r\n\r\n+QNETDEVSTATUS: 0\r\n\r\nOK\r\n".utf8)
+        for chunk in stride(from: 0, to: bytes.count, by: 3) {
+            m.bytes(Array(bytes[chunk..<min(chunk + 3, bytes.count)]))
+        }
+        XCTAssertEqual(m.pending, "AT+QNETDEVCTL=?")
+        m.expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
+        m.expect("AT+QNETDEVCTL=1,1,1", "+CEREG: 1,\"1A2B\",\"01A2D002\",8", "OK")
+        m.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "+QNETDEVSTATUS: 1", "OK")
+        XCTAssertEqual(m.finished?.addresses, ["10.64.11.124"])
+    }
+
+    func testTimedOutCommandIsSentAgainAfterResyncAndBoundedAfterThat() throws {
+        var m = try module()
+        m.identifyAndECM()
+        XCTAssertEqual(m.pending, "AT+CPIN?")
+        m.timeOut()
+        XCTAssertNil(m.failed)
+        XCTAssertEqual(m.pending, "AT+CPIN?", "sent again")
+        XCTAssertTrue(m.logs.contains { $0.contains("timed out; sending it again after resync") })
+        m.module("OK")  // a late answer to something: still completes the resend as OK without +CPIN
+        // OK without a +CPIN line is a reply it cannot use: the SIM step fails as unexpected.
+        XCTAssertNotNil(m.failed)
+
+        var dead = try module()
+        dead.identifyAndECM()
+        dead.timeOut()
+        dead.timeOut()
+        XCTAssertNil(dead.failed)
+        dead.timeOut()
+        XCTAssertEqual(dead.failed, .moduleNotResponding(command: "AT+CPIN?"))
+        XCTAssertEqual(dead.written.filter { $0 == "AT+CPIN?" }.count, 3)
+
+        var recovers = try module()
+        recovers.identifyAndECM()
+        recovers.timeOut()
+        recovers.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        XCTAssertEqual(recovers.pending, "AT+CGDCONT?")
+    }
+
+    // MARK: Module presence
+
+    func testVanishMidBringUpWaitsAndStartsOverCleanly() throws {
+        var m = try module()
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
+        m.expect("AT+CEREG=2", "OK")
+        m.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        XCTAssertFalse(m.timers.isEmpty)
+        m.portGone()
+        XCTAssertEqual(m.machine.state, .waitingForModule)
+        XCTAssertEqual(m.timers, [], "no timer of the old module survives")
+        XCTAssertNil(m.failed)
+        m.event(.moduleReady)
+        XCTAssertEqual(m.pending, "ATI")
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        XCTAssertNotNil(m.finished)
+    }
+
+    func testRebootRequestedByRecoveryStartsOverWhenBack() throws {
+        var m = try module()
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        XCTAssertNotNil(m.finished)
+        m.finished = nil
+        m.event(.rebootRequested)
+        XCTAssertEqual(m.machine.state, .rebooting)
+        m.portGone()
+        XCTAssertEqual(m.machine.state, .rebooting)
+        m.event(.moduleReady)
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        XCTAssertNotNil(m.finished)
+    }
+
+    func testLateResponsesOfAnotherCommandAreIgnored() throws {
+        var m = try module()
+        let stranger = ATResponse(id: ATCommandID(rawValue: 999), command: .attachQuery, lines: ["+CGATT: 1"], result: .ok)
+        m.event(.response(stranger))
+        XCTAssertEqual(m.pending, "ATI")
+        XCTAssertNil(m.failed)
+    }
+}
