@@ -20,7 +20,7 @@ import Supervisor
 /// and everything slow (AT commands, DHCP, probes) is asynchronous.
 public final class Daemon: @unchecked Sendable {
     public let configuration: DaemonConfiguration
-    public let queue = DispatchQueue(label: "bg95d")
+    public let queue: DispatchQueue
     private let log: DaemonLogger
     private var machine: SupervisorMachine
     private let modem: ModemDriver
@@ -37,7 +37,9 @@ public final class Daemon: @unchecked Sendable {
     private var recoveryCounters: [String: Int] = [:]
     private var onExit: ((Int32) -> Void)?
 
-    public init(configuration: DaemonConfiguration, log: DaemonLogger, modem: ModemDriver) {
+    /// `queue` is the one serial queue everything runs on; `modem` must use it too.
+    public init(configuration: DaemonConfiguration, log: DaemonLogger, modem: ModemDriver, queue: DispatchQueue) {
+        self.queue = queue
         self.configuration = configuration
         self.log = log
         self.modem = modem

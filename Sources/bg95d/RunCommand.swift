@@ -1,5 +1,6 @@
 import ArgumentParser
 import BG95Daemon
+import Dispatch
 import Supervisor
 #if canImport(Glibc)
 import Glibc
@@ -58,8 +59,9 @@ struct RunCommand: ParsableCommand {
             return
         }
         let log = DaemonLogger(level: configuration.logLevel)
-        let modem = ModemControllerDriver(configuration: configuration, log: log)
-        let daemon = Daemon(configuration: configuration, log: log, modem: modem)
+        let queue = DispatchQueue(label: "bg95d")
+        let modem = ModemControllerDriver(configuration: configuration, log: log, queue: queue)
+        let daemon = Daemon(configuration: configuration, log: log, modem: modem, queue: queue)
         daemon.runForever()
     }
 
