@@ -69,10 +69,11 @@ extension ATCommand {
 
     /// `AT+QCFG="band"` → `+QCFG: "band",0xf,0x80084,0x80084` (`BandConfiguration(parsing:)`).
     public static let bandQuery = ATCommand("AT+QCFG=\"band\"", match: .prefix("+QCFG"))
-    /// `AT+QCFG="band",<gsm>,<catm>,<nbiot>,1` with the masks in hex without `0x`.
+    /// `AT+QCFG="band",0x<gsm>,0x<catm>,0x<nbiot>,1` (masks in lower-case hex, as the module
+    /// itself reports them).
     public static func setBands(_ bands: BandConfiguration) -> ATCommand {
         ATCommand(
-            "AT+QCFG=\"band\",\(bands.gsm.hexDigits.uppercased()),\(bands.catM1.hexDigits.uppercased()),\(bands.nbIoT.hexDigits.uppercased()),1",
+            "AT+QCFG=\"band\",\(bands.gsm),\(bands.catM1),\(bands.nbIoT),1",
             match: .none)
     }
 

@@ -39,8 +39,10 @@ public enum ATSessionOutput: Equatable, Sendable {
 ///   final result (`OK`, `ERROR`, `+CME ERROR`, `+CMS ERROR`, `NO CARRIER`, ...) that completes
 ///   it; an information line the command claims (its own `+NAME:`, see `ATCommand.claims`);
 ///   a known URC (`URC.parse` not `.unknown`), delivered as `.urc` even mid-response; otherwise
-///   an intermediate line of the command (bare text such as the `ATI` lines). With nothing in
-///   flight every line is a URC, and a final result code is reported as `.strayResult`.
+///   an intermediate line of the command (bare text such as the `ATI` lines). A line holding
+///   bytes that were not UTF-8 (U+FFFD) is noise and goes out as `.urc(.unknown)`, never into
+///   a response. With nothing in flight every line is a URC, and a final result code is
+///   reported as `.strayResult`.
 /// - Timers live in the IO layer: it arms one per `.write` and calls `timeoutFired(for:)`;
 ///   a stale id is ignored. After a timeout the module may still answer late; that late
 ///   `OK` would complete the next command, so owners should resynchronise (e.g. send
@@ -136,6 +138,11 @@ public struct ATSession: Sendable {
             return
         }
         if isEcho(line, of: transaction.command) { return }
+        if line.unicodeScalars.contains("\u{FFFD}") {
+            // Bytes that were not UTF-8: line noise, never part of a response.
+            outputs.append(.urc(.unknown(String(line.prefix(256)))))
+            return
+        }
         if let result = ATResult.finalResult(of: line) {
             complete(with: result, into: &outputs)
             return

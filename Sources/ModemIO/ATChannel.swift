@@ -54,6 +54,9 @@ public final class ATChannel: @unchecked Sendable {
         public var trace = false
         /// Where the port's lock file lives.
         public var lockDirectory = "/run/lock"
+        /// Caps every command's timeout (nil: the reference table's values). For tests and for
+        /// simulators that run faster than real time.
+        public var maximumCommandTimeout: Duration?
 
         public init() {}
     }
@@ -151,7 +154,9 @@ public final class ATChannel: @unchecked Sendable {
         }
         guard !pending.isEmpty else { return }
         let next = pending.removeFirst()
-        write(next, isProbe: false, timeout: next.command.timeout)
+        var timeout = next.command.timeout
+        if let cap = options.maximumCommandTimeout, cap < timeout { timeout = cap }
+        write(next, isProbe: false, timeout: timeout)
     }
 
     private func write(_ item: Pending, isProbe: Bool, timeout: Duration) {
@@ -207,7 +212,7 @@ public final class ATChannel: @unchecked Sendable {
                 probeFinished(response)
             } else {
                 if response.result == .timedOut {
-                    log("AT: \(response.command) timed out after \(response.command.timeout.components.seconds) s; resynchronising")
+                    log("AT: \(response.command) timed out; resynchronising")
                     needsResync = true
                     setHealth(.resynchronising)
                 }

@@ -89,8 +89,10 @@ public final class SerialPort: @unchecked Sendable {
         cfsetospeed(&options, speed_t(B115200))
         options.c_cflag &= ~(tcflag_t(CSIZE) | tcflag_t(PARENB) | tcflag_t(CSTOPB) | tcflag_t(CRTSCTS))
         options.c_cflag |= tcflag_t(CS8) | tcflag_t(CLOCAL) | tcflag_t(CREAD)
+        // VMIN 1: with MIN 0 and TIME 0 a tty read returns 0 when empty, indistinguishable
+        // from a hang-up; with MIN 1 and O_NONBLOCK it returns EAGAIN, and 0 means hang-up.
         withUnsafeMutableBytes(of: &options.c_cc) { cc in
-            cc[Int(VMIN)] = 0
+            cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
         guard tcsetattr(fd, TCSANOW, &options) == 0 else {

@@ -49,8 +49,20 @@ public struct LinkController: Sendable {
         try status(named: name).index
     }
 
-    /// Every interface in the socket's namespace.
+    /// Every interface in the socket's namespace (a dump interrupted by changes is repeated).
     public func links() throws(NetlinkError) -> [LinkStatus] {
+        var attempt = 0
+        while true {
+            do {
+                return try dumpLinks()
+            } catch .dumpInterrupted(let request) {
+                attempt += 1
+                if attempt == 5 { throw .dumpInterrupted(request: request) }
+            }
+        }
+    }
+
+    private func dumpLinks() throws(NetlinkError) -> [LinkStatus] {
         var result: [LinkStatus] = []
         try socket.dump("dump links", type: Int(RTM_GETLINK)) { (builder: inout NetlinkMessageBuilder) in
             builder.putFamilyHeader(ifinfomsg.self) { $0.ifi_family = UInt8(AF_UNSPEC) }

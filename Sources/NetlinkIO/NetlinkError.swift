@@ -11,6 +11,8 @@ public enum NetlinkError: Error, Equatable, Sendable, CustomStringConvertible {
     case system(SystemError)
     /// No answer within the socket's receive timeout.
     case timeout(request: String)
+    /// The dumped table changed while it was dumped (NLM_F_DUMP_INTR); repeat the dump.
+    case dumpInterrupted(request: String)
     /// A reply that cannot be parsed (truncated header, wrong attribute size).
     case malformedReply(request: String, reason: String)
     /// No interface with this name in the socket's network namespace.
@@ -23,7 +25,7 @@ public enum NetlinkError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .kernel(let code, _): return code
         case .system(let error): return error.code
-        case .timeout, .malformedReply, .noSuchInterface, .invalidRequest: return nil
+        case .timeout, .dumpInterrupted, .malformedReply, .noSuchInterface, .invalidRequest: return nil
         }
     }
 
@@ -33,6 +35,7 @@ public enum NetlinkError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(request): kernel refused: \(SystemError(code: code, call: "rtnetlink").description)"
         case .system(let error): return error.description
         case .timeout(let request): return "\(request): no answer from the kernel"
+        case .dumpInterrupted(let request): return "\(request): interrupted by concurrent changes"
         case .malformedReply(let request, let reason): return "\(request): malformed reply: \(reason)"
         case .noSuchInterface(let name): return "no interface named \(name)"
         case .invalidRequest(let reason): return "invalid netlink request: \(reason)"

@@ -81,7 +81,9 @@ public final class NetlinkSocket: @unchecked Sendable {
 
     /// Sends a dump request (NLM_F_DUMP) and hands each reply message to `body`.
     ///
-    /// The messages are only valid during the call of `body`.
+    /// The messages are only valid during the call of `body`. When the kernel marks the dump
+    /// inconsistent (the table changed meanwhile, NLM_F_DUMP_INTR), `body` has seen every
+    /// message and `.dumpInterrupted` is thrown at the end: start over to get a coherent view.
     public func dump(
         _ description: String, type: Int, build: (inout NetlinkMessageBuilder) throws(NetlinkError) -> Void,
         each body: (NetlinkMessage) throws(NetlinkError) -> Void
@@ -115,6 +117,7 @@ public final class NetlinkSocket: @unchecked Sendable {
     private func receiveReplies(
         _ description: String, sequence: UInt32, dump: Bool, each body: (NetlinkMessage) throws(NetlinkError) -> Void
     ) throws(NetlinkError) {
+        var interrupted = false
         while true {
             let received = mnl_socket_recvfrom(handle, receiveBuffer, Self.receiveBufferSize)
             if received < 0 {
@@ -129,6 +132,7 @@ public final class NetlinkSocket: @unchecked Sendable {
                 defer { message = mnl_nlmsg_next(message, &remaining)! }
                 // Replies to earlier requests that timed out are skipped, not misread.
                 guard message.pointee.nlmsg_seq == sequence, mnl_nlmsg_portid_ok(message, portID) else { continue }
+                if Int32(message.pointee.nlmsg_flags) & NLM_F_DUMP_INTR != 0 { interrupted = true }
                 switch Int32(message.pointee.nlmsg_type) {
                 case NLMSG_ERROR:
                     guard bg95_nlmsg_has_header(message, MemoryLayout<Int32>.size) != 0 else {
@@ -143,6 +147,7 @@ public final class NetlinkSocket: @unchecked Sendable {
                         let code = mnl_nlmsg_get_payload(message)!.load(as: Int32.self)
                         if code < 0 { throw .kernel(errno: -code, request: description) }
                     }
+                    if interrupted { throw .dumpInterrupted(request: description) }
                     return
                 case NLMSG_NOOP, NLMSG_OVERRUN:
                     continue

@@ -23,7 +23,20 @@ public struct RouteInstaller: Sendable {
     /// Our tagged objects. With an interface index: its addresses, routes on it or in the
     /// policy table, and rules pointing into the policy table (rules outlive their interface,
     /// so they are found by table). With nil: every tagged object in the namespace.
+    /// A dump interrupted by concurrent changes is repeated (up to 5 times).
     public func ownedState(interfaceIndex: Int32?) throws(NetlinkError) -> OwnedState {
+        var attempt = 0
+        while true {
+            do {
+                return try dumpOwnedState(interfaceIndex: interfaceIndex)
+            } catch .dumpInterrupted(let request) {
+                attempt += 1
+                if attempt == 5 { throw .dumpInterrupted(request: request) }
+            }
+        }
+    }
+
+    private func dumpOwnedState(interfaceIndex: Int32?) throws(NetlinkError) -> OwnedState {
         let tag = settings.protocolTag
         var state = OwnedState()
         try socket.dump("dump addresses", type: Int(RTM_GETADDR)) { (builder: inout NetlinkMessageBuilder) in

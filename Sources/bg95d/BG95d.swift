@@ -8,7 +8,7 @@ struct BG95d: ParsableCommand {
         commandName: "bg95d",
         abstract: "Connection manager for the Quectel BG95-M3 over CDC-ECM.",
         version: BG95Version.string,
-        subcommands: [RunCommand.self, ModemCommand.self, DHCPCommand.self],
+        subcommands: [RunCommand.self, ModemCommand.self, DHCPCommand.self, NetconfigCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -56,10 +56,11 @@ final class ATSessionTests: XCTestCase {
         var session = ATSession()
         var transcript = Transcript()
         transcript.record(session.enqueue(.registrationQuery).outputs)
-        feed(&session, "+CEREG: 1,\"1A2B\",\"01A2B3C4\",8\r\n+CEREG: 2,1,\"1A2B\",\"01A2B3C4\",8\r\n+CEREG: 2\r\nOK\r\n", into: &transcript)
+        feed(&session, "+CEREG: 1,\"1A2B\",\"01A2B3C4\",8\r\n+CEREG: 3,,,,0,15\r\n+CEREG: 2,1,\"1A2B\",\"01A2B3C4\",8\r\n+CEREG: 2\r\nOK\r\n", into: &transcript)
         XCTAssertEqual(transcript.responses.first?.lines, ["+CEREG: 2,1,\"1A2B\",\"01A2B3C4\",8"])
         XCTAssertEqual(transcript.urcs, [
             .registration(RegistrationInfo(status: .home, trackingAreaCode: 0x1A2B, cellID: 0x01A2_B3C4, accessTechnology: .catM1)),
+            .registration(RegistrationInfo(status: .denied, rejectCause: RejectCause(type: 0, cause: 15))),
             .registration(RegistrationInfo(status: .searching)),
         ])
         let reply = try transcript.responses[0].reply(RegistrationReadReply.self)
@@ -219,5 +220,21 @@ final class ATSessionTests: XCTestCase {
         let outputs = session.receive(Array(flood.utf8))
         XCTAssertEqual(outputs, Array(repeating: .discarded(.excessResponseLine), count: 5))
         XCTAssertEqual(session.inFlight?.lines.count, ATSession.maxResponseLines)
+    }
+
+    func testGarbageBytesMidResponseNeverBecomeResponseLines() throws {
+        // The bytes `bg95sim ctl garbage` writes.
+        let garbage: [UInt8] = [0xff, 0xfe, 0x00, 0x1b, 0x5b, 0x3f, 0x80, 0x81, 0x0d, 0x0a, 0x7e, 0x00, 0x9f, 0xc3, 0x28, 0x0d, 0x0a]
+        var session = ATSession()
+        var outputs = session.enqueue(.firmwareRevisionQuery).outputs
+        outputs += session.receive(garbage)
+        outputs += session.receive(Array("BG95M3LAR02A03_01.202.01.202\r\nOK\r\n".utf8))
+        let responses = outputs.compactMap { output -> ATResponse? in
+            if case .response(let response) = output { return response } else { return nil }
+        }
+        XCTAssertEqual(responses.first?.lines, ["BG95M3LAR02A03_01.202.01.202"])
+        XCTAssertEqual(try responses.first?.reply(FirmwareRevision.self).text, "BG95M3LAR02A03_01.202.01.202")
+        let noise = outputs.filter { if case .urc(.unknown) = $0 { return true } else { return false } }
+        XCTAssertEqual(noise.count, 2)
     }
 }

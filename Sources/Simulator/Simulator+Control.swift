@@ -1,0 +1,168 @@
+import Foundation
+
+/// Fault injection (CONTRACTS.md, "ctl verbs"). Every reply is sent only once the fault is in
+/// effect, so a test can act on it immediately. Bad arguments get `error <reason>`.
+extension Simulator {
+    func handleControl(_ verb: String, _ args: [String], respond: @escaping (String) -> Void) {
+        func needsNoArgs() -> Bool {
+            if !args.isEmpty { respond("error \(verb) takes no arguments"); return false }
+            return true
+        }
+        switch verb {
+        case "unplug":
+            guard needsNoArgs() else { return }
+            guard plugged else { return respond("ok unplug (already unplugged)") }
+            hardwareGeneration += 1
+            engine.powerOff()
+            unplugHardware()
+            respond("ok unplug")
+        case "replug":
+            guard needsNoArgs() else { return }
+            guard !plugged else { return respond("ok replug (already plugged) at=\(atPort ?? "-")") }
+            hardwareGeneration += 1
+            do {
+                try plugHardware()
+                engine.powerOn()
+                respond("ok replug at=\(atPort ?? "-")")
+            } catch {
+                respond("error replug: \(error)")
+            }
+        case "reboot":
+            guard needsNoArgs() else { return }
+            guard plugged else { return respond("error reboot: the module is unplugged") }
+            reboot { [weak self] in respond("ok reboot at=\(self?.atPort ?? "-")") }
+        case "pdp-drop":
+            guard needsNoArgs() else { return }
+            let cids = engine.activeContexts.keys.sorted()
+            engine.deactivateAll(byNetwork: true)
+            respond(cids.isEmpty ? "ok pdp-drop (no active context)" : "ok pdp-drop cids=\(cids.map(String.init).joined(separator: ","))")
+        case "detach":
+            guard needsNoArgs() else { return }
+            engine.registrationOverride = nil
+            engine.loseNetwork(stat: 2, detachURC: "+CGEV: NW DETACH")
+            respond("ok detach")
+        case "attach":
+            guard needsNoArgs() else { return }
+            engine.registrationOverride = nil
+            if engine.registered {
+                engine.attach()
+                return respond("ok attach")
+            }
+            engine.startRegistration { [weak self] in
+                guard let self else { return }
+                if self.engine.attached {
+                    respond("ok attach")
+                } else {
+                    respond("error attach: not attached (registration \(self.engine.regStat), sim \(self.engine.simStatus.rawValue), cfun \(self.engine.cfun))")
+                }
+            }
+        case "deregister":
+            guard args.count == 1, let cause = Int(args[0]), (0...255).contains(cause) else {
+                return respond("error usage: deregister <reject cause 0-255>")
+            }
+            engine.registrationOverride = .denied(cause: cause)
+            engine.loseNetwork(stat: 3, cause: cause, detachURC: "+CGEV: NW DETACH")
+            respond("ok deregister cause=\(cause)")
+        case "signal":
+            guard args.count == 1, let rsrp = Int(args[0]), (-160 ... -44).contains(rsrp) else {
+                return respond("error usage: signal <rsrp dBm, -160..-44>")
+            }
+            engine.rsrp = rsrp
+            respond("ok signal rsrp=\(rsrp)")
+        case "sim-remove":
+            guard needsNoArgs() else { return }
+            engine.removeSIM()
+            respond("ok sim-remove")
+        case "sim-insert":
+            guard needsNoArgs() else { return }
+            guard !engine.simInserted else { return respond("ok sim-insert (already inserted)") }
+            engine.insertSIM()
+            clock.after(0.6) { [weak self] in respond("ok sim-insert sim=\(self?.engine.simStatus.rawValue ?? "-")") }
+        case "stall":
+            guard args.count == 1, let seconds = Double(args[0]), seconds > 0, seconds <= 3600 else {
+                return respond("error usage: stall <seconds 0-3600>")
+            }
+            engine.stall(seconds: seconds)
+            respond("ok stall seconds=\(args[0])")
+        case "stall-off":
+            guard needsNoArgs() else { return }
+            engine.stalled = false
+            respond("ok stall-off")
+        case "garbage":
+            guard needsNoArgs() else { return }
+            guard let atChannel else { return respond("error garbage: the module is unplugged") }
+            atChannel.write([0xff, 0xfe, 0x00, 0x1b, 0x5b, 0x3f, 0x80, 0x81, 0x0d, 0x0a, 0x7e, 0x00, 0x9f, 0xc3, 0x28, 0x0d, 0x0a])
+            respond("ok garbage bytes=17")
+        case "dhcp-stop":
+            guard needsNoArgs() else { return }
+            dhcpWanted = false
+            topology.stopDHCP()
+            respond("ok dhcp-stop")
+        case "dhcp-start":
+            guard needsNoArgs() else { return }
+            dhcpWanted = true
+            guard plugged, composition?.mode == .ecm else { return respond("ok dhcp-start (starts with the ECM interface)") }
+            do {
+                try topology.startDHCP()
+                respond("ok dhcp-start")
+            } catch {
+                respond("error dhcp-start: \(error)")
+            }
+        case "carrier-off", "carrier-on":
+            guard needsNoArgs() else { return }
+            do {
+                try topology.setCarrier(verb == "carrier-on")
+                respond("ok \(verb)")
+            } catch {
+                respond("error \(verb): \(error)")
+            }
+        case "lease-time":
+            guard args.count == 1, let seconds = Int(args[0]), seconds >= 120, seconds <= 86400 * 30 else {
+                return respond("error usage: lease-time <seconds, min 120 (dnsmasq)>")
+            }
+            topology.leaseTime = seconds
+            do {
+                if topology.dhcpRunning {
+                    topology.stopDHCP()
+                    try topology.startDHCP()
+                }
+                respond("ok lease-time seconds=\(seconds)")
+            } catch {
+                respond("error lease-time: \(error)")
+            }
+        case "speed":
+            guard args.count == 1, let speed = Double(args[0]), speed > 0, speed <= 1000 else {
+                return respond("error usage: speed <factor in (0, 1000]>")
+            }
+            clock.speed = speed
+            respond("ok speed factor=\(args[0])")
+        case "status":
+            guard needsNoArgs() else { return }
+            respond(statusJSON())
+        default:
+            respond("error unknown verb \(verb)")
+        }
+    }
+
+    /// The simulator's state as one JSON line (keys sorted).
+    public func statusJSON() -> String {
+        var status = engine?.status() ?? [:]
+        status["plugged"] = plugged
+        status["usbnetActive"] = plugged ? (composition?.mode.rawValue ?? "-") : "-"
+        status["atPort"] = atPort.map { "/dev/\($0)" } ?? NSNull()
+        status["ttys"] = plugged ? (composition?.ttyInterfaces.compactMap { composition?.ttyName(interface: $0) } ?? []) : []
+        status["netInterface"] = plugged && composition?.mode == .ecm ? options.ecmInterfaceName : NSNull()
+        status["dhcpRunning"] = topology.dhcpRunning
+        status["carrier"] = topology.carrier
+        status["forwarding"] = topology.forwarding
+        status["speed"] = clock.speed
+        status["leaseTime"] = topology.leaseTime
+        status["prefix"] = options.prefix
+        let cleaned = status.mapValues { value -> Any in
+            if let optional = value as? Optional<Any>, case .none = optional { return NSNull() }
+            return value
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: cleaned, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Dispatch
+import Netconfig
+import NetlinkIO
+
+/// `bg95d netconfig`: apply or clean up bg95's addresses, routes, policy rule and DNS by hand.
+struct NetconfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "netconfig",
+        abstract: "Apply a static configuration the way the daemon applies a lease, or remove bg95's leftovers.",
+        subcommands: [Apply.self, Cleanup.self]
+    )
+
+    /// `bg95d netconfig apply <if> --address A/N [--gateway G] ... [--hold]`
+    struct Apply: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove leftovers of earlier runs, then install address, routes, rule and DNS.",
+            discussion: """
+                With --hold, prints "ready" once everything is installed, keeps it until SIGTERM or \
+                SIGINT, then removes it again. Without --hold the configuration stays.
+                """
+        )
+
+        @Argument(help: "The interface to configure.")
+        var interface: String
+
+        @Option(help: "Address and prefix length, e.g. 192.168.225.20/24.")
+        var address: String
+
+        @Option(help: "Default gateway.")
+        var gateway: String?
+
+        @Option(help: "A resolver (repeatable).")
+        var dns: [String] = []
+
+        @Option(help: "A search domain (repeatable).")
+        var domain: [String] = []
+
+        @Option(help: "Interface MTU.")
+        var mtu: UInt32?
+
+        @Option(help: "Address lifetime in seconds (default: forever).")
+        var lifetime: UInt32?
+
+        @Flag(help: "Keep the configuration until SIGTERM/SIGINT, then remove it.")
+        var hold = false
+
+        @OptionGroup var routing: RoutingOptions
+
+        func run() throws {
+            let parts = address.split(separator: "/")
+            guard parts.count == 2, let ip = IPv4(parts[0]), let prefix = UInt8(parts[1]) else {
+                throw ValidationError("--address must look like 192.168.225.20/24")
+            }
+            var config = InterfaceConfig(address: ip, prefixLength: prefix, mtu: mtu, leaseLifetime: lifetime)
+            if let gateway {
+                guard let gw = IPv4(gateway) else { throw ValidationError("--gateway is not an IPv4 address") }
+                config.gateway = gw
+            }
+            for server in dns {
+                guard let resolver = IPv4(server) else { throw ValidationError("--dns \(server) is not an IPv4 address") }
+                config.dns.append(resolver)
+            }
+            config.domains = domain
+
+            let configurator = try InterfaceConfigurator(
+                interface: interface, settings: routing.settings, dnsBackend: try routing.backend(),
+                allowSystemResolvConf: routing.dnsAllowEtcResolvConf
+            )
+            for change in try configurator.removeLeftovers() { print("leftover: \(change)") }
+            let (changes, rejected) = try configurator.apply(config)
+            for change in changes { print(change) }
+            for rejection in rejected { print("dns value dropped: \(rejection)") }
+            guard hold else { return }
+            print("ready")
+            fflush(nil)
+
+            // Hold until told to stop; then remove exactly what we installed.
+            signal(SIGTERM, SIG_IGN)
+            signal(SIGINT, SIG_IGN)
+            let stop = { @Sendable in
+                var status: Int32 = 0
+                do { _ = try configurator.remove() } catch {
+                    print("cleanup: \(error)")
+                    status = 1
+                }
+                print("removed")
+                fflush(nil)
+                Glibc.exit(status)
+            }
+            let sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: .main) }
+            for source in sources {
+                source.setEventHandler(handler: stop)
+                source.resume()
+            }
+            withExtendedLifetime(sources) { dispatchMain() }
+        }
+    }
+
+    /// `bg95d netconfig cleanup`: remove every object tagged with bg95's protocol.
+    struct Cleanup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove every route, rule and address bg95 left behind (tagged with its protocol), nothing else."
+        )
+
+        @Option(help: "Protocol tag bg95 uses (default 149, 0x95).")
+        var protocolTag: UInt8 = RoutingSettings.defaultProtocolTag
+
+        func run() throws {
+            let settings = RoutingSettings(protocolTag: protocolTag)
+            do { try settings.validate() } catch { throw ValidationError(error.description) }
+            let installer = RouteInstaller(socket: try NetlinkSocket(), settings: settings)
+            for change in try installer.removeAll(interfaceIndex: nil) { print(change) }
+        }
+    }
+}
