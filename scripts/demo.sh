@@ -50,14 +50,14 @@ if [ "${1:-}" = "--inside" ]; then
     done
     say "bg95d is running; following its states until online (the module boots in modem mode,"
     say "bg95d switches it to ECM, which reboots it, then registers and starts the data call)"
-    if ! "$bin/bg95ctl" --socket "$work/control.sock" watch --until online --timeout 300; then
+    if ! "$bin/bg95ctl" watch --socket "$work/control.sock" --until online --timeout 300; then
         echo "bg95d did not reach online; its log:" >&2
         cat "$work/bg95d.log" >&2
         exit 1
     fi
 
     say "status"
-    "$bin/bg95ctl" --socket "$work/control.sock" status || true
+    "$bin/bg95ctl" status --socket "$work/control.sock" || true
     say "the lease on $iface"
     ip -4 address show dev "$iface"
     address=$(ip -4 -o address show dev "$iface" | awk '{print $4}' | cut -d/ -f1 | head -n1)
@@ -94,8 +94,8 @@ if [ "${1:-}" = "--inside" ]; then
     if [ "$keep" = 1 ]; then
         echo
         echo "Kept running. In another terminal (as root):"
-        echo "  ip netns exec $BG95SIM_NETNS_HOST $bin/bg95ctl --socket $work/control.sock status"
-        echo "  ip netns exec $BG95SIM_NETNS_HOST $bin/bg95ctl --socket $work/control.sock watch"
+        echo "  ip netns exec $BG95SIM_NETNS_HOST $bin/bg95ctl status --socket $work/control.sock"
+        echo "  ip netns exec $BG95SIM_NETNS_HOST $bin/bg95ctl watch --socket $work/control.sock"
         echo "  $bin/bg95sim ctl --socket $BG95SIM_CTL pdp-drop     (and other faults: unplug, reboot, ...)"
         echo "Press Enter to tear everything down."
         read -r _ </dev/tty || true

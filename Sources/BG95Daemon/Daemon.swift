@@ -86,8 +86,23 @@ public final class Daemon: @unchecked Sendable {
     // MARK: - The loop
 
     /// Feeds one event to the supervisor and carries out its actions.
+    ///
+    /// Adapters may report events synchronously while an action is being carried out (the
+    /// modem driver enumerates inside `start`); those wait in `pending` and are handled, in
+    /// order, after the current event's actions, so the machine never sees events interleaved.
     func handle(_ event: SupervisorEvent) {
         dispatchPrecondition(condition: .onQueue(queue))
+        pending.append(event)
+        guard !handling else { return }
+        handling = true
+        while !pending.isEmpty { process(pending.removeFirst()) }
+        handling = false
+    }
+
+    private var handling = false
+    private var pending: [SupervisorEvent] = []
+
+    private func process(_ event: SupervisorEvent) {
         let before = machine.state
         let actions = machine.handle(event, now: .now)
         for action in actions { perform(action) }
@@ -161,10 +176,11 @@ public final class Daemon: @unchecked Sendable {
 
     private func startModem() {
         guard !modemStarted else { return }
+        modemStarted = true
         do {
             try modem.start { [weak self] event in self?.onModem(event) }
-            modemStarted = true
         } catch {
+            modemStarted = false
             log.error("cannot watch for the module: \(error)")
         }
     }

@@ -46,12 +46,14 @@ public final class ModemControllerDriver: ModemDriver {
             log: { [log] line in log.debug("modem: \(line)") },
             onEvent: { [weak self] event in self?.onEvent(event) }
         )
+        // Set before starting: the controller reports a present module from inside `start`.
+        self.controller = controller
         do {
             try controller.start(ModemController.Configuration(bringUp: bringUp, discovery: discovery))
         } catch {
+            self.controller = nil
             throw .configuration(error.description)
         }
-        self.controller = controller
     }
 
     public func stop() {

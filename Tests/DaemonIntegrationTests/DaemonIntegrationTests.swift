@@ -142,10 +142,10 @@ final class DaemonIntegrationTests: XCTestCase {
         defer { setup.close() }
         try setup.startDaemon(configuration: try setup.writeConfiguration())
         try setup.waitOnline(timeout: 90)
-        try Command.check([setup.bg95ctl, "--socket", setup.socketPath, "down", "--timeout", "30"])
+        try Command.check([setup.bg95ctl, "down", "--socket", setup.socketPath, "--timeout", "30"])
         XCTAssertTrue(try setup.status().contains("\"state\":\"down\""))
         XCTAssertTrue(try setup.ownRoutes().isEmpty, "routes left after down")
-        try Command.check([setup.bg95ctl, "--socket", setup.socketPath, "up", "--timeout", "90"])
+        try Command.check([setup.bg95ctl, "up", "--socket", setup.socketPath, "--timeout", "90"])
         try setup.waitOnline(timeout: 60)
         try setup.assertNoDuplicateRoutes()
     }

@@ -131,7 +131,7 @@ final class SimulatedSetup {
 
     /// `bg95ctl watch --until online`.
     func waitOnline(timeout: Int = 90, file: StaticString = #filePath, line: UInt = #line) throws {
-        let result = try Command.run([bg95ctl, "--socket", socketPath, "watch", "--until", "online", "--no-urcs",
+        let result = try Command.run([bg95ctl, "watch", "--socket", socketPath, "--until", "online", "--no-urcs",
                                       "--timeout", String(timeout)])
         if !result.succeeded {
             XCTFail("not online: \(result.stdout)\(result.stderr)\n\(tail())", file: file, line: line)
@@ -140,7 +140,7 @@ final class SimulatedSetup {
     }
 
     func status() throws -> String {
-        try Command.check([bg95ctl, "--socket", socketPath, "status", "--json"]).stdout
+        try Command.check([bg95ctl, "status", "--socket", socketPath, "--json"]).stdout
     }
 
     /// `bg95sim ctl <verb>`.
