@@ -109,8 +109,12 @@ public struct SupervisorMachine: Sendable {
     // MARK: - The one way into a state
 
     private mutating func enter(_ new: SupervisorState, because why: String? = nil) {
-        if let why { reason = why }
-        guard new != state else { return }
+        guard new != state else {
+            if let why { reason = why }
+            return
+        }
+        // The reason belongs to this change; a stale one would explain the wrong state.
+        reason = why
         let old = state
         state = new
         stateSince = now
