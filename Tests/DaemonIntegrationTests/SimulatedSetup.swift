@@ -41,7 +41,8 @@ final class SimulatedSetup {
                                        "--speed", String(speed)] + extra)
         guard started.succeeded else {
             _ = try? Command.run([bg95sim, "stop", "--prefix", prefix])
-            throw CommandError(argv: ["bg95sim", "start"], result: started)
+            XCTFail("bg95sim start failed: \(started.stderr)\(started.stdout)")
+            throw SetupError.simulator(started.stderr)
         }
         var environment: [String: String] = [:]
         for line in started.stdout.split(separator: "\n") {
@@ -215,4 +216,5 @@ final class SimulatedSetup {
 
 enum SetupError: Error {
     case timeout(String)
+    case simulator(String)
 }
