@@ -49,6 +49,8 @@ public enum DNSConfiguratorError: Error, Equatable, Sendable, CustomStringConver
     case refusingSystemResolvConf(String)
     /// The interface name is not safe to use as an argument/record name.
     case invalidInterfaceName(String)
+    /// The file backend needs an absolute path.
+    case relativePath(String)
     /// The helper program exited non-zero.
     case helperFailed(command: String, status: Int32, message: String)
     case system(SystemError)
@@ -57,6 +59,7 @@ public enum DNSConfiguratorError: Error, Equatable, Sendable, CustomStringConver
         switch self {
         case .refusingSystemResolvConf(let path): return "refusing to overwrite \(path) (set dns-allow-etc-resolv-conf to allow it)"
         case .invalidInterfaceName(let name): return "interface name \"\(name)\" is not usable for DNS configuration"
+        case .relativePath(let path): return "DNS file \(path) is not an absolute path"
         case .helperFailed(let command, let status, let message): return "`\(command)` exited \(status): \(message)"
         case .system(let error): return error.description
         }
@@ -75,7 +78,8 @@ public struct DNSConfigurator: Sendable {
 
     /// - Throws: `.refusingSystemResolvConf` when the file backend would write /etc/resolv.conf
     ///   (directly or through a symlink) and `allowSystemResolvConf` is false;
-    ///   `.invalidInterfaceName` for names outside `[A-Za-z0-9._-]{1,15}`.
+    ///   `.invalidInterfaceName` for names outside `[A-Za-z0-9._-]{1,15}`; `.relativePath`
+    ///   for a file backend path not starting with `/`.
     public init(backend: DNSBackend, interface: String, allowSystemResolvConf: Bool = false) throws(DNSConfiguratorError) {
         let bytes = Array(interface.utf8)
         let allowed: (UInt8) -> Bool = {
@@ -85,8 +89,9 @@ public struct DNSConfigurator: Sendable {
         guard (1...15).contains(bytes.count), bytes.allSatisfy(allowed), bytes.first != UInt8(ascii: "-") else {
             throw .invalidInterfaceName(interface)
         }
-        if case .file(let path) = backend, !allowSystemResolvConf, Self.isSystemResolvConf(path) {
-            throw .refusingSystemResolvConf(path)
+        if case .file(let path) = backend {
+            guard path.hasPrefix("/") else { throw .relativePath(path) }
+            if !allowSystemResolvConf, Self.isSystemResolvConf(path) { throw .refusingSystemResolvConf(path) }
         }
         self.backend = backend
         self.interface = interface

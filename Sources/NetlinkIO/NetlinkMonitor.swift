@@ -27,7 +27,12 @@ public final class NetlinkMonitor: @unchecked Sendable {
     public private(set) var malformedMessages = 0
 
     /// Opens the sockets; nothing is delivered before `start()`.
-    public init(queue: DispatchQueue, handler: @escaping @Sendable (NetlinkEvent) -> Void) throws(NetlinkError) {
+    ///
+    /// - Parameter receiveBufferSize: the subscription socket's SO_RCVBUF; the default (1 MiB)
+    ///   absorbs hot-plug bursts. Tests make it tiny to provoke `.overrun`.
+    public init(
+        queue: DispatchQueue, receiveBufferSize: Int32 = 1 << 20, handler: @escaping @Sendable (NetlinkEvent) -> Void
+    ) throws(NetlinkError) {
         guard let subscription = mnl_socket_open(NETLINK_ROUTE) else {
             throw .system(.current("mnl_socket_open(NETLINK_ROUTE)"))
         }
@@ -47,7 +52,7 @@ public final class NetlinkMonitor: @unchecked Sendable {
         }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         // A bigger receive buffer makes overruns during bursts (hot-plug) less likely.
-        var size: Int32 = 1 << 20
+        var size = receiveBufferSize
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         do {
             requests = try NetlinkSocket()

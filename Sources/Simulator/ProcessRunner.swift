@@ -79,6 +79,7 @@ public enum ProcessRunner {
         if stderr >= 0 { posix_spawn_file_actions_adddup2(&actions, stderr, 2) } else {
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
+        markDescriptorsCloseOnExec()
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -104,6 +105,22 @@ public enum ProcessRunner {
         let rc = posix_spawn(&pid, path, &actions, &attr, cArgs, cEnv)
         guard rc == 0 else { throw SystemError(code: rc, call: "posix_spawn(\(path))") }
         return pid
+    }
+
+    /// Nothing but stdio crosses into a child: a leaked pty master (umockdev opens them without
+    /// O_CLOEXEC) would keep the AT port alive after its device was removed.
+    static func markDescriptorsCloseOnExec() {
+        guard let dir = opendir("/proc/self/fd") else { return }
+        defer { closedir(dir) }
+        let own = dirfd(dir)
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard let fd = Int32(name), fd >= 3, fd != own else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 && flags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     /// Waits for `pid` and returns its exit status (128+signal when killed).

@@ -31,7 +31,17 @@ final class Testbed {
     }
 
     /// Adds devices (parents first) without announcing them.
+    ///
+    /// umockdev 0.17.16's `add_from_string` sends its own "add" uevent through the sender that
+    /// aborts on a slow listener; the listeners' sockets are renamed away meanwhile so that
+    /// sender finds nobody (a bound Unix socket keeps working under its new name).
     func add(_ devices: [FakeDevice]) throws {
+        var hidden: [(String, String)] = []
+        for path in sender.listenerSockets() {
+            let hiddenPath = rootDirectory + "/.hidden-" + (path as NSString).lastPathComponent
+            if rename(path, hiddenPath) == 0 { hidden.append((path, hiddenPath)) }
+        }
+        defer { for (path, hiddenPath) in hidden { rename(hiddenPath, path) } }
         for device in devices {
             var error: UnsafeMutablePointer<GError>?
             let ok = umockdev_testbed_add_from_string(handle, device.record, &error)
@@ -75,11 +85,25 @@ final class Testbed {
         }
         announce(deepestFirst, action: "remove")
         for device in deepestFirst {
+            if let node = device.node { hangUp(node: node) }
             umockdev_testbed_remove_device(handle, device.syspath)
         }
         for entry in ptyEntries {
             unlink(rootDirectory + "/dev/.ptymap/" + entry)
         }
+    }
+
+    /// umockdev keeps the pty master of a removed device open, so a host holding the tty would
+    /// never notice the disconnect. Replacing the master fd with /dev/null closes the pty (the
+    /// host reads EOF/EIO, as after a real USB disconnect) while the fd number stays valid for
+    /// umockdev's own close at teardown.
+    private func hangUp(node: String) {
+        let fd = ptyMaster(node: node)
+        guard fd >= 0 else { return }
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        guard null >= 0 else { return }
+        dup2(null, fd)
+        close(null)
     }
 
     /// The pty master behind `/dev/<node>`, owned by the testbed (do not close it), or -1.

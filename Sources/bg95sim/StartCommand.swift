@@ -26,8 +26,10 @@ struct StartCommand: ParsableCommand {
         let logFD = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard logFD >= 0 else { throw ValidationError("cannot open \(logPath)") }
         defer { close(logFD) }
+        // The real path as argv[0]: `stop` recognises the process by "bg95sim" in its cmdline.
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let pid = try ProcessRunner.spawn(
-            ["/proc/self/exe", "serve"] + simulator.arguments, environment: ProcessInfo.processInfo.environment,
+            [executable, "serve"] + simulator.arguments, environment: ProcessInfo.processInfo.environment,
             stdout: logFD, stderr: logFD, newSession: true)
         let envFile = RunFolder.envFile(prefix: options.prefix)
         var waited = 0.0

@@ -67,6 +67,9 @@ final class NetlinkDNSTests: XCTestCase {
                 XCTAssertEqual($0 as? DNSConfiguratorError, .refusingSystemResolvConf(link))
             }
         }
+        XCTAssertThrowsError(try DNSConfigurator(backend: .file(path: "run/resolv.conf"), interface: "eth2")) {
+            XCTAssertEqual($0 as? DNSConfiguratorError, .relativePath("run/resolv.conf"))
+        }
         for bad in ["", "eth2\nnameserver", "a/b", "-rf", "averyveryverylongname"] {
             XCTAssertThrowsError(try DNSConfigurator(backend: .none, interface: bad)) {
                 XCTAssertEqual($0 as? DNSConfiguratorError, .invalidInterfaceName(bad))

@@ -114,4 +114,34 @@ final class NetlinkMonitorTests: XCTestCase {
         try installer.removeAll(interfaceIndex: nil)
         XCTAssertFalse(try topology.rules().contains { $0.contains("proto 149") })
     }
+
+    func testOverrunIsReportedAndLinksAreReRead() throws {
+        let recorder = Recorder()
+        let monitor = try NetlinkNamespace.run(in: topology.a) { () throws -> NetlinkMonitor in
+            try NetlinkMonitor(queue: recorder.queue, receiveBufferSize: 1024) { recorder.record($0) }
+        }
+        recorder.queue.sync { monitor.start() }
+        defer { recorder.queue.sync { monitor.cancel() } }
+        let mark = recorder.wait(for: "links reported") {
+            if case .link(.appeared(let s)) = $0 { return s.name == topology.lan } else { return false }
+        } ?? 0
+
+        // Hold the queue while a burst of address changes overflows the tiny socket buffer,
+        // and take a link away meanwhile: its removal must still be reported after the overrun.
+        let gate = DispatchSemaphore(value: 0)
+        recorder.queue.async { gate.wait() }
+        let batch = (1...60).map { "addr add 10.77.\($0).1/24 dev \(topology.lan)" }.joined(separator: "\n") + "\n"
+        let batchFile = NSTemporaryDirectory() + "bg95-\(topology.scope.prefix)-batch"
+        try batch.write(toFile: batchFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: batchFile) }
+        try Command.check(["ip", "-n", topology.a, "-batch", batchFile])
+        try Command.check(["ip", "-n", topology.a, "link", "del", topology.cellular])
+        gate.signal()
+
+        let overrun = recorder.wait(for: "overrun", from: mark) { $0 == .overrun } ?? mark
+        recorder.wait(for: "removal found by re-reading", from: mark, timeout: 1) {
+            if case .link(.removed(let s)) = $0 { return s.name == topology.cellular } else { return false }
+        }
+        XCTAssertGreaterThan(overrun, mark)
+    }
 }

@@ -1,0 +1,89 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Every fault verb of `bg95sim ctl` and its observable effect. Verbs are acknowledged only
+/// once in effect, so each check runs right after the ack without waiting.
+final class SimulatorFaultTests: XCTestCase {
+    func testRadioAndSIMFaults() throws {
+        let sim = try SimulatorHarness(["--mode", "ecm"])
+        defer { sim.stop() }
+        let t = try sim.atOK([
+            "expect:^APP RDY$", "cmd:ATE0", "cmd:AT+CEREG=3", "cmd:AT+QNETDEVCTL=1,1,1", "expect:^\\+QNETDEVSTATUS: 1$",
+            // signal
+            "ctl:signal -118", "cmd:AT+QCSQ",
+            // the network drops the PDP context
+            "ctl:pdp-drop", "expect:^\\+CGEV: NW PDN DEACT 1$", "expect:^\\+QIURC: \"pdpdeact\",1$", "cmd:AT+CGACT?",
+            // detach and attach again
+            "ctl:detach", "expect:^\\+CGEV: NW DETACH$", "cmd:AT+CGATT?", "ctl:attach", "cmd:AT+CGATT?",
+            // deregistration with a reject cause
+            "ctl:deregister 11", "expect:^\\+CEREG: 3,.*,0,11$", "cmd:AT+CGATT=1",
+            "ctl:attach",
+            // SIM removed and inserted
+            "ctl:sim-remove", "expect:^\\+CPIN: NOT READY$", "cmd:AT+CPIN?", "ctl:sim-insert", "expect:^\\+CPIN: READY$",
+            "cmd:AT+CPIN?",
+        ])
+        // URCs may arrive between a command and its answer, as on the real module.
+        let urcs = ["+CEREG:", "+CGEV:", "+QNETDEVSTATUS:", "+QIURC:"]
+        XCTAssertEqual(t.responses(to: "AT+QCSQ", ignoring: urcs), [["+QCSQ: \"eMTC\",-88,-118,35,-10", "OK"]])
+        XCTAssertEqual(t.responses(to: "AT+CGACT?", ignoring: urcs), [["+CGACT: 1,0", "OK"]])
+        XCTAssertEqual(t.responses(to: "AT+CGATT?", ignoring: urcs), [["+CGATT: 0", "OK"], ["+CGATT: 1", "OK"]])
+        XCTAssertEqual(t.responses(to: "AT+CGATT=1", ignoring: urcs), [["+CME ERROR: 111"]], "reject cause 11: PLMN not allowed")
+        XCTAssertEqual(t.responses(to: "AT+CPIN?", ignoring: urcs), [["+CME ERROR: 10"], ["+CPIN: READY", "OK"]])
+    }
+
+    func testPortFaultsStallAndGarbage() throws {
+        let sim = try SimulatorHarness()
+        defer { sim.stop() }
+        let t = try sim.atOK([
+            "expect:^APP RDY$", "ctl:garbage", "raw:0.3", "ctl:stall 2", "timeout:1", "noanswer:AT", "timeout:20",
+            "ctl:stall-off", "cmd:AT",
+        ])
+        let raw = t.output.split(separator: "\n").first { $0.hasPrefix("= ") } ?? ""
+        XCTAssertTrue(raw.contains("fffe00"), "garbage bytes arrive on the AT port: \(raw)")
+        XCTAssertTrue(t.output.contains("@ no answer"), "\(t)")
+        XCTAssertEqual(t.responses(to: "AT").last, ["AT", "OK"], "the port answers again after stall-off")
+        // A timed stall ends by itself.
+        try sim.atOK(["ctl:stall 0.5", "timeout:0.3", "noanswer:ATI", "sleep:0.4", "timeout:20", "cmd:AT"])
+    }
+
+    func testPlugFaults() throws {
+        let sim = try SimulatorHarness(["--mode", "ecm"])
+        defer { sim.stop() }
+        XCTAssertTrue(try sim.ctl("unplug").succeeded)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sim.testbedRoot + "/sys/bus/usb/devices/1-1"), "USB device gone")
+        XCTAssertFalse(try sim.inHost(["ip", "link", "show", "eth2"]).succeeded, "ECM veth gone")
+        XCTAssertEqual(try sim.status()["plugged"] as? Bool, false)
+
+        let replug = try sim.ctl("replug")
+        XCTAssertEqual(replug.stdout, "ok replug at=ttyUSB5\n", "new tty names after the replug")
+        XCTAssertTrue(try sim.inHost(["ip", "link", "show", "eth2"]).succeeded)
+        try sim.atOK(["expect:^APP RDY$", "cmd:AT"])
+
+        let reboot = try sim.ctl("reboot")
+        XCTAssertEqual(reboot.stdout, "ok reboot at=ttyUSB8\n")
+        try sim.atOK(["expect:^APP RDY$", "cmd:AT"])
+    }
+
+    func testNetworkFaults() throws {
+        let sim = try SimulatorHarness(["--mode", "ecm"])
+        defer { sim.stop() }
+        try sim.inHost(["ip", "link", "set", "eth2", "up"])
+        XCTAssertTrue(try sim.ctl("carrier-off").succeeded)
+        XCTAssertTrue(try sim.inHost(["ip", "link", "show", "eth2"]).stdout.contains("NO-CARRIER"))
+        XCTAssertTrue(try sim.ctl("carrier-on").succeeded)
+        XCTAssertTrue(try sim.inHost(["ip", "link", "show", "eth2"]).stdout.contains("LOWER_UP"))
+
+        XCTAssertTrue(try sim.ctl("dhcp-stop").succeeded)
+        XCTAssertFalse(try sim.dhcp().succeeded, "no DHCP server")
+        XCTAssertTrue(try sim.ctl("lease-time", "300").succeeded)
+        XCTAssertTrue(try sim.ctl("dhcp-start").succeeded)
+        let lease = try sim.dhcp()
+        XCTAssertTrue(lease.stdout.contains("lease 300"), "the new lease time is offered: \(lease.stdout)\(lease.stderr)")
+
+        XCTAssertTrue(try sim.ctl("speed", "40").succeeded)
+        XCTAssertEqual(try sim.status()["speed"] as? Double, 40)
+        XCTAssertEqual(try sim.ctl("lease-time", "60").status, 1, "below dnsmasq's minimum")
+        XCTAssertEqual(try sim.ctl("no-such-verb").status, 1)
+    }
+}
