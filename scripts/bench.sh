@@ -1,3 +1,119 @@
 #!/bin/sh
-echo "make bench: no benchmarks yet." >&2
-exit 1
+# make bench: DHCP client benchmark. Runs bg95d's client, dhcpcd (nodelay, noarp, rapid
+# commit), ISC dhclient and busybox udhcpc against the same dnsmasq, over a veth between two
+# network namespaces this script creates and deletes, RUNS times each (default 10), and prints
+# min/median/max milliseconds from client start to "address on the interface" (the kernel's
+# RTM_NEWADDR) and the DHCP packets on the wire (nft counters in the server namespace).
+# Not a test: numbers depend on the machine. Needs root. Installs the other clients with apt.
+set -eu
+RUNS=${RUNS:-10}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+P=bb$$
+CNS=$P-c
+SNS=$P-s
+WORK=$(mktemp -d /tmp/bg95-bench.XXXXXX)
+
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
+need=""
+command -v dhcpcd >/dev/null 2>&1 || need="$need dhcpcd-base"
+command -v dhclient >/dev/null 2>&1 || need="$need isc-dhcp-client"
+command -v busybox >/dev/null 2>&1 || need="$need busybox"
+command -v python3 >/dev/null 2>&1 || need="$need python3"
+if [ -n "$need" ]; then
+    echo "bench: installing$need" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi
+
+cleanup() {
+    for ns in $CNS $SNS; do
+        for pid in $(ip netns pids $ns 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+        ip netns del $ns 2>/dev/null || true
+    done
+    rm -rf /etc/netns/$CNS "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+echo "bench: building bg95d (release)" >&2
+(cd "$ROOT" && swift build -c release --product bg95d >/dev/null)
+BG95D="$(cd "$ROOT" && swift build -c release --show-bin-path)/bg95d"
+
+ip netns add $CNS
+ip netns add $SNS
+ip -n $CNS link set lo up
+ip -n $SNS link set lo up
+ip link add bench0 netns $CNS type veth peer name bench0p netns $SNS
+ip -n $SNS addr add 192.168.225.1/24 dev bench0p
+ip -n $SNS link set bench0p up
+ip -n $CNS link set bench0 up
+# Clients that write /etc/resolv.conf (dhclient-script) write this copy instead: `ip netns exec`
+# bind-mounts /etc/netns/<ns>/resolv.conf over /etc/resolv.conf.
+mkdir -p /etc/netns/$CNS
+: > /etc/netns/$CNS/resolv.conf
+
+ip netns exec $SNS nft -f - <<NFT
+table inet bg95bench {
+    chain in { type filter hook input priority 0; udp dport 67 counter; }
+    chain out { type filter hook output priority 0; udp sport 67 counter; }
+}
+NFT
+ip netns exec $SNS dnsmasq --conf-file=/dev/null --bind-interfaces --interface=bench0p --except-interface=lo \
+    --port=0 --no-ping --dhcp-rapid-commit --dhcp-range=192.168.225.20,192.168.225.60,255.255.255.0,2m \
+    --dhcp-leasefile=$WORK/dnsmasq.leases --pid-file=$WORK/dnsmasq.pid
+
+cat > $WORK/dhcpcd.conf <<CONF
+nodelay
+noarp
+option rapid_commit
+ipv4only
+noipv4ll
+nohook resolv.conf, hostname, ntp.conf, timesyncd.conf, chrony.conf
+CONF
+cat > $WORK/dhcpcd-norc.conf <<CONF
+nodelay
+noarp
+ipv4only
+noipv4ll
+nohook resolv.conf, hostname, ntp.conf, timesyncd.conf, chrony.conf
+CONF
+cat > $WORK/udhcpc.script <<'SCRIPT'
+#!/bin/sh
+case "$1" in
+    bound|renew) ip addr add "$ip/$subnet" dev "$interface" ;;
+esac
+SCRIPT
+chmod +x $WORK/udhcpc.script
+
+run() {  # name, state files (comma-separated), argv...
+    name=$1; state=$2; shift 2
+    ip netns exec $CNS python3 "$ROOT/scripts/bench_dhcp.py" "$name" bench0 $SNS "$RUNS" "$state" "$@" >> $WORK/results.jsonl
+}
+
+echo "bench: $RUNS runs per client" >&2
+run "bg95d (rapid commit)" "" "$BG95D" dhcp bench0 --configure
+run "bg95d (no rapid commit)" "" "$BG95D" dhcp bench0 --configure --no-rapid-commit
+run "dhcpcd nodelay noarp rapid_commit" "/var/lib/dhcpcd/bench0.lease" \
+    dhcpcd -f $WORK/dhcpcd.conf -4 -B -1 bench0
+run "dhcpcd nodelay noarp" "/var/lib/dhcpcd/bench0.lease" \
+    dhcpcd -f $WORK/dhcpcd-norc.conf -4 -B -1 bench0
+run "ISC dhclient" "$WORK/dhclient.leases" \
+    dhclient -4 -1 -d -lf $WORK/dhclient.leases -pf $WORK/dhclient.pid bench0
+run "busybox udhcpc" "" \
+    busybox udhcpc -i bench0 -f -q -n -s $WORK/udhcpc.script
+
+python3 - "$WORK/results.jsonl" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+order = []
+for r in rows:
+    if r["client"] not in order: order.append(r["client"])
+print(f"{'client':36} {'min':>8} {'median':>8} {'max':>8}  {'packets':>7}  ok")
+for c in order:
+    rs = [r for r in rows if r["client"] == c]
+    ms = sorted(r["ms"] for r in rs if r["ms"] is not None)
+    pk = sorted(r["packets"] for r in rs)
+    if ms:
+        print(f"{c:36} {ms[0]:8.2f} {statistics.median(ms):8.2f} {ms[-1]:8.2f}  {statistics.median(pk):7g}  {len(ms)}/{len(rs)}")
+    else:
+        print(f"{c:36} {'-':>8} {'-':>8} {'-':>8}  {'-':>7}  0/{len(rs)}")
+PY

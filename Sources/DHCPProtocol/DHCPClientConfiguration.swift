@@ -10,6 +10,9 @@ public struct DHCPClientConfiguration: Sendable {
     public var rapidCommit = true
     /// Send DHCPRELEASE on `.stop` while holding a lease.
     public var releaseOnStop = true
+    /// Probe a newly leased address with ARP for this long before using it (nil: no probe,
+    /// like dhcpcd's `noarp`; the fast path the benchmark measures).
+    public var addressProbeMilliseconds: Int64?
     /// Option 55.
     public var parameterRequestList: [UInt8] = [1, 3, 6, 12, 15, 26, 28, 51, 54, 58, 59]
     /// FOR TESTS: replace the server's T1 / T2 / lease time (seconds) so renewal, rebinding and

@@ -10,7 +10,8 @@ public enum DHCPClientEvent: Sendable {
     case received([UInt8])
     /// `nextDeadline` has passed (the IO layer's single timer fired).
     case tick
-    /// The IO layer found the leased address already in use (ARP/DAD conflict): DECLINE it.
+    /// The IO layer found the leased address already in use (an answer to the ARP probe while
+    /// PROBING, or a conflict later): DECLINE it.
     case addressInUse
 }
 
@@ -33,6 +34,9 @@ public enum DHCPLossReason: String, Sendable, Equatable {
 public enum DHCPClientAction: Equatable, Sendable {
     /// Transmit `message` (already counted in `statistics.sent`).
     case send(DHCPMessage, DHCPDestination)
+    /// Check that no other host uses `address` (ARP probe from 0.0.0.0) and report
+    /// `.addressInUse` if one answers; silence until `nextDeadline` means it is free.
+    case probe(IPv4Address)
     /// A new lease: configure the address, routes, DNS (and persist it).
     case configure(DHCPLease)
     /// The same address with new lifetimes (after RENEWING or REBINDING).

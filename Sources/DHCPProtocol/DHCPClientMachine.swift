@@ -8,7 +8,9 @@
 /// Transitions (RFC 2131 §4.4, figure 5):
 /// - STOPPED -start-> SELECTING (DISCOVER, immediately) or REBOOTING (REQUEST for the old address)
 /// - SELECTING -OFFER-> REQUESTING (REQUEST); -ACK with rapid commit-> BOUND
-/// - REQUESTING/REBOOTING -ACK-> BOUND; -NAK-> INIT/SELECTING; too many retries -> SELECTING
+/// - REQUESTING/REBOOTING -ACK-> BOUND (or PROBING first, when configured); -NAK-> INIT/SELECTING;
+///   too many retries -> SELECTING
+/// - PROBING -quiet until the deadline-> BOUND; -addressInUse-> INIT (DECLINE, wait 10 s)
 /// - BOUND -T1-> RENEWING (unicast REQUEST) -T2-> REBINDING (broadcast REQUEST) -expiry-> SELECTING
 /// - RENEWING/REBINDING -ACK-> BOUND (update); -NAK-> SELECTING (deconfigure)
 /// - any lease state -addressInUse-> INIT (DECLINE, wait 10 s); -stop-> STOPPED (RELEASE)
@@ -38,7 +40,7 @@ public struct DHCPClientMachine: Sendable {
     public var nextDeadline: DHCPInstant? {
         switch state {
         case .stopped: return nil
-        case .initial, .selecting, .requesting, .rebooting: return retransmitAt
+        case .initial, .selecting, .requesting, .rebooting, .probing: return retransmitAt
         case .bound(let lease): return [lease.renewAt, lease.rebindAt, lease.expiresAt].compactMap { $0 }.min()
         case .renewing(let lease): return [retransmitAt, lease.rebindAt, lease.expiresAt].compactMap { $0 }.min()
         case .rebinding(let lease): return [retransmitAt, lease.expiresAt].compactMap { $0 }.min()
@@ -77,6 +79,11 @@ public struct DHCPClientMachine: Sendable {
     }
 
     private mutating func stop(_ now: DHCPInstant) {
+        if case .probing(let lease) = state, configuration.releaseOnStop {
+            transactionID = nextTransactionID()
+            exchangeStartedAt = now
+            send(release(lease, now), .broadcast)
+        }
         if let lease = state.lease {
             if configuration.releaseOnStop {
                 transactionID = nextTransactionID()
@@ -92,6 +99,13 @@ public struct DHCPClientMachine: Sendable {
     }
 
     private mutating func addressInUse(_ now: DHCPInstant) {
+        if case .probing(let lease) = state {
+            log("\(lease.address) is in use by another host: declining it")
+            send(decline(lease, now), .broadcast)
+            enter(.initial)
+            retransmitAt = now.adding(seconds: configuration.declineWaitSeconds)
+            return
+        }
         guard let lease = state.lease else {
             log("address conflict reported while \(state): nothing to decline")
             return
@@ -133,6 +147,11 @@ public struct DHCPClientMachine: Sendable {
                 send(rebootRequest(address, now), .broadcast)
                 scheduleRetransmit(now)
             }
+        case .probing(let lease):
+            guard due(retransmitAt, now) else { return }
+            retransmitAt = nil
+            enter(.bound(lease))
+            pending.append(.configure(lease))
         case .bound(let lease):
             if due(lease.expiresAt, now) { expire(lease, now) }
             else if due(lease.rebindAt, now) { beginRebinding(lease, now) }
@@ -163,7 +182,7 @@ public struct DHCPClientMachine: Sendable {
         }
         guard message.operation == .reply else { return drop(.notReply, "a BOOTREQUEST") }
         switch state {
-        case .stopped, .initial, .bound:
+        case .stopped, .initial, .bound, .probing:
             return drop(.unexpectedMessage, "\(message.messageType.map { "\($0)" } ?? "message") while \(state)")
         case .selecting, .requesting, .rebooting, .renewing, .rebinding:
             break
@@ -215,7 +234,7 @@ public struct DHCPClientMachine: Sendable {
         case (.rebinding(let lease), .nak):
             nak(message, now, lease: lease)
         case (.selecting, _), (.requesting, _), (.rebooting, _), (.renewing, _), (.rebinding, _),
-             (.stopped, _), (.initial, _), (.bound, _):
+             (.stopped, _), (.initial, _), (.bound, _), (.probing, _):
             drop(.unexpectedMessage, "\(type) while \(state)")
         }
     }
@@ -233,6 +252,12 @@ public struct DHCPClientMachine: Sendable {
         applyOverrides(&lease)
         consecutiveNaks = 0
         retransmitAt = nil
+        if previous == nil, let probe = configuration.addressProbeMilliseconds, probe > 0 {
+            enter(.probing(lease))
+            retransmitAt = now.adding(milliseconds: probe)
+            pending.append(.probe(lease.address))
+            return
+        }
         enter(.bound(lease))
         if let previous {
             if previous.address == lease.address {
@@ -301,7 +326,7 @@ public struct DHCPClientMachine: Sendable {
     private mutating func enter(_ new: DHCPClientState) {
         let old = state
         state = new
-        if old.description != new.description || old != new {
+        if old != new {
             log("\(old) -> \(new)\(new.lease.map { " (\($0))" } ?? "")")
         }
     }

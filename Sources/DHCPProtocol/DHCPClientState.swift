@@ -10,6 +10,10 @@ public enum DHCPClientState: Equatable, Sendable, CustomStringConvertible {
     case requesting(DHCPOffer)
     /// INIT-REBOOT/REBOOTING: REQUEST for the remembered address sent, waiting for ACK/NAK.
     case rebooting(IPv4Address)
+    /// An ACK arrived for a new lease; before using the address the IO layer checks that no
+    /// other host has it (ARP probe, RFC 2131 §4.4.1 / RFC 5227). Only with
+    /// `DHCPClientConfiguration.addressProbeMilliseconds` set; nothing is configured yet.
+    case probing(DHCPLease)
     /// The lease is configured; waiting for T1.
     case bound(DHCPLease)
     /// After T1: REQUEST unicast to the lease's server, waiting for ACK/NAK; T2 ends it.
@@ -24,17 +28,18 @@ public enum DHCPClientState: Equatable, Sendable, CustomStringConvertible {
         case .selecting: return "SELECTING"
         case .requesting: return "REQUESTING"
         case .rebooting: return "REBOOTING"
+        case .probing: return "PROBING"
         case .bound: return "BOUND"
         case .renewing: return "RENEWING"
         case .rebinding: return "REBINDING"
         }
     }
 
-    /// The lease held in this state, if any.
+    /// The lease configured in this state, if any (not while PROBING: nothing is installed yet).
     public var lease: DHCPLease? {
         switch self {
         case .bound(let l), .renewing(let l), .rebinding(let l): return l
-        case .stopped, .initial, .selecting, .requesting, .rebooting: return nil
+        case .stopped, .initial, .selecting, .requesting, .rebooting, .probing: return nil
         }
     }
 }

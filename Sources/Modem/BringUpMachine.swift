@@ -345,7 +345,26 @@ public struct BringUpMachine: Sendable {
                 fail(.commandFailed(step: "data call", command: response.command.description, result: response.result.description), into: &actions)
                 return
             }
-            queryAddress(into: &actions)
+            // The connect completes asynchronously (`+QNETDEVSTATUS: 1`): traffic only flows
+            // once the net device reports connected, so wait for that, bounded.
+            stepAttempts = 0
+            send(.netDeviceControlQuery, step: .netDevConfirm, into: &actions)
+        case .netDevConfirm:
+            let states = (try? response.replies(NetDeviceControlState.self)) ?? []
+            if states.contains(where: { $0.cid == configuration.contextID && $0.isConnected }) {
+                actions.append(.log("data call: net device connected"))
+                queryAddress(into: &actions)
+                return
+            }
+            stepAttempts += 1
+            guard stepAttempts <= 15 else {
+                fail(.commandFailed(step: "data call", command: "AT+QNETDEVCTL?",
+                                    result: "the net device is still not connected 15 s after AT+QNETDEVCTL=1"), into: &actions)
+                return
+            }
+            step = .retryWait
+            retryStep = .netDevConfirm
+            actions.append(.startTimer(.retry, after: .seconds(1)))
         case .activationQuery:
             let contexts = (try? response.replies(ContextActivation.self)) ?? []
             if contexts.contains(where: { $0.cid == configuration.contextID && $0.isActive }) {
@@ -656,6 +675,15 @@ public struct BringUpMachine: Sendable {
                 actions.append(.cancelTimer(.retry))
                 querySIM(into: &actions)
             }
+        case .netDeviceStatus(let status) where status.isConnected:
+            // The net device just came up: no need to wait the retry out.
+            if step == .retryWait, retryStep == .addressQuery {
+                actions.append(.cancelTimer(.retry))
+                send(addressQuery, step: .addressQuery, into: &actions)
+            } else if step == .retryWait, retryStep == .netDevConfirm {
+                actions.append(.cancelTimer(.retry))
+                send(.netDeviceControlQuery, step: .netDevConfirm, into: &actions)
+            }
         default:
             break
         }
@@ -668,6 +696,7 @@ public struct BringUpMachine: Sendable {
             switch retryStep {
             case .simQuery: querySIM(into: &actions)
             case .addressQuery: send(addressQuery, step: .addressQuery, into: &actions)
+            case .netDevConfirm: send(.netDeviceControlQuery, step: .netDevConfirm, into: &actions)
             default: return
             }
         case .reboot:
@@ -688,7 +717,7 @@ public struct BringUpMachine: Sendable {
     // MARK: Helpers
 
     private mutating func send(_ command: ATCommand, step: Step, into actions: inout [BringUpAction]) {
-        if step != self.step { stepAttempts = step == .simQuery || step == .addressQuery ? stepAttempts : 0 }
+        if step != self.step, step != .simQuery, step != .addressQuery, step != .netDevConfirm { stepAttempts = 0 }
         self.step = step
         awaiting = command
         actions.append(.send(command))
@@ -737,7 +766,7 @@ extension BringUpMachine {
         case contextQuery, contextDefine, contextAuth
         case registrationReporting, registrationQuery, registrationWait, registrationCauseReporting
         case attachQuery, attach
-        case netDevTest, netDevQuery, netDevConnect, activationQuery, activate, addressQuery
+        case netDevTest, netDevQuery, netDevConnect, netDevConfirm, activationQuery, activate, addressQuery
         case retryWait
         case done
 
@@ -752,7 +781,8 @@ extension BringUpMachine {
             case .contextQuery, .contextDefine, .contextAuth: return "PDP context"
             case .registrationReporting, .registrationQuery, .registrationWait, .registrationCauseReporting: return "registration"
             case .attachQuery, .attach: return "attach"
-            case .netDevTest, .netDevQuery, .netDevConnect, .activationQuery, .activate, .addressQuery: return "data call"
+            case .netDevTest, .netDevQuery, .netDevConnect, .netDevConfirm, .activationQuery, .activate, .addressQuery:
+                return "data call"
             }
         }
     }

@@ -12,7 +12,9 @@ import Dispatch
 ///   module may answer late, and that late `OK` must not complete the next command. Probes use
 ///   a short timeout; after `probesBeforeStall` unanswered probes the channel reports itself
 ///   `.stalled` and keeps probing (slower) until the module answers again or the port closes —
-///   it never declares the module dead on its own.
+///   it never declares the module dead on its own. A port that has not answered once since it
+///   was opened is reopened (twice at most) before it is called stalled: the open may have raced
+///   the device's setup after a re-enumeration.
 /// - URCs are delivered at any time, also in the middle of a command's response.
 /// - Closing (by the owner or because the device went away) completes the in-flight and every
 ///   queued command as `.cancelled` at once; nothing waits forever on a closed port.
@@ -89,6 +91,9 @@ public final class ATChannel: @unchecked Sendable {
     private var needsResync = false
     /// Set between probes while stalled.
     private var probeHold = false
+    /// Whether the module answered anything since the port was opened (see `reopenSilentPort`).
+    private var answeredSinceOpen = false
+    private var reopens = 0
 
     public init(queue: DispatchQueue, options: Options = Options(), log: @escaping (String) -> Void) {
         self.queue = queue
@@ -113,6 +118,8 @@ public final class ATChannel: @unchecked Sendable {
         session = ATSession(queueLimit: 0)
         failedProbes = 0
         probeHold = false
+        answeredSinceOpen = false
+        reopens = 0
         needsResync = true
         setHealth(.synchronising)
         pump()
@@ -205,6 +212,7 @@ public final class ATChannel: @unchecked Sendable {
         case .response(let response):
             guard let current = inFlight, current.id == response.id else { return }
             inFlight = nil
+            if response.result != .timedOut, response.result != .cancelled { answeredSinceOpen = true }
             timer?.cancel()
             timer = nil
             if options.trace { log("AT< \(response)") }
@@ -245,6 +253,13 @@ public final class ATChannel: @unchecked Sendable {
     private func probeFinished(_ response: ATResponse) {
         if response.result == .timedOut || response.result == .cancelled {
             failedProbes += 1
+            if failedProbes == options.probesBeforeStall, !answeredSinceOpen, reopens < 2 {
+                // Not one answer since the open: the open may have raced the device's setup
+                // (a fresh re-enumeration). A new descriptor costs nothing and nothing is lost.
+                reopens += 1
+                reopenSilentPort()
+                return
+            }
             if failedProbes == options.probesBeforeStall {
                 log("AT: port stalled: \(failedProbes) probes unanswered; still probing every "
                     + "\(options.stalledProbeInterval.components.seconds) s")
@@ -277,6 +292,35 @@ public final class ATChannel: @unchecked Sendable {
         // ATE0 answered.
         needsResync = false
         setHealth(.ready)
+    }
+
+    private func reopenSilentPort() {
+        guard let old = port else { return }
+        let path = old.path
+        log("AT: \(path) has not answered since it was opened; reopening it")
+        timer?.cancel()
+        timer = nil
+        timerGeneration += 1
+        probeHold = false
+        inFlight = nil
+        _ = session.reset()
+        old.close()
+        port = nil
+        let fresh = SerialPort(path: path, queue: queue)
+        do {
+            try fresh.open(
+                lockDirectory: options.lockDirectory, log: log,
+                onBytes: { [weak self] bytes in self?.received(bytes) },
+                onClose: { [weak self] reason in self?.portClosed(reason) })
+        } catch {
+            portClosed("reopening failed: \(error)")
+            return
+        }
+        port = fresh
+        session = ATSession(queueLimit: 0)
+        failedProbes = 0
+        needsResync = true
+        pump()
     }
 
     private func portClosed(_ reason: String) {

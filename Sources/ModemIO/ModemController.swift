@@ -413,11 +413,13 @@ public final class ModemController: @unchecked Sendable {
                 guard let device else { continue }
                 let info = DataCallInfo(device: device, call: call)
                 dataCall = info
-                onEvent(.dataCallUp(info))
+                // Waiters first: a recovery requested from the event handler below belongs to
+                // the next bring-up, not to this one.
                 finishRecoveries(.success(info))
+                onEvent(.dataCallUp(info))
             case .failed(let error):
-                onEvent(.failed(error))
                 finishRecoveries(.failure(.interrupted("bring-up failed: \(error)")))
+                onEvent(.failed(error))
             }
         }
     }

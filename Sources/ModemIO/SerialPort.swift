@@ -189,8 +189,10 @@ public final class SerialPort: @unchecked Sendable {
         // so Dispatch never watches a recycled descriptor.
         let fd = self.fd
         self.fd = -1
-        let lock = self.lock
-        self.lock = nil
+        // The lock goes now (a reopen of the same port must be able to take it again at once);
+        // the tty descriptor only after Dispatch stopped watching it.
+        lock?.release()
+        lock = nil
         let group = DispatchGroup()
         if let readSource {
             group.enter()
@@ -210,7 +212,6 @@ public final class SerialPort: @unchecked Sendable {
         onBytes = nil
         group.notify(queue: queue) {
             Glibc.close(fd)
-            lock?.release()
         }
     }
 }

@@ -1,16 +1,361 @@
 import ArgumentParser
+import BG95System
+import DHCPIO
+import DHCPProtocol
+import Dispatch
+import Netconfig
+import NetlinkIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `bg95d dhcp <interface>`: run only the DHCP client on an existing interface.
+///
+/// Without `--configure` it acquires a lease, prints it and exits (like `dhcpcd -T`). With
+/// `--configure` it also installs the address, routes and policy rule over rtnetlink and holds
+/// the lease (renewing, rebinding) until SIGTERM/SIGINT, then removes exactly what it installed.
 struct DHCPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dhcp",
-        abstract: "Run only the DHCP client on an existing interface and print the lease as JSON."
+        abstract: "Run only the DHCP client on an existing interface and print the lease as JSON.",
+        discussion: """
+            Prints the lease (address, prefix, gateway, dns, leaseSeconds/t1/t2, serverId, \
+            packetsSent/Received, msToAck). With --configure or --hold it keeps running and prints \
+            one line per event (bound, renewed, lost, stopped) until SIGTERM/SIGINT. \
+            Exit status: 0 lease acquired (or held until a signal), 1 error, 2 timeout.
+            """
     )
 
-    @Argument(help: "The network interface to run DHCP on.")
+    @Argument(help: "The network interface to run DHCP on (it must exist; it is brought up with --configure).")
     var interface: String
 
-    func run() throws {
-        throw ValidationError("the DHCP client is not built yet")
+    @Flag(help: "Print JSON (one object per line) instead of text.")
+    var json = false
+
+    @Flag(help: "Install address, routes and policy rule through rtnetlink and hold the lease until SIGTERM.")
+    var configure = false
+
+    @Flag(help: "Keep running and renewing without configuring anything (implied by --configure).")
+    var hold = false
+
+    @Flag(inversion: .prefixedNo, help: "Ask for Rapid Commit (option 80): a 2-packet exchange when the server allows it.")
+    var rapidCommit = true
+
+    @Option(help: "Remember the lease here and start with INIT-REBOOT from it.")
+    var stateFile: String?
+
+    @Option(help: "Seconds to wait for the first lease before giving up (exit 2).")
+    var timeout: Double = 30
+
+    @Flag(help: "Send DHCPRELEASE when exiting (after printing the lease, or on SIGTERM).")
+    var releaseOnExit = false
+
+    @Option(help: "FOR TESTING: renew (T1) this many seconds after each ACK instead of the server's T1.")
+    var renewAfter: UInt32?
+
+    @Option(help: "FOR TESTING: rebind (T2) this many seconds after each ACK.")
+    var rebindAfter: UInt32?
+
+    @Option(help: "FOR TESTING: treat the lease as expiring this many seconds after each ACK.")
+    var expireAfter: UInt32?
+
+    @Option(help: "Probe a new address with ARP for this many milliseconds before using it; DHCPDECLINE it when another host answers (default 0: no probe).")
+    var arpProbe: Int64 = 0
+
+    @Option(help: "Metric of the default route in the main table (with --configure).")
+    var metric: UInt32 = RoutingSettings.defaultMetric
+
+    @Flag(help: "Log the client's state changes and packets to stderr.")
+    var verbose = false
+
+    func validate() throws {
+        guard !interface.isEmpty, interface.utf8.count < 16, !interface.contains("/"),
+              interface.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw ValidationError("invalid interface name")
+        }
+        guard timeout > 0, timeout <= 86_400 else { throw ValidationError("--timeout must be in (0, 86400] seconds") }
+        if let s = stateFile, s.isEmpty { throw ValidationError("--state-file must not be empty") }
+        guard (0...10_000).contains(arpProbe) else { throw ValidationError("--arp-probe must be 0-10000 ms") }
     }
+
+    func run() throws {
+        let session = DHCPSession(command: self)
+        session.queue.async { session.begin() }
+        dispatchMain()
+    }
+}
+
+/// The running `bg95d dhcp`: owns the client, the optional netlink installer and the output.
+final class DHCPSession: @unchecked Sendable {
+    let command: DHCPCommand
+    let queue = DispatchQueue(label: "bg95d.dhcp")
+    private var client: DHCPClient?
+    private var installer: RouteInstaller?
+    private var interfaceIndex: Int32 = 0
+    private var startNanoseconds: UInt64 = 0
+    private var firstAckNanoseconds: UInt64?
+    private var signalSources: [DispatchSourceSignal] = []
+    private var timeoutTimer: DispatchSourceTimer?
+    private var holding: Bool { command.configure || command.hold }
+
+    init(command: DHCPCommand) { self.command = command }
+
+    func begin() {
+        startNanoseconds = DHCPSession.now()
+        var options = DHCPClient.Options()
+        options.rapidCommit = command.rapidCommit
+        options.releaseOnStop = command.releaseOnExit
+        options.renewAfterOverride = command.renewAfter
+        options.rebindAfterOverride = command.rebindAfter
+        options.expireAfterOverride = command.expireAfter
+        options.addressProbeMilliseconds = command.arpProbe > 0 ? command.arpProbe : nil
+        let client: DHCPClient
+        do {
+            client = try DHCPClient(interfaceName: command.interface, options: options, queue: queue)
+        } catch {
+            fail("\(command.interface): \(error)", status: 1)
+        }
+        self.client = client
+        interfaceIndex = client.interface.index
+        if command.configure {
+            do {
+                let settings = RoutingSettings(defaultRoute: .fallback(metric: command.metric))
+                let installer = RouteInstaller(socket: try NetlinkSocket(), settings: settings)
+                // Leftovers of an earlier run that was killed: only objects carrying our tag.
+                try installer.removeAll(interfaceIndex: client.interface.index)
+                try installer.execute([.setLinkUp(interfaceIndex: client.interface.index)])
+                self.installer = installer
+            } catch {
+                fail("netlink: \(error)", status: 1)
+            }
+        }
+        client.onLog = { [command] line in
+            if command.verbose { DHCPSession.stderr("dhcp: \(line)") }
+        }
+        client.onLeaseAcquired = { [unowned self] lease in acquired(lease) }
+        client.onLeaseRenewed = { [unowned self] lease in renewed(lease) }
+        client.onLeaseLost = { [unowned self] lease, reason in lost(lease, reason) }
+        client.onFailed = { [unowned self] error in fail("\(error)", status: 1) }
+
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { [unowned self] in finish(status: 0) }
+            source.resume()
+            signalSources.append(source)
+        }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.setEventHandler { [unowned self] in
+            guard firstAckNanoseconds == nil else { return }
+            emit([("event", .string("failed")), ("reason", .string("timeout")), ("timeoutSeconds", .number(command.timeout))] + counters(),
+                 text: "no lease after \(command.timeout) s")
+            self.client?.stop()
+            exit(2)
+        }
+        timer.schedule(deadline: .now() + command.timeout)
+        timer.resume()
+        timeoutTimer = timer
+
+        client.start(previousAddress: storedAddress())
+    }
+
+    // MARK: - Lease events
+
+    private func acquired(_ lease: DHCPLease) {
+        if firstAckNanoseconds == nil { firstAckNanoseconds = DHCPSession.now() }
+        apply(lease)
+        store(lease)
+        emit([("event", .string("bound"))] + fields(lease) + counters(), text: "bound \(lease)")
+        if !holding { finish(status: 0) }
+    }
+
+    private func renewed(_ lease: DHCPLease) {
+        apply(lease)
+        store(lease)
+        emit([("event", .string("renewed"))] + fields(lease) + counters(), text: "renewed \(lease)")
+    }
+
+    private func lost(_ lease: DHCPLease, _ reason: DHCPLossReason) {
+        if let installer {
+            do { try installer.removeAll(interfaceIndex: interfaceIndex) } catch {
+                DHCPSession.stderr("bg95d dhcp: removing configuration: \(error)")
+            }
+        }
+        if reason == .released || reason == .nak || reason == .expired || reason == .declined, let path = command.stateFile {
+            unlink(path)
+        }
+        guard holding || reason == .released else { return }
+        emit([("event", .string("lost")), ("reason", .string(reason.rawValue)), ("address", .string(lease.address.description))] + counters(),
+             text: "lost \(lease.address): \(reason.rawValue)")
+    }
+
+    private func apply(_ lease: DHCPLease) {
+        guard let installer, let client else { return }
+        let config = InterfaceConfig(
+            address: IPv4(rawValue: lease.address.value), prefixLength: UInt8(lease.prefixLength),
+            gateway: lease.gateway.map { IPv4(rawValue: $0.value) }, dns: lease.dnsServers.map { IPv4(rawValue: $0.value) },
+            domains: lease.domainName.map { [$0] } ?? [], mtu: lease.mtu.map(UInt32.init),
+            leaseLifetime: lease.leaseSeconds == DHCPLease.infinite ? nil : lease.leaseSeconds)
+        do {
+            let desired = try DesiredState(interfaceIndex: client.interface.index, config: config, settings: installer.settings)
+            try installer.apply(desired)
+        } catch {
+            DHCPSession.stderr("bg95d dhcp: configuring \(lease.address): \(error)")
+        }
+    }
+
+    // MARK: - Exit
+
+    private func finish(status: Int32) {
+        guard let client else { exit(status) }
+        client.stop()  // RELEASE when asked; reports the loss, which removes our configuration
+        if holding || command.releaseOnExit {
+            emit([("event", .string("stopped"))] + counters(), text: "stopped")
+        }
+        self.client = nil
+        exit(status)
+    }
+
+    private func fail(_ message: String, status: Int32) -> Never {
+        DHCPSession.stderr("bg95d dhcp: \(message)")
+        exit(status)
+    }
+
+    // MARK: - State file
+
+    private func storedAddress() -> IPv4Address? {
+        guard let path = command.stateFile, let text = DHCPSession.readFile(path) else { return nil }
+        do {
+            let stored = try DHCPStoredLease(parsing: text)
+            guard stored.isValid(atUnixSeconds: Int64(time(nil))) else { return nil }
+            return stored.address
+        } catch {
+            DHCPSession.stderr("bg95d dhcp: ignoring \(path): \(error)")
+            return nil
+        }
+    }
+
+    private func store(_ lease: DHCPLease) {
+        guard let path = command.stateFile else { return }
+        let text = DHCPStoredLease(lease: lease, acquiredUnixSeconds: Int64(time(nil))).text
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return DHCPSession.stderr("bg95d dhcp: \(SystemError.current("open(\(temporary))"))") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        if written != bytes.count || rename(temporary, path) != 0 {
+            DHCPSession.stderr("bg95d dhcp: could not write \(path)")
+        }
+    }
+
+    static func readFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < 65_536 {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes += chunk.prefix(n)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    // MARK: - Output
+
+    private func fields(_ lease: DHCPLease) -> [(String, JSONValue)] {
+        var f: [(String, JSONValue)] = [
+            ("interface", .string(command.interface)),
+            ("address", .string(lease.address.description)),
+            ("prefix", .number(Double(lease.prefixLength))),
+            ("gateway", lease.gateway.map { .string($0.description) } ?? .null),
+            ("dns", .array(lease.dnsServers.map { .string($0.description) })),
+            ("domain", lease.domainName.map { .string($0) } ?? .null),
+            ("mtu", lease.mtu.map { .number(Double($0)) } ?? .null),
+            ("leaseSeconds", .number(Double(lease.leaseSeconds))),
+            ("t1", .number(Double(lease.renewalSeconds))),
+            ("t2", .number(Double(lease.rebindingSeconds))),
+            ("serverId", .string(lease.serverIdentifier.description)),
+        ]
+        if let ack = firstAckNanoseconds {
+            f.append(("msToAck", .number(Double((ack - startNanoseconds) / 1000) / 1000)))
+        }
+        return f
+    }
+
+    private func counters() -> [(String, JSONValue)] {
+        guard let stats = client?.statistics else { return [] }
+        var dropped: [(String, JSONValue)] = []
+        for reason in DHCPDropReason.allCases { if let n = stats.dropped[reason] { dropped.append((reason.rawValue, .number(Double(n)))) } }
+        return [("packetsSent", .number(Double(stats.packetsSent))), ("packetsReceived", .number(Double(stats.packetsReceived))),
+                ("packetsDropped", .object(dropped))]
+    }
+
+    private func emit(_ object: [(String, JSONValue)], text: String) {
+        DHCPSession.write(1, command.json ? JSONValue.object(object).encoded : text)
+    }
+
+    static func stderr(_ line: String) { write(2, line) }
+
+    /// One whole line per write(2), so readers waiting for lines never see half of one.
+    static func write(_ fd: Int32, _ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}
+
+/// Just enough JSON for one-line output with stable key order.
+indirect enum JSONValue {
+    case string(String), number(Double), array([JSONValue]), object([(String, JSONValue)]), null
+
+    var encoded: String {
+        switch self {
+        case .string(let s): return JSONValue.quote(s)
+        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+        case .array(let items): return "[" + items.map(\.encoded).joined(separator: ",") + "]"
+        case .object(let pairs): return "{" + pairs.map { JSONValue.quote($0.0) + ":" + $0.1.encoded }.joined(separator: ",") + "}"
+        case .null: return "null"
+        }
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+private func + (a: [(String, JSONValue)], b: [(String, JSONValue)]) -> [(String, JSONValue)] {
+    var r = a
+    r.append(contentsOf: b)
+    return r
 }

@@ -65,6 +65,15 @@ struct ModemCommand: ParsableCommand {
     @Option(name: .customLong("lock-dir"), help: "Directory for the AT port's lock file.")
     var lockDir: String = "/run/lock"
 
+    @Option(name: .customLong("max-command-timeout"), help: ArgumentHelp(
+        "Cap every AT command's timeout at this many seconds (for simulators running faster than real time).",
+        visibility: .hidden))
+    var maxCommandTimeout: Int?
+
+    @Option(name: .customLong("serial-driver-grace"), help: ArgumentHelp(
+        "Seconds a module may lack its AT tty before \"serial driver not bound\" is reported.", visibility: .hidden))
+    var serialDriverGrace: Int = 5
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -73,6 +82,15 @@ struct ModemCommand: ParsableCommand {
 
     @Flag(help: "Only list the module udev finds, then exit.")
     var list = false
+
+    @Option(help: "Once the data call is up, run this recovery (restart-data-call, radio-cycle, reboot) and wait until it is up again.")
+    var recover: ModemRun.Recovery?
+
+    @Flag(help: "Once the data call is up, ask the module (CEREG?, CGACT?, QNETDEVCTL?) and include the answers.")
+    var diagnose = false
+
+    @Option(help: "Once the data call is up, ping this host from the module's own stack (AT+QPING).")
+    var ping: String?
 
     func validate() throws {
         _ = try bringUpConfiguration()
@@ -86,11 +104,13 @@ struct ModemCommand: ParsableCommand {
         var options = ATChannel.Options()
         options.trace = verbose
         options.lockDirectory = lockDir
+        if let maxCommandTimeout { options.maximumCommandTimeout = .seconds(max(1, maxCommandTimeout)) }
         let controllerConfiguration = ModemController.Configuration(
-            bringUp: configuration, discovery: UdevMonitor.Configuration(usbPath: usbPath, serial: serial),
+            bringUp: configuration,
+            discovery: UdevMonitor.Configuration(usbPath: usbPath, serial: serial, serialDriverGrace: .seconds(max(1, serialDriverGrace))),
             channel: options)
         let queue = DispatchQueue(label: "bg95d.modem")
-        let runner = ModemRun(queue: queue, json: json, list: list)
+        let runner = ModemRun(queue: queue, json: json, list: list, recovery: recover, diagnose: diagnose, pingHost: ping)
         queue.async {
             runner.start(controllerConfiguration)
         }
@@ -162,19 +182,35 @@ struct ModemCommand: ParsableCommand {
 }
 
 /// The event loop side of `bg95d modem`: owns the controller on the queue and decides when
-/// to exit.
+/// to exit. After the data call is up (and udev reported the ECM interface) it optionally runs
+/// one recovery action and the diagnosis queries, then reports.
 final class ModemRun: @unchecked Sendable {
+    enum Recovery: String, CaseIterable, ExpressibleByArgument {
+        case restartDataCall = "restart-data-call"
+        case radioCycle = "radio-cycle"
+        case reboot
+    }
+
     let queue: DispatchQueue
     let json: Bool
     let list: Bool
+    let recovery: Recovery?
+    let diagnose: Bool
+    let pingHost: String?
     var controller: ModemController?
     private var finished = false
-    private var waitingForInterface: DataCallInfo?
+    private var recovered = false
+    private var busy = false
+    /// Waiting for udev to report the ECM interface before `then` runs.
+    private var waitingForInterface: (info: DataCallInfo, then: (DataCallInfo) -> Void)?
 
-    init(queue: DispatchQueue, json: Bool, list: Bool) {
+    init(queue: DispatchQueue, json: Bool, list: Bool, recovery: Recovery?, diagnose: Bool, pingHost: String?) {
         self.queue = queue
         self.json = json
         self.list = list
+        self.recovery = recovery
+        self.diagnose = diagnose
+        self.pingHost = pingHost
     }
 
     func start(_ configuration: ModemController.Configuration) {
@@ -202,9 +238,11 @@ final class ModemRun: @unchecked Sendable {
         case .discovery(.problem(let problem)):
             finish(status: 2, message: problem.description)
         case .discovery(.netInterfaceAppeared(let device, _)):
-            if var info = waitingForInterface {
-                info.device = device
-                report(info)
+            if let (info, then) = waitingForInterface {
+                waitingForInterface = nil
+                var updated = info
+                updated.device = device
+                then(updated)
             }
         case .discovery:
             break
@@ -213,15 +251,10 @@ final class ModemRun: @unchecked Sendable {
         case .stateChanged:
             break
         case .dataCallUp(let info):
-            if info.netInterface != nil {
-                report(info)
-            } else {
-                Self.stderr("modem: data call up; waiting for udev to report the ECM interface")
-                waitingForInterface = info
-                queue.asyncAfter(deadline: .now() + .seconds(20)) { [weak self] in
-                    self?.finish(status: 1, message: "data call up but no ECM (cdc_ether) interface appeared within 20 s")
-                }
-            }
+            // During a recovery its own completion continues; the first time, this does.
+            guard !busy else { return }
+            busy = true
+            withInterface(info) { [weak self] info in self?.dataCallReady(info) }
         case .failed(let error):
             finish(status: error.needsOperator ? 2 : 1, message: error.description)
         case .urc:
@@ -229,11 +262,90 @@ final class ModemRun: @unchecked Sendable {
         }
     }
 
-    private func report(_ info: DataCallInfo) {
-        let result = ModemResult(info, firmware: info.call.firmware)
+    /// Runs `then` once udev has reported the ECM interface (bounded).
+    private func withInterface(_ info: DataCallInfo, then: @escaping (DataCallInfo) -> Void) {
+        if info.netInterface != nil {
+            then(info)
+            return
+        }
+        Self.stderr("modem: data call up; waiting for udev to report the ECM interface")
+        waitingForInterface = (info, then)
+        queue.asyncAfter(deadline: .now() + .seconds(20)) { [weak self] in
+            guard let self, self.waitingForInterface != nil else { return }
+            self.finish(status: 1, message: "data call up but no ECM (cdc_ether) interface appeared within 20 s")
+        }
+    }
+
+    private func dataCallReady(_ info: DataCallInfo) {
+        guard let controller else { return }
+        guard let recovery, !recovered else {
+            diagnoseThenReport(info)
+            return
+        }
+        recovered = true
+        Self.stderr("modem: data call up; now exercising recovery \(recovery.rawValue)")
+        let done: (Result<DataCallInfo, ModemCommandError>) -> Void = { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let info):
+                Self.stderr("modem: recovery \(recovery.rawValue) finished: data call up again")
+                self.withInterface(info) { [weak self] info in self?.diagnoseThenReport(info) }
+            case .failure(let error):
+                self.finish(status: 1, message: "recovery \(recovery.rawValue) failed: \(error)")
+            }
+        }
+        switch recovery {
+        case .restartDataCall: controller.restartDataCall(completion: done)
+        case .radioCycle: controller.cycleRadio(completion: done)
+        case .reboot: controller.rebootModule(completion: done)
+        }
+    }
+
+    private func diagnoseThenReport(_ info: DataCallInfo) {
+        var result = ModemResult(info, firmware: info.call.firmware)
+        if recovered { result.recovered = recovery?.rawValue }
+        guard diagnose || pingHost != nil, let controller else {
+            report(result)
+            return
+        }
+        var diagnosis = ModemResult.Diagnosis()
+        controller.queryRegistration { [weak self] registration in
+            if case .success(let reply) = registration {
+                diagnosis.registration = reply.info.status.rawValue
+            }
+            controller.queryContextActivation { activation in
+                if case .success(let contexts) = activation {
+                    diagnosis.activeContexts = contexts.filter(\.isActive).map(\.cid)
+                }
+                controller.queryNetDeviceControl { netdev in
+                    if case .success(let states) = netdev {
+                        diagnosis.netDeviceConnected = states.map { $0.contains { $0.isConnected } }
+                    }
+                    guard let host = self?.pingHost else {
+                        result.diagnosis = diagnosis
+                        self?.report(result)
+                        return
+                    }
+                    controller.ping(host: host, timeoutSeconds: 4, count: 2) { ping in
+                        switch ping {
+                        case .success(let summary):
+                            diagnosis.pingSent = summary.sent
+                            diagnosis.pingReceived = summary.received
+                        case .failure(let error):
+                            diagnosis.pingError = error.description
+                        }
+                        result.diagnosis = diagnosis
+                        self?.report(result)
+                    }
+                }
+            }
+        }
+    }
+
+    private func report(_ result: ModemResult) {
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             if let data = try? encoder.encode(result) {
                 print(String(decoding: data, as: UTF8.self))
             }
@@ -277,6 +389,22 @@ struct ModemResult: Codable {
     var address: String?
     var addresses: [String]
     var registration: String
+    /// The recovery exercised with `--recover`, when it brought the data call back.
+    var recovered: String?
+    /// With `--diagnose`/`--ping`: what the module says after the bring-up.
+    var diagnosis: Diagnosis?
+
+    struct Diagnosis: Codable {
+        /// `<stat>` of `AT+CEREG?`.
+        var registration: Int?
+        /// Context ids `AT+CGACT?` reports active.
+        var activeContexts: [Int]?
+        /// `AT+QNETDEVCTL?` connected; null on firmware without QNETDEVCTL.
+        var netDeviceConnected: Bool?
+        var pingSent: Int?
+        var pingReceived: Int?
+        var pingError: String?
+    }
 
     init(_ info: DataCallInfo, firmware: String?) {
         device = info.device.syspath

@@ -256,6 +256,42 @@ final class DHCPClientMachineTests: XCTestCase {
         XCTAssertEqual(sent(handle(.tick, at: 10_100)).first?.0.messageType, .discover)
     }
 
+    func testProbeThenBindWhenNobodyAnswers() throws {
+        configure { $0.addressProbeMilliseconds = 200 }
+        handle(.start(previousAddress: nil), at: 0)
+        let xid = machine.transactionID
+        handle(.received(Fixtures.offer(xid: xid)), at: 1)
+        let a = handle(.received(Fixtures.ack(xid: xid)), at: 2)
+        guard case .probing(let lease) = machine.state else { return XCTFail("\(machine.state)") }
+        XCTAssertEqual(leaseActions(a), [.probe(Fixtures.offered)])
+        XCTAssertNil(machine.state.lease, "nothing is configured while probing")
+        XCTAssertEqual(machine.nextDeadline?.milliseconds, 202)
+        XCTAssertTrue(handle(.tick, at: 201).isEmpty)
+        let b = handle(.tick, at: 202)
+        XCTAssertEqual(leaseActions(b), [.configure(lease)])
+        XCTAssertEqual(machine.state, .bound(lease))
+        XCTAssertEqual(machine.nextDeadline, lease.renewAt)
+    }
+
+    func testProbeConflictDeclinesWithoutConfiguring() throws {
+        configure { $0.addressProbeMilliseconds = 200 }
+        handle(.start(previousAddress: nil), at: 0)
+        let xid = machine.transactionID
+        handle(.received(Fixtures.offer(xid: xid)), at: 1)
+        handle(.received(Fixtures.ack(xid: xid)), at: 2)
+        let a = handle(.addressInUse, at: 50)
+        let (decline, dest) = try XCTUnwrap(sent(a).first)
+        XCTAssertEqual(dest, .broadcast)
+        XCTAssertEqual(decline.messageType, .decline)
+        XCTAssertEqual(decline.requestedAddress, Fixtures.offered)
+        XCTAssertEqual(decline.serverIdentifier, Fixtures.server)
+        XCTAssertEqual(leaseActions(a), [], "never configured, so nothing to deconfigure")
+        XCTAssertEqual(machine.state, .initial)
+        XCTAssertEqual(machine.nextDeadline?.milliseconds, 10_050)
+        // Renewals are not probed again.
+        configure { $0.addressProbeMilliseconds = 200 }
+    }
+
     func testReleaseOnStop() throws {
         let lease = bind()
         let a = handle(.stop, at: 500)

@@ -64,16 +64,16 @@ final class ATChannelTests: XCTestCase {
 
     func testTimeoutResynchronisesBeforeTheNextCommand() throws {
         let module = try PseudoTerminalModule()
-        nonisolated(unsafe) var silent = true
+        let silent = Flag(true)
         module.respond = { line in
-            if line == "AT+CGATT?" { return silent ? nil : ["+CGATT: 1", "OK"] }
+            if line == "AT+CGATT?" { return silent.value ? nil : ["+CGATT: 1", "OK"] }
             return ["OK"]
         }
         let channel = makeChannel()
         try open(channel, module)
         let first = try XCTUnwrap(send(channel, .attachQuery))
         XCTAssertEqual(first.result, .timedOut)
-        silent = false
+        silent.value = false
         let second = try XCTUnwrap(send(channel, .attachQuery))
         XCTAssertEqual(second.result, .ok)
         XCTAssertEqual(try second.reply(AttachState.self).isAttached, true)
@@ -85,12 +85,13 @@ final class ATChannelTests: XCTestCase {
 
     func testStalledPortIsReportedAndRecoversWithoutLosingQueuedCommands() throws {
         let module = try PseudoTerminalModule()
-        nonisolated(unsafe) var stalled = true
+        let stalled = Flag(true)
         module.respond = { line in
-            if stalled { return nil }
+            if stalled.value { return nil }
             return line == "AT+CGATT?" ? ["+CGATT: 1", "OK"] : ["OK"]
         }
-        let channel = makeChannel()
+        let logLines = LogLines()
+        let channel = makeChannel(log: { logLines.append($0) })
         let stalledSeen = expectation(description: "stalled")
         let readySeen = expectation(description: "ready again")
         nonisolated(unsafe) var healths: [ATChannel.Health] = []
@@ -110,10 +111,13 @@ final class ATChannelTests: XCTestCase {
         wait(for: [stalledSeen], timeout: 10)
         XCTAssertNil(response, "a queued command waits while the port is stalled")
         XCTAssertFalse(module.written.contains("AT+CGATT?"))
-        stalled = false
+        stalled.value = false
         wait(for: [readySeen, answered], timeout: 10)
         XCTAssertEqual(response?.result, .ok)
         XCTAssertEqual(healths.first, .synchronising)
+        // Silent from the start: the port was reopened (twice) before it was called stalled.
+        XCTAssertEqual(logLines.lines.filter { $0.contains("has not answered since it was opened; reopening it") }.count, 2)
+        XCTAssertEqual(logLines.lines.filter { $0.contains("port stalled") }.count, 1)
     }
 
     func testGarbageOnThePortTriggersResync() throws {
@@ -160,12 +164,13 @@ final class ATChannelTests: XCTestCase {
         let all = expectation(description: "all cancelled")
         all.expectedFulfillmentCount = 3
         nonisolated(unsafe) var results: [ATResult] = []
+        let before = module.written.count
         queue.async {
             for command in [ATCommand.contextActivationQuery, .attachQuery, .simStatusQuery] {
                 channel.send(command) { results.append($0.result); all.fulfill() }
             }
         }
-        XCTAssertEqual(module.waitForCommand(module.written.count), "AT+CGACT?")
+        XCTAssertEqual(module.waitForCommand(before), "AT+CGACT?")
         module.hangUp()
         wait(for: [all, closed], timeout: 10)
         XCTAssertEqual(results, [.cancelled, .cancelled, .cancelled])
@@ -195,5 +200,24 @@ final class ATChannelTests: XCTestCase {
         }
         XCTAssertTrue(reopened, "the port is free again after close")
         queue.sync { second.close() }
+    }
+}
+
+/// Log lines collected from the channel's queue.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ line: String) { lock.lock(); stored.append(line); lock.unlock() }
+    var lines: [String] { lock.lock(); defer { lock.unlock() }; return stored }
+}
+
+/// A boolean shared between the test and the fake module's queue.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Bool
+    init(_ value: Bool) { stored = value }
+    var value: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
     }
 }

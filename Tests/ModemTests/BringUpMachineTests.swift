@@ -83,10 +83,18 @@ final class BringUpMachineTests: XCTestCase {
         m.expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         m.expect("AT+QNETDEVCTL=1,1,1", "OK")
+        // Connecting is asynchronous: the machine waits until the net device says connected.
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,0", "OK")
+        XCTAssertNil(m.pending)
+        XCTAssertTrue(m.timers.contains(.retry))
+        m.fire(.retry)
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,0", "OK")
+        m.module("+QNETDEVSTATUS: 1")  // the net device came up: ask at once, not after the retry
+        XCTAssertFalse(m.timers.contains(.retry))
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,0.0.0.0", "OK")
         XCTAssertNil(m.finished)
         m.fire(.retry)
-        m.module("+QNETDEVSTATUS: 1")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
         XCTAssertEqual(m.finished?.addresses, ["10.64.11.124"])
 
@@ -101,6 +109,24 @@ final class BringUpMachineTests: XCTestCase {
             never.fire(.retry)
         }
         XCTAssertEqual(never.failed, .noAddress)
+    }
+
+    func testNetDeviceThatNeverConnectsFailsBounded() throws {
+        var m = try module()
+        m.identifyAndECM()
+        m.simToAttached()
+        m.expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
+        m.expect("AT+QNETDEVCTL=1,1,1", "OK")
+        for _ in 0...15 {
+            m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,0", "OK")
+            if m.failed != nil { break }
+            m.fire(.retry)
+        }
+        guard case .commandFailed(let step, _, let result)? = m.failed else { return XCTFail("expected a failure") }
+        XCTAssertEqual(step, "data call")
+        XCTAssertTrue(result.contains("still not connected"), result)
+        XCTAssertEqual(m.written.filter { $0 == "AT+QNETDEVCTL?" }.count, 17)
     }
 
     // MARK: usbnet switch and reboot
@@ -417,6 +443,7 @@ final class BringUpMachineTests: XCTestCase {
         m.expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         m.expect("AT+QNETDEVCTL=1,1,1", "+CEREG: 1,\"1A2B\",\"01A2D002\",8", "OK")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "+QNETDEVSTATUS: 1", "OK")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "+QNETDEVSTATUS: 1", "OK")
         XCTAssertEqual(m.finished?.addresses, ["10.64.11.124"])
     }

@@ -137,7 +137,8 @@ extension ScriptedModule {
     mutating func qnetdevctlDataCall(address: String = "10.64.11.124") {
         expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
         expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
-        expect("AT+QNETDEVCTL=1,1,1", "OK")
+        expect("AT+QNETDEVCTL=1,1,1", "OK", "+QNETDEVSTATUS: 1")
+        expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
         expect("AT+CGPADDR=1", "+CGPADDR: 1,\(address)", "OK")
     }
 }

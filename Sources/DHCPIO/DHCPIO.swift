@@ -1,1 +1,0 @@
-// Placeholder: the DHCPIO target is being built; see Package.swift for its layer.

@@ -1,0 +1,191 @@
+import BG95Control
+import Foundation
+import TestSupport
+import XCTest
+
+/// The built `bg95ctl` against a real `ControlServer` with a scripted handler: output formats,
+/// progress, `watch --until`, exit codes, and the permission policy seen from another uid.
+final class BG95ctlCommandTests: XCTestCase {
+    private func bg95ctl(_ daemon: ScriptedDaemon?, _ arguments: [String], socket: String? = nil) throws -> CommandResult {
+        let path = socket ?? daemon?.path ?? "/nonexistent/control.sock"
+        return try Command.run([try TestEnvironment.product("bg95ctl"), "--socket", path] + arguments)
+    }
+
+    // Subcommand first, then the global option (ArgumentParser wants options after the subcommand).
+    private func run(_ daemon: ScriptedDaemon, _ subcommand: String, _ arguments: [String] = []) throws -> CommandResult {
+        try Command.run([try TestEnvironment.product("bg95ctl"), subcommand, "--socket", daemon.path] + arguments)
+    }
+
+    func testStatusHumanAndJSON() throws {
+        let daemon = try ScriptedDaemon()
+        daemon.onQueue { daemon.state = "online" }
+        let human = try run(daemon, "status")
+        XCTAssertEqual(human.status, 0, human.stderr)
+        for fragment in ["bg95d", "ONLINE", "BG95-M3", "ICCID 894902**********7890", "Telekom.de (26201)", "Cat-M1", "LTE BAND 20",
+                         "RSRP -95 dBm", "SINR 12.4 dB", "eth2", "192.168.225.20/24", "gw 192.168.225.1", "lease 58m20s",
+                         "default via 192.168.225.1 dev eth2 table 225 metric 700", "ok  icmp  198.51.100.7", "renew-dhcp 1", "rx 12.1 KiB"] {
+            XCTAssertTrue(human.stdout.contains(fragment), "status lacks \(fragment):\n\(human.stdout)")
+        }
+        let json = try run(daemon, "status", ["--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        var expected = ScriptedDaemon.onlineSnapshot
+        expected.state = "online"
+        XCTAssertEqual(try JSONDecoder().decode(StatusSnapshot.self, from: Data(json.stdout.utf8)), expected)
+        // The default subcommand is status.
+        let bare = try bg95ctl(daemon, [])
+        XCTAssertEqual(bare.status, 0)
+        XCTAssertEqual(bare.stdout, human.stdout)
+    }
+
+    func testUpShowsProgressUntilOnline() throws {
+        let daemon = try ScriptedDaemon()
+        let up = try run(daemon, "up", ["--timeout", "30"])
+        XCTAssertEqual(up.status, 0, up.stderr)
+        let lines = up.stdout.split(separator: "\n").map(String.init)
+        let states = lines.compactMap { line in line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) }
+        XCTAssertEqual(Array(states.filter { daemon.bringUp.contains($0) }), daemon.bringUp, up.stdout)
+        XCTAssertEqual(lines.last, "online: eth2  192.168.225.20/24  gw 192.168.225.1  Cat-M1  Telekom.de")
+    }
+
+    func testUpFailsClearlyOnAFatalError() throws {
+        let daemon = try ScriptedDaemon()
+        daemon.onQueue { daemon.failBringUp = "SIM PIN rejected (+CME ERROR: 16)" }
+        let up = try run(daemon, "up")
+        XCTAssertEqual(up.status, 5)
+        XCTAssertTrue(up.stderr.contains("SIM PIN rejected"), up.stderr)
+        XCTAssertTrue(up.stdout.contains("error: SIM PIN rejected"), up.stdout)
+    }
+
+    func testUpNoWaitAndDown() throws {
+        let daemon = try ScriptedDaemon()
+        let up = try run(daemon, "up", ["--no-wait"])
+        XCTAssertEqual(up.status, 0)
+        XCTAssertEqual(up.stdout, "accepted (state down)\n")
+        let watch = try run(daemon, "watch", ["--until", "online", "--timeout", "30", "--no-urcs"])
+        XCTAssertEqual(watch.status, 0, watch.stderr)
+        let down = try run(daemon, "down")
+        XCTAssertEqual(down.status, 0, down.stderr)
+        XCTAssertTrue(down.stdout.hasSuffix("down\ndown\n") || down.stdout.contains("  down"), down.stdout)
+        XCTAssertEqual(daemon.onQueue { daemon.state }, "down")
+    }
+
+    func testWatchUntilReturnsAtOnceWhenAlreadyThereAndTimesOutOtherwise() throws {
+        let daemon = try ScriptedDaemon()
+        daemon.onQueue { daemon.state = "online" }
+        let already = try run(daemon, "watch", ["--until", "online", "--timeout", "5"])
+        XCTAssertEqual(already.status, 0)
+        XCTAssertTrue(already.stdout.contains("state online (current)"), already.stdout)
+        let never = try run(daemon, "watch", ["--until", "down", "--timeout", "0.3"])
+        XCTAssertEqual(never.status, 5)
+        XCTAssertTrue(never.stderr.contains("timed out"), never.stderr)
+    }
+
+    func testWatchStreamsURCsAndJSON() throws {
+        let daemon = try ScriptedDaemon()
+        // watch in the background, then trigger a bring-up from another client.
+        let product = try TestEnvironment.product("bg95ctl")
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: product)
+        watcher.arguments = ["watch", "--socket", daemon.path, "--json", "--until", "online", "--timeout", "30"]
+        let pipe = Pipe()
+        watcher.standardOutput = pipe
+        try watcher.run()
+        // The watcher is subscribed once the daemon counts it.
+        let deadline = ControlClient.now() + 10
+        while daemon.onQueue({ daemon.server.subscriberCount }) == 0 && ControlClient.now() < deadline { usleep(10_000) }
+        _ = try ControlClient(path: daemon.path).request(.up(follow: false))
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        watcher.waitUntilExit()
+        XCTAssertEqual(watcher.terminationStatus, 0)
+        let events = try output.split(separator: "\n").map { try ControlMessage(parsing: Array($0.utf8)) }
+        XCTAssertTrue(events.contains(.event(.urc(line: "+CEREG: 1"))), output)
+        XCTAssertEqual(events.last, .event(.state(state: "online", previous: "verifying", reason: nil)))
+    }
+
+    func testATPassthrough() throws {
+        let daemon = try ScriptedDaemon()
+        let ok = try run(daemon, "at", ["AT+QCSQ"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertEqual(ok.stdout, "+QCSQ: \"eMTC\",-65,-95,120,-10\nOK\n")
+        let error = try run(daemon, "at", ["AT+BOGUS"])
+        XCTAssertEqual(error.status, 5)
+        XCTAssertEqual(error.stdout, "ERROR\n")
+        let unavailable = try run(daemon, "at", ["AT+QGMR"])
+        XCTAssertEqual(unavailable.status, 5)
+        XCTAssertTrue(unavailable.stderr.contains("not-available: no module"), unavailable.stderr)
+        // Unsafe strings never leave the CLI.
+        let unsafe = try run(daemon, "at", ["AT+CFUN=0\r\nAT+CFUN=1,1"])
+        XCTAssertEqual(unsafe.status, 2)
+        XCTAssertEqual(daemon.onQueue { daemon.received.filter { $0.name == .at }.count }, 3)
+    }
+
+    func testDoctorPrintsEveryStepWithFixes() throws {
+        let daemon = try ScriptedDaemon()
+        daemon.onQueue {
+            daemon.doctorReport = DoctorReport(steps: [
+                .init(.moduleFound, outcome: .ok, detail: "2c7c:0700 at 1-1"),
+                .init(.driverBound, outcome: .failed, detail: "no ttyUSB for interface 2", fix: "modprobe option; echo '2c7c 0700 ff' > /sys/bus/usb-serial/drivers/option1/new_id"),
+                .init(.ecmMode, outcome: .skipped),
+            ])
+        }
+        let doctor = try run(daemon, "doctor")
+        XCTAssertEqual(doctor.status, 5)
+        XCTAssertEqual(doctor.stdout, """
+            [ ok ] Module found on USB (2c7c:0700/0203): 2c7c:0700 at 1-1
+            [FAIL] Serial driver bound, AT port answers: no ttyUSB for interface 2
+                   fix: modprobe option; echo '2c7c 0700 ff' > /sys/bus/usb-serial/drivers/option1/new_id
+            [skip] USB network mode is ECM, net device present
+
+            """)
+        daemon.onQueue { daemon.doctorReport = DoctorReport(steps: [.init(.moduleFound, outcome: .ok)]) }
+        XCTAssertEqual(try run(daemon, "doctor").status, 0)
+    }
+
+    func testExitCodes() throws {
+        let missing = try Command.run([try TestEnvironment.product("bg95ctl"), "status", "--socket", "/nonexistent/control.sock"])
+        XCTAssertEqual(missing.status, 3)
+        XCTAssertTrue(missing.stderr.contains("not running"), missing.stderr)
+        let usage = try Command.run([try TestEnvironment.product("bg95ctl"), "frobnicate"])
+        XCTAssertEqual(usage.status, 2)
+        let help = try Command.run([try TestEnvironment.product("bg95ctl"), "--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("3 bg95d is not running; 4 permission"), help.stdout)
+        let badTimeout = try Command.run([try TestEnvironment.product("bg95ctl"), "up", "--timeout", "-1"])
+        XCTAssertEqual(badTimeout.status, 2)
+    }
+
+    /// The permission policy end to end: a peer running as another uid (nobody) that is in the
+    /// configured group reads status but is refused `down`; one outside the group cannot
+    /// connect at all (the socket is 0660 root:group).
+    func testPermissionsFromAnotherUID() throws {
+        try TestEnvironment.requireRoot()
+        try TestEnvironment.requireTools(["setpriv"])
+        let nogroup: UInt32 = 65534
+        let daemon = try ScriptedDaemon { $0.policy = ControlAccessPolicy(group: nogroup) }
+        // A copy of bg95ctl that uid 65534 may execute regardless of the build folder's modes.
+        let copy = daemon.directory + "/bg95ctl"
+        try FileManager.default.copyItem(atPath: try TestEnvironment.product("bg95ctl"), toPath: copy)
+        chmod(copy, 0o755)
+        func asNobody(group: UInt32, _ arguments: [String]) throws -> CommandResult {
+            try Command.run(["setpriv", "--reuid=65534", "--regid=\(group)", "--clear-groups", "--", copy] + arguments + ["--socket", daemon.path])
+        }
+        let status = try asNobody(group: nogroup, ["status"])
+        XCTAssertEqual(status.status, 0, status.stderr)
+        XCTAssertTrue(status.stdout.contains("DOWN"), status.stdout)
+        let down = try asNobody(group: nogroup, ["down", "--no-wait"])
+        XCTAssertEqual(down.status, 4, down.stdout + down.stderr)
+        XCTAssertTrue(down.stderr.contains("down changes state and needs root (peer uid 65534"), down.stderr)
+        let at = try asNobody(group: nogroup, ["at", "ATI"])
+        XCTAssertEqual(at.status, 4)
+        let watch = try asNobody(group: nogroup, ["watch", "--until", "down", "--timeout", "5"])
+        XCTAssertEqual(watch.status, 0, watch.stderr)
+        // Not in the group: the socket's mode keeps it out.
+        let stranger = try asNobody(group: 4321, ["status"])
+        XCTAssertEqual(stranger.status, 4, stranger.stderr)
+        XCTAssertTrue(stranger.stderr.contains("permission denied"), stranger.stderr)
+        // None of the refused commands reached the daemon; root may do what nobody may not.
+        XCTAssertEqual(daemon.onQueue { daemon.received.map(\.name) }, [.status, .watch])
+        let rootDown = try run(daemon, "down", ["--no-wait"])
+        XCTAssertEqual(rootDown.status, 0, rootDown.stderr)
+    }
+}
