@@ -129,9 +129,10 @@ final class SimulatorBringUpTests: XCTestCase {
 
     // MARK: Faults while bg95d runs
 
-    /// A driver script: starts bg95d, then runs the steps. Each step is either
-    /// `wait <pattern> <seconds>` (a fixed-string match in bg95d's log) or `ctl <verb...>`.
-    private func driver(bg95d: [String], steps: [String]) throws -> String {
+    /// A driver script running the steps in order: `start "$@"` (bg95d in the background),
+    /// `wait_for <text> <seconds>` (a fixed string in bg95d's log), `wait_status <text> <seconds>`
+    /// (a fixed string in the simulator's status JSON) or `ctl <verb...>`.
+    private func driver(steps: [String]) throws -> String {
         let script = workDirectory + "/driver.sh"
         var text = """
         #!/bin/sh
@@ -139,8 +140,8 @@ final class SimulatorBringUpTests: XCTestCase {
         sim=$1; dir=$2; shift 2
         log=$dir/bg95d.log
         : >"$log"
-        "$@" >"$dir/bg95d.json" 2>"$log" &
-        pid=$!
+        pid=
+        start() { "$@" >"$dir/bg95d.json" 2>"$log" & pid=$!; }
         wait_for() {  # pattern seconds: poll the log (20/s) until the line is there or bg95d exits
             n=0
             while ! grep -qF -- "$1" "$log"; do
@@ -150,7 +151,14 @@ final class SimulatorBringUpTests: XCTestCase {
             done
         }
         ctl() { env -u LD_PRELOAD "$sim" ctl --socket "$BG95SIM_CTL" "$@" >&2 || { echo "ctl $* failed" >&2; return 1; }; }
-        fail() { kill $pid 2>/dev/null; wait $pid; cat "$log" >&2; exit 90; }
+        wait_status() {  # fixed string in `ctl status` (the simulator's JSON), polled 20/s
+            n=0
+            while ! env -u LD_PRELOAD "$sim" ctl --socket "$BG95SIM_CTL" status | grep -qF -- "$1"; do
+                n=$((n + 1)); if [ $n -gt $(($2 * 20)) ]; then echo "simulator never showed: $1" >&2; return 1; fi
+                sleep 0.05
+            done
+        }
+        fail() { [ -n "$pid" ] && kill $pid 2>/dev/null && wait $pid; cat "$log" >&2; exit 90; }
 
         """
         for step in steps {
@@ -173,8 +181,10 @@ final class SimulatorBringUpTests: XCTestCase {
         let arguments = [bg95d, "modem", "--apn", "internet", "--json", "--lock-dir", workDirectory, "--timeout", "60"]
         // `detach` keeps the network searching, so bg95d is reliably waiting for registration
         // (mid-bring-up) when the module is pulled.
-        let script = try driver(bg95d: arguments, steps: [
+        let script = try driver(steps: [
+            "wait_status '\"registration\":1' 20",
             "ctl detach",
+            "start \"$@\"",
             "wait_for 'waiting for +CEREG' 30",
             "ctl unplug",
             "wait_for 'module vanished; the bring-up starts over' 20",
@@ -205,8 +215,10 @@ final class SimulatorBringUpTests: XCTestCase {
         // Registration is pending (detach), the port stalls, the network comes back meanwhile
         // (its URC is lost in the stall): bg95d's poll times out, resync probes go unanswered
         // until it reports the stall; once the port answers again the poll is repeated.
-        let script = try driver(bg95d: arguments, steps: [
+        let script = try driver(steps: [
+            "wait_status '\"registration\":1' 20",
             "ctl detach",
+            "start \"$@\"",
             "wait_for 'waiting for +CEREG' 30",
             "ctl stall 600",
             "ctl attach",
