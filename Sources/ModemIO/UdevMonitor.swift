@@ -75,8 +75,12 @@ public final class UdevMonitor: @unchecked Sendable {
         guard udev == nil else { return }
         guard let udev = udev_new() else { throw .udev("udev_new failed") }
         self.udev = udev
-        guard let monitor = udev_monitor_new_from_netlink(udev, "udev") else {
-            throw .udev("udev_monitor_new_from_netlink(udev) failed: \(SystemError.current("udev_monitor_new_from_netlink"))")
+        let eventSource = Self.eventSource()
+        guard let monitor = udev_monitor_new_from_netlink(udev, eventSource) else {
+            throw .udev("udev_monitor_new_from_netlink(\(eventSource)) failed: \(SystemError.current("udev_monitor_new_from_netlink"))")
+        }
+        if eventSource == "kernel" {
+            log("udev: no udev daemon (/run/udev/control missing); listening to kernel uevents")
         }
         self.monitor = monitor
         for subsystem in ["usb", "tty", "net"] {
@@ -95,9 +99,17 @@ public final class UdevMonitor: @unchecked Sendable {
         source.setEventHandler { [weak self] in self?.drain() }
         source.resume()
         self.source = source
-        log("udev: monitor armed (usb, tty, net); enumerating")
+        log("udev: monitor armed (\(eventSource) events: usb, tty, net); enumerating")
         rescan()
         onEvent(.ready)
+    }
+
+    /// "udev" (events after udevd processed them) when a udev daemon runs or umockdev fakes
+    /// one; "kernel" otherwise (busybox mdev systems, minimal containers), where the raw kernel
+    /// uevents are all there is. Discovery reads sysfs itself, so both carry what it needs.
+    static func eventSource() -> String {
+        if let fake = getenv("UMOCKDEV_DIR"), fake.pointee != 0 { return "udev" }
+        return access("/run/udev/control", F_OK) == 0 ? "udev" : "kernel"
     }
 
     /// Stops watching. No events are delivered afterwards.

@@ -6,7 +6,8 @@ import XCTest
 /// DHCP from dnsmasq, and connectivity gated by the simulated data call in each profile.
 final class SimulatorNetworkTests: XCTestCase {
     func testECMSwitchAndRebootProduceTheNewTreeAndTheNetDevice() throws {
-        let sim = try SimulatorHarness()
+        // Speed 5: slow enough that the client has the new port open before the boot URCs.
+        let sim = try SimulatorHarness(speed: 5)
         defer { sim.stop() }
         let sys = sim.testbedRoot + "/sys"
         let fm = FileManager.default
@@ -17,8 +18,8 @@ final class SimulatorNetworkTests: XCTestCase {
         XCTAssertEqual(oldTTYs, ["ttyUSB2"])
 
         let t = try sim.atOK([
-            "expect:^APP RDY$", "cmd:AT+QCFGEXT=\"usbnet\",\"ecm\"", "cmd:AT+CFUN=1,1", "gone", "reopen", "expect:^RDY$",
-            "expect:^APP RDY$",
+            "cmd:AT+QCFGEXT=\"usbnet\",\"ecm\"", "cmd:AT+CFUN=1,1", "gone", "reopen", "expect:^\\+CPIN: READY$",
+            "expect:^\\+QUSIM: 1$", "expect:^APP RDY$",
         ])
         XCTAssertTrue(t.output.contains("@ port /dev/ttyUSB6"), "modem mode used ttyUSB0-3, so the AT port is now ttyUSB6:\n\(t)")
 
@@ -48,7 +49,7 @@ final class SimulatorNetworkTests: XCTestCase {
         XCTAssertFalse(try sim.pingTestHost(), "a lease alone gives no connectivity")
 
         // An active PDP context is not enough for this firmware: the net device needs QNETDEVCTL.
-        try sim.atOK(["expect:^APP RDY$", "cmd:AT+CGACT=1,1"])
+        try sim.atOK(["until:AT+CGATT? ~ ^\\+CGATT: 1$", "cmd:AT+CGACT=1,1"])
         XCTAssertFalse(try sim.pingTestHost(), "CGACT alone does not bind the data call to the ECM path")
         let t = try sim.atOK([
             "cmd:AT+QPING=1,\"testhost.bg95.test\",2,2", "expect:^\\+QPING: 0,2,2,0", "cmd:AT+QNETDEVCTL=1,1,1",
@@ -70,7 +71,7 @@ final class SimulatorNetworkTests: XCTestCase {
         XCTAssertTrue(try sim.dhcp().succeeded)
         XCTAssertFalse(try sim.pingTestHost(), "no data call yet")
         let t = try sim.atOK([
-            "expect:^APP RDY$", "cmd:ATE0", "cmd:AT+QNETDEVCTL=?", "cmd:AT+CGACT=1,1", "cmd:AT+CGPADDR=1", "cmd:AT+CGACT?",
+            "cmd:ATE0", "until:AT+CGATT? ~ ^\\+CGATT: 1$", "cmd:AT+QNETDEVCTL=?", "cmd:AT+CGACT=1,1", "cmd:AT+CGPADDR=1", "cmd:AT+CGACT?",
         ])
         XCTAssertEqual(t.response(to: "AT+QNETDEVCTL=?"), ["ERROR"])
         XCTAssertEqual(t.response(to: "AT+CGACT=1,1"), ["+CGEV: ME PDN ACT 1", "OK"], "the URC arrives inside the command's response")
