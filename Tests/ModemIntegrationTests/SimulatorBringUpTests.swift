@@ -93,6 +93,44 @@ final class SimulatorBringUpTests: XCTestCase {
         }
     }
 
+    // MARK: SIM PIN
+
+    func testSIMPINIsEnteredOnceUnloggedAndAWrongPINIsNeverRetried() throws {
+        let bg95d = try TestEnvironment.product("bg95d")
+        let sim = try TestEnvironment.product("bg95sim")
+        let good = workDirectory + "/pin", bad = workDirectory + "/bad-pin"
+        try "4711\n".write(toFile: good, atomically: true, encoding: .utf8)
+        try "0815\n".write(toFile: bad, atomically: true, encoding: .utf8)
+
+        let accepted = try simulate(
+            ["--mode", "ecm", "--sim", "pin=4711", "--speed", "30"],
+            [bg95d, "modem", "--apn", "internet", "--json", "--lock-dir", workDirectory, "--timeout", "60",
+             "--pin-file", good, "--verbose"])
+        XCTAssertEqual(accepted.status, 0, accepted.stderr)
+        XCTAssertTrue(accepted.stderr.contains("SIM: ready (PIN accepted)"), accepted.stderr)
+        XCTAssertTrue(accepted.stderr.contains("AT> AT+CPIN=\"***\""), "the transcript shows the command, redacted")
+        XCTAssertFalse(accepted.stderr.contains("4711"), "the PIN must never reach the log, not even with --verbose")
+
+        // The wrong PIN: bg95d stops with exit 2, and the SIM lost exactly one attempt.
+        let script = workDirectory + "/wrong-pin.sh"
+        try """
+        #!/bin/sh
+        sim=$1; shift
+        "$@"; status=$?
+        env -u LD_PRELOAD "$sim" ctl --socket "$BG95SIM_CTL" status
+        exit $status
+
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        let refused = try simulate(
+            ["--mode", "ecm", "--sim", "pin=4711", "--speed", "30"],
+            ["/bin/sh", script, sim, bg95d, "modem", "--apn", "internet", "--lock-dir", workDirectory,
+             "--timeout", "60", "--pin-file", bad])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("the SIM refused the configured PIN; not retrying"), refused.stderr)
+        XCTAssertTrue(refused.stdout.contains("\"pinAttemptsLeft\":2"), "one attempt used, not more: \(refused.stdout)")
+        XCTAssertFalse(refused.stderr.contains("0815"))
+    }
+
     // MARK: Recovery actions and diagnosis (what the supervisor uses)
 
     func testRecoveryActionsBringTheDataCallBackAndDiagnosisAnswers() throws {
