@@ -62,9 +62,7 @@ public final class UdevMonitor: @unchecked Sendable {
     }
 
     deinit {
-        source?.cancel()
-        if let monitor { udev_monitor_unref(monitor) }
-        if let udev { udev_unref(udev) }
+        release()
     }
 
     /// Arms the monitor, enumerates, reports the current module (if any) and then `.ready`.
@@ -115,14 +113,29 @@ public final class UdevMonitor: @unchecked Sendable {
     /// Stops watching. No events are delivered afterwards.
     public func stop() {
         dispatchPrecondition(condition: .onQueue(queue))
-        source?.cancel()
-        source = nil
-        if let monitor { udev_monitor_unref(monitor) }
-        monitor = nil
-        if let udev { udev_unref(udev) }
-        udev = nil
+        release()
         current = nil
         timerGeneration += 1
+    }
+
+    /// Cancels the read source and frees libudev's objects once Dispatch stopped watching the
+    /// monitor's fd (unref closes it; a watched, closed and reused fd would confuse epoll).
+    private func release() {
+        let monitor = self.monitor.map(UnsafeSendable.init)
+        let udev = self.udev.map(UnsafeSendable.init)
+        self.monitor = nil
+        self.udev = nil
+        let free: @Sendable () -> Void = {
+            if let monitor { udev_monitor_unref(monitor.value) }
+            if let udev { udev_unref(udev.value) }
+        }
+        if let source {
+            source.setCancelHandler(handler: free)
+            source.cancel()
+            self.source = nil
+        } else {
+            free()
+        }
     }
 
     /// Reads every pending uevent, then reconciles once.
@@ -249,4 +262,10 @@ extension Duration {
         if nanos.overflow || seconds > Int64(Int.max / 1_000_000_000) { return .never }
         return .nanoseconds(Int(nanos.partialValue + attoseconds / 1_000_000_000))
     }
+}
+
+/// Carries a libudev pointer into a Dispatch cancel handler (used on the monitor's queue only).
+struct UnsafeSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
