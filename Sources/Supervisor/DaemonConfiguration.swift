@@ -20,11 +20,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var bands: [Int] = []
 
     // The network side.
-    public var routeMetric: UInt32 = 700
+    public var routeMetric: UInt32 = 1024
     /// Install a default route in the main table (with `routeMetric`). The policy table and its
     /// rule for the leased address are installed either way.
     public var takeDefaultRoute: Bool = true
-    public var policyTable: UInt32 = 195
+    public var policyTable: UInt32 = 1095
     public var policyPriority: UInt32 = 1095
     public var dnsBackend: DNSBackendChoice = .file
     /// Where the `file` DNS backend writes the resolver list.
@@ -131,6 +131,8 @@ public enum IoTMode: String, Sendable, Equatable, CaseIterable {
 }
 
 public enum DNSBackendChoice: String, Sendable, Equatable, CaseIterable {
+    /// resolvconf when installed, else systemd-resolved when running, else `file`.
+    case auto
     /// Write `dns_file` (a resolv.conf-format file for a local resolver or a symlink).
     case file
     /// Hand the servers to `resolvconf(8)` for the interface.

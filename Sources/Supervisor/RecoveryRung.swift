@@ -32,9 +32,9 @@ public enum RecoveryRung: Int, Sendable, Equatable, Comparable, CaseIterable, Cu
         switch self {
         case .renewDHCP: return "renew-dhcp"
         case .restartDataCall: return "restart-data-call"
-        case .radioCycle: return "radio-off-on"
-        case .rebootModule: return "reboot-module"
-        case .waitForDevice: return "wait-for-device"
+        case .radioCycle: return "radio-cycle"
+        case .rebootModule: return "module-reboot"
+        case .waitForDevice: return "wait-device"
         }
     }
 }

@@ -44,6 +44,8 @@ public enum SupervisorEvent: Sendable, Equatable {
     case adminUp
     /// `bg95ctl down`: stop the link and leave it stopped.
     case adminDown
+    /// `bg95ctl reset`: reboot the module and bring the link up from scratch.
+    case adminReset
     /// A timer armed by `SupervisorAction.startTimer` fired.
     case timerFired(TimerID)
     /// SIGTERM/SIGINT: undo what was created and exit.

@@ -99,6 +99,7 @@ public struct SupervisorMachine: Sendable {
         case .recoveryStepFinished(let rung, let succeeded, let detail): onRecoveryStep(rung, succeeded, detail)
         case .adminUp: onAdminUp()
         case .adminDown: onAdminDown()
+        case .adminReset: onAdminReset()
         case .timerFired(let id): onTimer(id)
         case .terminate: onTerminate()
         }
@@ -108,8 +109,12 @@ public struct SupervisorMachine: Sendable {
     // MARK: - The one way into a state
 
     private mutating func enter(_ new: SupervisorState, because why: String? = nil) {
-        if let why { reason = why }
-        guard new != state else { return }
+        guard new != state else {
+            if let why { reason = why }
+            return
+        }
+        // The reason belongs to this change; a stale one would explain the wrong state.
+        reason = why
         let old = state
         state = new
         stateSince = now
@@ -356,12 +361,14 @@ public struct SupervisorMachine: Sendable {
             actions.append(.applyNetwork)
         case .linkUp, .verifying, .online, .degraded, .registering, .recovering:
             guard dhcpRunning else { return }
+            // Applying again is cheap and idempotent, and a renewal must refresh the address
+            // lifetime in the kernel (it expires with the lease so a dead daemon leaves nothing).
             if let old, !new.differsInConfiguration(from: old), networkApplied {
                 log(.debug, "lease \(new.address) renewed")
             } else {
                 log(.info, "lease changed to \(new.address); applying")
-                actions.append(.applyNetwork)
             }
+            actions.append(.applyNetwork)
         case .waitingForDevice, .configuringModule, .startingDataCall, .failed, .down, .stopping:
             log(.debug, "lease \(new.address) ignored while \(state)")
         }
@@ -490,7 +497,14 @@ public struct SupervisorMachine: Sendable {
                 startBringUp(because: "data call restarted")
             }
         case .radioCycle:
-            startBringUp(because: "radio cycled")
+            // The modem layer runs the bring-up after CFUN=1 and reports success once the
+            // data call is up again.
+            bringUpComplete = true
+            if let interface {
+                waitForCarrier(because: "radio cycled; data call up on \(interface)")
+            } else {
+                startBringUp(because: "radio cycled")
+            }
         case .rebootModule:
             // The module re-enumerates: wait for it to vanish and come back (or for RDY).
             bringUpComplete = false
@@ -540,6 +554,25 @@ public struct SupervisorMachine: Sendable {
         resetProgress()
         ladder.reset()
         enter(.down, because: "stopped by an operator")
+    }
+
+    private mutating func onAdminReset() {
+        log(.notice, "admin reset")
+        hardError = nil
+        ladder.reset()
+        guard devicePresent else {
+            cancelAllTimers()
+            tearDownNetwork(release: false)
+            resetProgress()
+            enter(.waitingForDevice, because: "admin reset without a device")
+            actions.append(.watchForDevice)
+            return
+        }
+        cancelAllTimers()
+        probeInFlight = false
+        awaitingRegistration = false
+        enter(.recovering, because: "reset by an operator")
+        perform(.rebootModule)
     }
 
     private mutating func onTerminate() {

@@ -1,13 +1,113 @@
 import ArgumentParser
+import BG95Daemon
+import Dispatch
+import Supervisor
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `bg95d run` (the default): discover the module and keep it online.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the daemon: discover the module, bring the data link online and supervise it."
+        abstract: "Run the daemon: discover the module, bring the data link online and supervise it.",
+        discussion: """
+            Reads the configuration file (default /etc/bg95d.conf; a missing default file means \
+            all defaults), then applies command-line overrides: `--set key=value` for any key of \
+            the file, and the options below for the common ones. Bad keys or values stop the \
+            daemon with the file, line and reason. See config/bg95d.conf.example for every key.
+            """
     )
 
+    @Option(name: .shortAndLong, help: "Configuration file.")
+    var config: String = "/etc/bg95d.conf"
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override any configuration key (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(help: "Access point name (key apn).")
+    var apn: String?
+
+    @Option(name: .customLong("pin-file"), help: "File holding the SIM PIN (key pin_file).")
+    var pinFile: String?
+
+    @Option(name: .customLong("iot-mode"), help: "emtc, nbiot or both (key iot_mode).")
+    var iotMode: String?
+
+    @Option(name: .customLong("probe-target"), help: "IPv4 address or dns:<name> (key probe_target).")
+    var probeTarget: String?
+
+    @Option(name: .customLong("probe-interval"), help: "Health probe interval, e.g. 300, 5m (key probe_interval).")
+    var probeInterval: String?
+
+    @Option(name: .customLong("control-socket"), help: "Control socket path (key control_socket).")
+    var controlSocket: String?
+
+    @Option(name: .customLong("state-dir"), help: "State directory (key state_dir).")
+    var stateDir: String?
+
+    @Option(name: .customLong("log-level"), help: "error, warning, notice, info or debug (key log_level).")
+    var logLevel: String?
+
+    @Flag(name: .customLong("check-config"), help: "Only parse the configuration, print the effective values and exit.")
+    var checkConfig = false
+
     func run() throws {
-        throw ValidationError("the supervisor is not built yet")
+        let configuration = try loadConfiguration()
+        if checkConfig {
+            print("configuration OK: apn \(configuration.apn.isEmpty ? "(unchanged)" : configuration.apn), probe \(configuration.probeTarget) every \(configuration.probeInterval), control \(configuration.controlSocket)")
+            return
+        }
+        let log = DaemonLogger(level: configuration.logLevel)
+        let queue = DispatchQueue(label: "bg95d")
+        let modem = ModemControllerDriver(configuration: configuration, log: log, queue: queue)
+        let daemon = Daemon(configuration: configuration, log: log, modem: modem, queue: queue)
+        daemon.runForever()
+    }
+
+    private func loadConfiguration() throws -> DaemonConfiguration {
+        var configuration = DaemonConfiguration()
+        do {
+            if let text = try readFile(config) {
+                configuration = try ConfigurationParser.parse(text, file: config)
+            } else if config != "/etc/bg95d.conf" {
+                throw ValidationError("\(config): no such file")
+            }
+            var pairs: [(key: String, value: String)] = []
+            for text in overrides { pairs.append(try ConfigurationParser.splitOverride(text)) }
+            let named: [(String, String?)] = [
+                ("apn", apn), ("pin_file", pinFile), ("iot_mode", iotMode), ("probe_target", probeTarget),
+                ("probe_interval", probeInterval), ("control_socket", controlSocket), ("state_dir", stateDir),
+                ("log_level", logLevel),
+            ]
+            for (key, value) in named { if let value { pairs.append((key, value)) } }
+            if !pairs.isEmpty { configuration = try ConfigurationParser.applyOverrides(pairs, to: configuration) }
+        } catch let error as ConfigurationError {
+            throw ValidationError("bad configuration: \(error)")
+        }
+        return configuration
+    }
+
+    /// The file's text, or nil when it does not exist. Other errors (permissions) are thrown.
+    private func readFile(_ path: String) throws -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw ValidationError("\(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ValidationError("\(path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+            if bytes.count > 1 << 20 { throw ValidationError("\(path): larger than 1 MiB") }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

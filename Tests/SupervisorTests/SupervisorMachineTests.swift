@@ -315,9 +315,8 @@ final class SupervisorMachineTests: XCTestCase {
         h.fire(.step)
         XCTAssertTrue(h.did(.perform(.radioCycle)))
         h.send(.recoveryStepFinished(.radioCycle, succeeded: true, detail: ""))
-        XCTAssertEqual(h.state, .configuringModule)
-        XCTAssertTrue(h.did(.startBringUp))
-        h.send(.bringUpFinished(interface: "eth2"))
+        XCTAssertEqual(h.state, .linkUp)
+        XCTAssertTrue(h.did(.bringLinkUp(interface: "eth2")))
         h.send(.carrierChanged(up: true))
         XCTAssertEqual(h.state, .verifying, "the lease survives a radio cycle")
     }
@@ -344,13 +343,14 @@ final class SupervisorMachineTests: XCTestCase {
         XCTAssertEqual(h.state, .online)
     }
 
-    func testRenewedLeaseWithSameConfigurationIsNotReapplied() {
+    func testRenewedLeaseIsReappliedToRefreshTheAddressLifetime() {
         var h = Harness()
         h.driveOnline()
         var renewed = Harness.lease
         renewed.leaseSeconds = 7200
         h.send(.leaseAcquired(renewed))
-        XCTAssertTrue(h.effects.isEmpty)
+        XCTAssertEqual(h.effects, [.applyNetwork])
+        XCTAssertEqual(h.state, .online)
         var moved = Harness.lease
         moved.address = "192.168.225.40/24"
         h.send(.leaseAcquired(moved))
@@ -497,6 +497,17 @@ final class SupervisorMachineTests: XCTestCase {
         h.send(.deviceAppeared("1-1"))
         XCTAssertEqual(h.state, .down)
         h.send(.adminUp)
+        XCTAssertEqual(h.state, .configuringModule)
+    }
+
+    func testAdminResetRebootsTheModuleAndStartsOver() {
+        var h = Harness()
+        h.driveOnline()
+        h.send(.adminReset)
+        XCTAssertEqual(h.state, .recovering)
+        XCTAssertEqual(h.effects, [.stopDHCP(release: false), .removeNetwork, .perform(.rebootModule)])
+        h.send(.deviceVanished)
+        h.send(.deviceAppeared("1-1"))
         XCTAssertEqual(h.state, .configuringModule)
     }
 

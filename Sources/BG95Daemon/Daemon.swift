@@ -1,0 +1,509 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import BG95Control
+import BG95System
+import DHCPIO
+import DHCPProtocol
+import Netconfig
+import NetlinkIO
+import Supervisor
+
+/// The daemon: one serial queue that owns the supervisor and every adapter.
+///
+/// Sources (udev and the AT port through the modem driver, rtnetlink, the DHCP sockets, the
+/// probe socket, the control socket, timers, signals) all deliver on `queue`; each event goes
+/// through `SupervisorMachine.handle`, and the actions it returns are carried out here. Results
+/// of actions come back as new events posted with `queue.async`, so `handle` is never re-entered.
+/// Nothing on the queue blocks for long: netlink requests are answered by the kernel at once,
+/// and everything slow (AT commands, DHCP, probes) is asynchronous.
+public final class Daemon: @unchecked Sendable {
+    public let configuration: DaemonConfiguration
+    public let queue: DispatchQueue
+    private let log: DaemonLogger
+    private var machine: SupervisorMachine
+    private let modem: ModemDriver
+    private var network: NetworkConfigurator?
+    private var monitor: NetlinkMonitor?
+    private var control: ControlServer?
+    private let notifier = SystemdNotifier()
+    private let probe: ReachabilityProbe
+    private var dhcp: DHCPClient?
+    private var lease: DHCPLease?
+    private var timers: [TimerKind: DispatchSourceTimer] = [:]
+    private var signalSources: [DispatchSourceSignal] = []
+    private var modemStarted = false
+    private var recoveryCounters: [String: Int] = [:]
+    private var onExit: ((Int32) -> Void)?
+
+    /// `queue` is the one serial queue everything runs on; `modem` must use it too.
+    public init(configuration: DaemonConfiguration, log: DaemonLogger, modem: ModemDriver, queue: DispatchQueue) {
+        self.queue = queue
+        self.configuration = configuration
+        self.log = log
+        self.modem = modem
+        machine = SupervisorMachine(settings: configuration.supervisorSettings, now: .now)
+        probe = ReachabilityProbe(queue: queue)
+    }
+
+    /// Starts everything on the queue and never returns (exits the process on SIGTERM).
+    public func runForever() -> Never {
+        queue.async { self.start(onExit: { status in exit(status) }) }
+        dispatchMain()
+    }
+
+    /// Starts the daemon; call on `queue`. `onExit` runs once shutdown is complete.
+    public func start(onExit: @escaping (Int32) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        self.onExit = onExit
+        installSignalHandlers()
+        log.notice("bg95d \(BG95Version.string) starting (apn \(configuration.apn.isEmpty ? "unchanged" : configuration.apn), probe \(configuration.probeTarget), interval \(configuration.probeInterval))")
+        do {
+            let network = try NetworkConfigurator(configuration: configuration, log: log)
+            self.network = network
+            let removed = network.removeLeftovers()
+            if !removed.isEmpty {
+                log.notice("removed \(removed.count) leftovers of an earlier run: \(removed.joined(separator: "; "))")
+            }
+        } catch {
+            log.error("rtnetlink unavailable: \(error)")
+            return shutDown(status: 1)
+        }
+        do {
+            let monitor = try NetlinkMonitor(queue: queue) { [weak self] event in self?.onNetlink(event) }
+            self.monitor = monitor
+            monitor.start()
+        } catch {
+            log.warning("link monitor unavailable (carrier changes will only be seen by the probe): \(error)")
+        }
+        startControlServer()
+        do { try notifier.ready(status: "starting") } catch { log.debug("sd_notify: \(error)") }
+        notifier.startWatchdog(on: queue) { [log] error in log.debug("sd_notify watchdog: \(error)") }
+        handle(.start)
+    }
+
+    // MARK: - The loop
+
+    /// Feeds one event to the supervisor and carries out its actions.
+    ///
+    /// Adapters may report events synchronously while an action is being carried out (the
+    /// modem driver enumerates inside `start`); those wait in `pending` and are handled, in
+    /// order, after the current event's actions, so the machine never sees events interleaved.
+    func handle(_ event: SupervisorEvent) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        pending.append(event)
+        guard !handling else { return }
+        handling = true
+        while !pending.isEmpty { process(pending.removeFirst()) }
+        handling = false
+    }
+
+    private var handling = false
+    private var pending: [SupervisorEvent] = []
+
+    private func process(_ event: SupervisorEvent) {
+        let before = machine.state
+        let actions = machine.handle(event, now: .now)
+        for action in actions { perform(action) }
+        let after = machine.state
+        if after != before {
+            control?.broadcast(.state(state: after.rawValue, previous: before.rawValue, reason: machine.status.reason))
+        }
+    }
+
+    /// Posts an event for the next turn of the loop (results of actions, adapter callbacks).
+    func post(_ event: SupervisorEvent) {
+        queue.async { [weak self] in self?.handle(event) }
+    }
+
+    private func perform(_ action: SupervisorAction) {
+        switch action {
+        case .log(let priority, let message):
+            log.log(priority, message)
+        case .watchForDevice:
+            startModem()
+        case .startBringUp:
+            log.info("action: bring-up")
+            startModem()
+            modem.bringUp()
+        case .stopModem:
+            modem.stop()
+            modemStarted = false
+        case .bringLinkUp(let interface):
+            bringLinkUp(interface)
+        case .startDHCP(let interface):
+            startDHCP(on: interface)
+        case .stopDHCP(let release):
+            stopDHCP(release: release)
+        case .applyNetwork:
+            applyNetwork()
+        case .removeNetwork:
+            network?.remove()
+            log.info("action: removed addresses, routes, rule and DNS")
+        case .probe:
+            startProbe()
+        case .diagnose:
+            log.info("action: asking the module (CEREG?, CGACT?, QNETDEVCTL?, QPING)")
+            let target: String? = if case .icmp(let address) = configuration.probeTarget { address } else { nil }
+            modem.diagnose(pingTarget: target) { [weak self] diagnosis in self?.post(.diagnosisFinished(diagnosis)) }
+        case .perform(let rung):
+            recoveryCounters[rung.description, default: 0] += 1
+            modem.perform(rung) { [weak self] result in
+                switch result {
+                case .success(let detail): self?.post(.recoveryStepFinished(rung, succeeded: true, detail: detail))
+                case .failure(let error): self?.post(.recoveryStepFinished(rung, succeeded: false, detail: error.description))
+                }
+            }
+        case .startTimer(let id, let delay):
+            arm(id, after: delay)
+        case .cancelTimer(let kind):
+            timers.removeValue(forKey: kind)?.cancel()
+        case .notifyReady:
+            // READY=1 went out at start (the daemon is ready to serve); this is the first online.
+            do { try notifier.status("online") } catch { log.debug("sd_notify: \(error)") }
+        case .notifyStatus(let text):
+            do { try notifier.status(text) } catch { log.debug("sd_notify: \(error)") }
+        case .reportHardError(let message):
+            log.error("not retrying: \(message)")
+            control?.broadcast(.error(message: message, fatal: true))
+        case .exit:
+            shutDown(status: 0)
+        }
+    }
+
+    // MARK: - Actions
+
+    private func startModem() {
+        guard !modemStarted else { return }
+        modemStarted = true
+        do {
+            try modem.start { [weak self] event in self?.onModem(event) }
+        } catch {
+            modemStarted = false
+            log.error("cannot watch for the module: \(error)")
+        }
+    }
+
+    private func bringLinkUp(_ interface: String) {
+        guard let network else { return }
+        do {
+            let status = try network.bringUp(interface)
+            log.info("action: \(interface) up (carrier \(status.hasCarrier ? "on" : "off"))")
+            post(.carrierChanged(up: status.hasCarrier))
+        } catch {
+            // The interface may not exist yet (cdc_ether binding); the link monitor reports it.
+            log.warning("setting \(interface) up failed: \(error)")
+        }
+    }
+
+    private func startDHCP(on interface: String) {
+        stopDHCP(release: false)
+        var options = DHCPClient.Options()
+        options.releaseOnStop = true
+        options.hostName = nil
+        let client: DHCPClient
+        do {
+            client = try DHCPClient(interfaceName: interface, options: options, queue: queue)
+        } catch {
+            log.warning("DHCP client on \(interface) failed to start: \(error)")
+            // The step timer turns this into a recovery attempt.
+            return
+        }
+        client.onLog = { [log] line in log.debug("dhcp: \(line)") }
+        client.onLeaseAcquired = { [weak self] lease in self?.onLease(lease, renewed: false) }
+        client.onLeaseRenewed = { [weak self] lease in self?.onLease(lease, renewed: true) }
+        client.onLeaseLost = { [weak self] lease, reason in self?.onLeaseLost(lease, reason) }
+        client.onFailed = { [weak self] error in self?.log.warning("DHCP socket failed: \(error)") }
+        dhcp = client
+        log.info("action: DHCP on \(interface)")
+        client.start(previousAddress: LeaseMemory.load(stateDirectory: configuration.stateDir))
+    }
+
+    private func stopDHCP(release: Bool) {
+        guard let client = dhcp else { return }
+        dhcp = nil
+        // Callbacks off first: the loss `stop()` reports is ours, not news for the supervisor.
+        client.onLeaseLost = nil
+        client.onLeaseAcquired = nil
+        client.onLeaseRenewed = nil
+        if release {
+            log.info("action: releasing the lease")
+            client.stop()
+            LeaseMemory.forget(stateDirectory: configuration.stateDir)
+        }
+        lease = nil
+    }
+
+    private func onLease(_ lease: DHCPLease, renewed: Bool) {
+        self.lease = lease
+        LeaseMemory.save(lease.address, stateDirectory: configuration.stateDir)
+        handle(.leaseAcquired(LeaseSummary(
+            address: "\(lease.address)/\(lease.prefixLength)", gateway: lease.gateway.map { "\($0)" },
+            dns: lease.dnsServers.map { "\($0)" }, leaseSeconds: lease.leaseSeconds
+        )))
+    }
+
+    private func onLeaseLost(_ lease: DHCPLease, _ reason: DHCPLossReason) {
+        self.lease = nil
+        handle(.leaseLost("\(reason.rawValue) (\(lease.address))"))
+    }
+
+    private func applyNetwork() {
+        guard let network, let lease, let interface = machine.status.interface else {
+            post(.networkConfigFailed("no lease or interface to apply"))
+            return
+        }
+        do {
+            try network.apply(lease, on: interface)
+            log.info("action: applied \(lease.address)/\(lease.prefixLength) via \(lease.gateway.map { "\($0)" } ?? "no gateway") on \(interface)")
+            post(.networkConfigured)
+        } catch {
+            post(.networkConfigFailed(error.description))
+        }
+    }
+
+    private func startProbe() {
+        guard let lease, let interface = machine.status.interface else {
+            post(.probeFinished(.unreachable("no lease to probe from")))
+            return
+        }
+        log.info("action: probe \(configuration.probeTarget) via \(interface) from \(lease.address)")
+        probe.start(target: configuration.probeTarget, interface: interface, source: "\(lease.address)",
+                    dnsServer: lease.dnsServers.first.map { "\($0)" }, timeout: configuration.probeTimeout)
+        { [weak self] outcome in
+            switch outcome {
+            case .reachable(let ms): self?.log.info("probe: \(self?.configuration.probeTarget.description ?? "") answered in \(ms) ms")
+            case .unreachable(let why): self?.log.warning("probe failed: \(why)")
+            }
+            self?.handle(.probeFinished(outcome))
+        }
+    }
+
+    private func arm(_ id: TimerID, after delay: Duration) {
+        timers.removeValue(forKey: id.kind)?.cancel()
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        let (seconds, attoseconds) = delay.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        timer.schedule(deadline: .now() + .nanoseconds(max(nanoseconds, 0)), leeway: .milliseconds(50))
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            self.timers.removeValue(forKey: id.kind)?.cancel()
+            self.handle(.timerFired(id))
+        }
+        timers[id.kind] = timer
+        timer.resume()
+    }
+
+    // MARK: - Sources
+
+    private func onModem(_ event: ModemDriverEvent) {
+        switch event {
+        case .supervisor(let event): handle(event)
+        case .urc(let line): control?.broadcast(.urc(line: line))
+        case .log(let priority, let line): log.log(priority, line)
+        }
+    }
+
+    private func onNetlink(_ event: NetlinkEvent) {
+        guard let interface = machine.status.interface else { return }
+        switch event {
+        case .link(let change):
+            switch change {
+            case .carrierChanged(let status) where status.name == interface:
+                handle(.carrierChanged(up: status.hasCarrier))
+            case .appeared(let status) where status.name == interface:
+                if machine.state == .linkUp { bringLinkUp(interface) }
+            case .removed(let status) where status.name == interface:
+                handle(.carrierChanged(up: false))
+            case .appeared, .removed, .renamed, .adminStateChanged, .carrierChanged, .operStateChanged, .mtuChanged:
+                break
+            }
+        case .addressRemoved(let address, let tag):
+            if tag == RoutingSettings.defaultProtocolTag, machine.state == .online, let lease,
+               address.address.rawValue == lease.address.value {
+                log.warning("our address \(address) was removed by someone else; applying again")
+                applyNetwork()
+            }
+        case .addressAdded, .overrun:
+            break
+        }
+    }
+
+    private func installSignalHandlers() {
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [weak self] in
+                self?.log.notice("signal \(number == SIGTERM ? "SIGTERM" : "SIGINT"): shutting down")
+                self?.handle(.terminate)
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
+    }
+
+    private func shutDown(status: Int32) {
+        do { try notifier.stopping() } catch { log.debug("sd_notify: \(error)") }
+        probe.cancel()
+        for timer in timers.values { timer.cancel() }
+        timers.removeAll()
+        monitor?.cancel()
+        control?.stop()
+        log.notice("bg95d stopped")
+        onExit?(status)
+    }
+
+    // MARK: - Control socket
+
+    private func startControlServer() {
+        var policy = ControlAccessPolicy()
+        if !configuration.controlGroup.isEmpty {
+            if let group = getgrnam(configuration.controlGroup) {
+                policy.group = group.pointee.gr_gid
+            } else {
+                log.warning("control group \(configuration.controlGroup) does not exist; root only")
+            }
+        }
+        let serverConfiguration = ControlServerConfiguration(path: configuration.controlSocket, policy: policy)
+        let directory = String(configuration.controlSocket.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
+        if !directory.isEmpty { mkdir(directory, 0o755) }
+        let server = ControlServer(configuration: serverConfiguration, queue: queue, log: { [log] line in log.info("control: \(line)") }) {
+            [weak self] request, peer, reply in
+            self?.onControl(request, peer: peer, reply: reply)
+        }
+        do {
+            try server.start()
+            control = server
+            log.info("control socket \(configuration.controlSocket)")
+        } catch {
+            log.error("control socket \(configuration.controlSocket) unavailable: \(error)")
+        }
+    }
+
+    private func onControl(_ request: ControlRequest, peer: PeerCredentials, reply: @escaping ControlServer.Reply) {
+        log.info("control: \(request.name.rawValue) from \(peer)")
+        switch request.command {
+        case .status:
+            reply(.success(.status(snapshot())))
+        case .up:
+            handle(.adminUp)
+            reply(.success(.accepted(state: machine.state.rawValue)))
+        case .down:
+            handle(.adminDown)
+            reply(.success(.accepted(state: machine.state.rawValue)))
+        case .reset:
+            handle(.adminReset)
+            reply(.success(.accepted(state: machine.state.rawValue)))
+        case .watch:
+            reply(.success(.accepted(state: machine.state.rawValue)))
+        case .at(let command, let timeout):
+            modem.passthrough(command, timeout: timeout) { result in
+                switch result {
+                case .success(let answer): reply(.success(.at(answer)))
+                case .failure(let failure): reply(.failure(failure))
+                }
+            }
+        case .doctor:
+            reply(.success(.doctor(doctorReport())))
+        }
+    }
+
+    /// What `bg95ctl status` shows.
+    func snapshot() -> StatusSnapshot {
+        let status = machine.status
+        let now = ContinuousClock.now
+        var snapshot = StatusSnapshot(state: status.state.rawValue)
+        snapshot.stateAge = Int((now - status.since).components.seconds)
+        snapshot.daemonVersion = BG95Version.string
+        snapshot.interface = status.interface
+        snapshot.carrier = status.carrier
+        snapshot.registration = status.registration.map(\.description)
+        if let lease {
+            snapshot.address = "\(lease.address)/\(lease.prefixLength)"
+            snapshot.gateway = lease.gateway.map { "\($0)" }
+            snapshot.dns = lease.dnsServers.map { "\($0)" }
+            snapshot.leaseRemaining = Int(lease.leaseSeconds)
+        }
+        snapshot.routes = network?.installedRoutes
+        if let probe = status.lastProbe {
+            let method: String = if case .dns = configuration.probeTarget { "dns" } else { "icmp" }
+            var entry = StatusSnapshot.Probe(method: method, target: configuration.probeTarget.description, ok: probe.succeeded)
+            if let at = status.lastProbeAt { entry.age = Int((now - at).components.seconds) }
+            switch probe {
+            case .reachable(let ms): entry.rttMs = Double(ms)
+            case .unreachable(let why): entry.detail = why
+            }
+            snapshot.lastProbe = entry
+        }
+        if let since = status.onlineSince {
+            let uptime = Int((now - since).components.seconds)
+            snapshot.uptime = uptime
+            var wall = timespec()
+            clock_gettime(CLOCK_REALTIME, &wall)
+            snapshot.onlineSince = Int(wall.tv_sec) - uptime
+        }
+        snapshot.counters = StatusSnapshot.Counters(recoveries: recoveryCounters)
+        snapshot.lastError = status.hardError ?? status.reason
+        snapshot.recoveryRung = status.recoveryRung?.description
+        modem.fill(&snapshot)
+        return snapshot
+    }
+
+    private func doctorReport() -> DoctorReport {
+        typealias Step = DoctorReport.Step
+        let status = machine.status
+        var steps: [Step] = []
+        var failed = false
+        func add(_ kind: Step.Kind, _ ok: Bool, _ detail: String?, fix: String?) {
+            if failed { steps.append(Step(kind, outcome: .skipped)); return }
+            steps.append(Step(kind, outcome: ok ? .ok : .failed, detail: detail, fix: ok ? nil : fix))
+            if !ok { failed = true }
+        }
+        add(.moduleFound, status.devicePresent, nil, fix: "plug in the module; check `lsusb` for 2c7c:0700")
+        if let hard = status.hardError {
+            add(.sim, false, hard, fix: "fix the SIM/PIN, then `bg95ctl up`")
+        }
+        add(.registered, status.registration?.isRegistered ?? false, status.registration.map(\.description),
+            fix: "check antenna, coverage, bands and iot_mode")
+        add(.dataCall, status.interface != nil, status.interface.map { "ECM interface \($0)" }, fix: "check the APN")
+        add(.lease, status.lease != nil, status.lease?.address, fix: "the module's DHCP server did not answer")
+        add(.route, !(network?.installedRoutes.isEmpty ?? true), network?.installedRoutes.joined(separator: "; "),
+            fix: "see the daemon log for the netlink error")
+        add(.probe, status.lastProbe?.succeeded ?? false, status.lastProbe.map { "\($0)" },
+            fix: "the data path through the module does not reach \(configuration.probeTarget)")
+        return DoctorReport(steps: steps)
+    }
+}
+
+/// The last leased address, kept in `state_dir/lease` so a restarted daemon asks for the same
+/// address again (INIT-REBOOT) instead of losing it.
+enum LeaseMemory {
+    static func path(_ directory: String) -> String { directory + "/lease" }
+
+    static func save(_ address: IPv4Address, stateDirectory: String) {
+        mkdir(stateDirectory, 0o755)
+        let fd = open(path(stateDirectory), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let bytes = Array("\(address)\n".utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    static func load(stateDirectory: String) -> IPv4Address? {
+        let fd = open(path(stateDirectory), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        let text = String(decoding: buffer[0..<count], as: UTF8.self).split(separator: "\n").first ?? ""
+        return IPv4Address(text)
+    }
+
+    static func forget(stateDirectory: String) {
+        unlink(path(stateDirectory))
+    }
+}

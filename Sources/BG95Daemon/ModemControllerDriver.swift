@@ -1,0 +1,323 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ATProtocol
+import Dispatch
+import BG95Control
+import Modem
+import ModemIO
+import Supervisor
+
+/// The real `ModemDriver`: `ModemIO.ModemController` translated into supervisor events.
+///
+/// The controller runs discovery and, whenever a module appears, the bring-up by itself; this
+/// adapter reports its progress as `bringUpProgress`, its data call as `bringUpFinished` (once
+/// the ECM interface is known), its failures as hard (needs an operator) or retryable, and the
+/// URCs the supervisor acts on. Secrets (PIN, password) stay inside the bring-up configuration.
+public final class ModemControllerDriver: ModemDriver {
+    private let configuration: DaemonConfiguration
+    private let log: DaemonLogger
+    private var controller: ModemController?
+    private var emit: ((ModemDriverEvent) -> Void)?
+    /// The data call is up but udev has not yet reported the ECM interface.
+    private var dataCallWaitingForInterface = false
+    private var lastStage: BringUpStage?
+    private var registration: RegistrationInfo?
+
+    private let queue: DispatchQueue
+
+    /// `queue` is the daemon's: the controller runs on it and every method is called on it.
+    public init(configuration: DaemonConfiguration, log: DaemonLogger, queue: DispatchQueue) {
+        self.configuration = configuration
+        self.log = log
+        self.queue = queue
+    }
+
+    public func start(emit: @escaping (ModemDriverEvent) -> Void) throws(DaemonError) {
+        guard controller == nil else { return }
+        self.emit = emit
+        let bringUp = try bringUpConfiguration()
+        let discovery = UdevMonitor.Configuration(
+            usbPath: configuration.usbPath.isEmpty ? nil : configuration.usbPath,
+            serial: configuration.usbSerial.isEmpty ? nil : configuration.usbSerial
+        )
+        let controller = ModemController(
+            queue: queue,
+            log: { [log] line in log.debug("modem: \(line)") },
+            onEvent: { [weak self] event in self?.onEvent(event) }
+        )
+        // Set before starting: the controller reports a present module from inside `start`.
+        self.controller = controller
+        do {
+            try controller.start(ModemController.Configuration(bringUp: bringUp, discovery: discovery))
+        } catch {
+            self.controller = nil
+            throw .configuration(error.description)
+        }
+    }
+
+    public func stop() {
+        controller?.stop()
+        controller = nil
+        dataCallWaitingForInterface = false
+        lastStage = nil
+    }
+
+    public func bringUp() {
+        guard let controller else { return }
+        switch controller.state {
+        case .failed, .up:
+            controller.restartBringUp()
+        case .waitingForModule, .identifying, .configuringURCPort, .checkingUSBNet, .rebooting, .unlockingSIM,
+             .configuringRadio, .configuringContext, .registering, .attaching, .activating:
+            break  // running (or starting when the module appears)
+        }
+    }
+
+    public func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, DaemonError>) -> Void) {
+        guard let controller else { return completion(.failure(.system("the modem controller is stopped"))) }
+        let done: (Result<DataCallInfo, ModemCommandError>) -> Void = { result in
+            switch result {
+            case .success(let info): completion(.success("data call up (\(info.call.method.rawValue))"))
+            case .failure(let error): completion(.failure(.system(error.description)))
+            }
+        }
+        switch rung {
+        case .restartDataCall: controller.restartDataCall(completion: done)
+        case .radioCycle: controller.cycleRadio(completion: done)
+        case .rebootModule, .waitForDevice: controller.rebootModule(completion: done)
+        case .renewDHCP: completion(.success("nothing to do on the module"))
+        }
+    }
+
+    public func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {
+        guard let controller else { return completion(Diagnosis()) }
+        var diagnosis = Diagnosis()
+        controller.queryRegistration { [weak controller] result in
+            if case .success(let reply) = result { diagnosis.registration = RegistrationState(stat: reply.info.status.rawValue) }
+            guard let controller else { return completion(diagnosis) }
+            controller.queryContextActivation { [weak controller] result in
+                if case .success(let contexts) = result {
+                    diagnosis.pdpActive = contexts.first(where: { $0.cid == 1 })?.isActive ?? false
+                }
+                guard let controller else { return completion(diagnosis) }
+                controller.queryNetDeviceControl { [weak controller] result in
+                    if case .success(let states?) = result, let state = states.first(where: { $0.cid == 1 }) ?? states.first {
+                        // operation 1 (connect) or 3 (auto-connect) with a connected state.
+                        diagnosis.netDeviceConnected = (state.state ?? state.operation) != 0
+                    }
+                    guard let controller, let pingTarget, diagnosis.registration?.isRegistered != false,
+                          diagnosis.pdpActive != false
+                    else { return completion(diagnosis) }
+                    controller.ping(host: pingTarget, timeoutSeconds: 4, count: 1) { result in
+                        switch result {
+                        case .success(let summary): diagnosis.modulePingSucceeded = summary.received > 0
+                        case .failure: diagnosis.modulePingSucceeded = false
+                        }
+                        completion(diagnosis)
+                    }
+                }
+            }
+        }
+    }
+
+    public func passthrough(_ command: String, timeout: Int?,
+                            completion: @escaping (Result<ATPassthroughResult, ControlFailure>) -> Void)
+    {
+        guard let controller else { return completion(.failure(ControlFailure(.notAvailable, "no module is connected"))) }
+        controller.sendRaw(command) { result in
+            switch result {
+            case .success(let response):
+                completion(.success(ATPassthroughResult(command: command, lines: response.lines, final: "\(response.result)")))
+            case .failure(.invalidCommand(let error)):
+                completion(.failure(ControlFailure(.invalidArgument, "\(error)")))
+            case .failure(.noModule):
+                completion(.failure(ControlFailure(.notAvailable, "no module is connected")))
+            case .failure(let error):
+                completion(.failure(ControlFailure(.failed, error.description)))
+            }
+        }
+    }
+
+    public func fill(_ snapshot: inout StatusSnapshot) {
+        guard let controller else { return }
+        if let device = controller.device {
+            var module = StatusSnapshot.Module(firmware: controller.firmware, atPort: device.atPort)
+            module.usbnet = device.netInterface != nil ? "ecm" : nil
+            snapshot.module = module
+        }
+        if let call = controller.dataCall {
+            snapshot.dataCall = StatusSnapshot.DataCall(state: "active", cid: call.call.contextID, apn: call.call.apn,
+                                                        pdnAddress: call.call.addresses.first)
+        } else if controller.device != nil {
+            snapshot.dataCall = StatusSnapshot.DataCall(state: "inactive")
+        }
+        if let registration, registration.status == .denied, let cause = registration.rejectCause {
+            snapshot.registrationCause = cause.cause
+        }
+    }
+
+    // MARK: - Events
+
+    private func onEvent(_ event: ModemEvent) {
+        switch event {
+        case .discovery(let discovery):
+            onDiscovery(discovery)
+        case .portHealth(let health):
+            send(.log(health == .ready ? .info : .warning, "AT port: \(health)"))
+        case .stateChanged(let state):
+            onBringUpState(state)
+        case .dataCallUp(let info):
+            if let interface = info.netInterface {
+                dataCallWaitingForInterface = false
+                send(.supervisor(.bringUpFinished(interface: interface.name)))
+            } else {
+                dataCallWaitingForInterface = true
+                send(.log(.info, "data call up; waiting for the ECM interface to appear"))
+            }
+        case .failed(let error):
+            dataCallWaitingForInterface = false
+            if error.needsOperator {
+                send(.supervisor(.bringUpFailed(.hard(error.description))))
+            } else {
+                send(.supervisor(.bringUpFailed(.retryable(error.description))))
+            }
+        case .urc(let urc):
+            onURC(urc)
+        }
+    }
+
+    private func onDiscovery(_ event: DiscoveryEvent) {
+        switch event {
+        case .ready:
+            send(.log(.info, "udev monitor ready"))
+        case .modemAppeared(let device):
+            lastStage = nil
+            send(.supervisor(.deviceAppeared("\(device)")))
+        case .modemVanished:
+            dataCallWaitingForInterface = false
+            lastStage = nil
+            send(.supervisor(.deviceVanished))
+        case .netInterfaceAppeared(_, let interface):
+            send(.log(.info, "ECM interface \(interface) appeared"))
+            if dataCallWaitingForInterface {
+                dataCallWaitingForInterface = false
+                send(.supervisor(.bringUpFinished(interface: interface.name)))
+            }
+        case .netInterfaceVanished(_, let interface):
+            send(.log(.warning, "ECM interface \(interface.name) vanished"))
+            send(.supervisor(.carrierChanged(up: false)))
+        case .problem(let problem):
+            send(.log(.error, problem.description))
+        }
+    }
+
+    private func onBringUpState(_ state: BringUpState) {
+        let stage: BringUpStage?
+        switch state {
+        case .identifying, .configuringURCPort, .checkingUSBNet, .rebooting, .unlockingSIM, .configuringRadio,
+             .configuringContext:
+            stage = .configuring
+        case .registering: stage = .registering
+        case .attaching, .activating: stage = .startingDataCall
+        case .waitingForModule, .up, .failed: stage = nil
+        }
+        send(.log(.debug, "bring-up: \(state)"))
+        if let stage, stage != lastStage {
+            lastStage = stage
+            send(.supervisor(.bringUpProgress(stage)))
+        }
+        if case .up = state { lastStage = nil }
+    }
+
+    private func onURC(_ urc: URC) {
+        switch urc {
+        case .ready:
+            send(.urc("RDY"))
+            send(.supervisor(.moduleRestarted))
+        case .registration(let info):
+            registration = info
+            send(.urc("+CEREG: \(info.status.rawValue)"))
+            send(.supervisor(.registrationChanged(RegistrationState(stat: info.status.rawValue))))
+        case .packetDomain(let event):
+            send(.urc("+CGEV: \(event)"))
+            switch event {
+            case .networkDeactivated, .moduleDeactivated:
+                send(.supervisor(.pdpDeactivated("+CGEV: \(event)")))
+            case .networkDetach, .moduleDetach:
+                send(.supervisor(.networkDetached))
+            case .activated, .other:
+                break
+            }
+        case .pdpDeactivated(let cid):
+            send(.urc("+QIURC: \"pdpdeact\",\(cid)"))
+            send(.supervisor(.pdpDeactivated("+QIURC: \"pdpdeact\",\(cid)")))
+        case .netDeviceStatus(let status):
+            send(.urc("+QNETDEVSTATUS: \(status.isConnected ? 1 : 0)"))
+            send(.supervisor(.netDeviceStatus(connected: status.isConnected)))
+        case .appReady: send(.urc("APP RDY"))
+        case .poweredDown: send(.urc("POWERED DOWN"))
+        case .functionality(let value): send(.urc("+CFUN: \(value)"))
+        case .sim(let state): send(.urc("+CPIN: \(state)"))
+        case .usim(let value): send(.urc("+QUSIM: \(value)"))
+        case .indication(let indication): send(.urc("+QIND: \(indication)"))
+        case .ping, .gnss: break
+        case .malformed(let error): send(.log(.debug, "malformed URC: \(error)"))
+        case .unknown(let line): send(.urc(line))
+        }
+    }
+
+    private func send(_ event: ModemDriverEvent) {
+        emit?(event)
+    }
+
+    // MARK: - Configuration
+
+    private func bringUpConfiguration() throws(DaemonError) -> BringUpConfiguration {
+        var bringUp = BringUpConfiguration(apn: configuration.apn)
+        switch configuration.pdpType {
+        case .ip: bringUp.pdpType = .ipv4
+        case .ipv6: bringUp.pdpType = .ipv6
+        case .ipv4v6: bringUp.pdpType = .ipv4v6
+        }
+        if !configuration.username.isEmpty { bringUp.username = configuration.username }
+        if !configuration.password.isEmpty { bringUp.password = configuration.password }
+        switch configuration.auth {
+        case .none: bringUp.authentication = .none
+        case .pap: bringUp.authentication = .pap
+        case .chap: bringUp.authentication = .chap
+        case .either: bringUp.authentication = .papOrChap
+        }
+        switch configuration.iotMode {
+        case .emtc: bringUp.iotMode = .catM1
+        case .nbiot: bringUp.iotMode = .nbIoT
+        case .both: bringUp.iotMode = .catM1AndNBIoT
+        }
+        if let pin = configuration.pin {
+            bringUp.pin = pin
+        } else if let file = configuration.pinFile {
+            bringUp.pin = try Self.readPIN(file)
+        }
+        if let mask = configuration.bandMask, let bands = BandMask(hex: mask) {
+            let current = bringUp.bands
+            bringUp.bands = BandConfiguration(gsm: current?.gsm ?? BandMask(hex: "0")!, catM1: bands, nbIoT: bands)
+        }
+        bringUp.registrationTimeout = configuration.registrationTimeout
+        return bringUp
+    }
+
+    /// The first line of the PIN file. Errors name the file, never its content.
+    private static func readPIN(_ path: String) throws(DaemonError) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .configuration("pin_file \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { throw .configuration("pin_file \(path) is empty") }
+        let pin = String(decoding: buffer[0..<count], as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        guard (4...8).contains(pin.count), pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw .configuration("pin_file \(path) does not hold a 4-8 digit PIN")
+        }
+        return pin
+    }
+}

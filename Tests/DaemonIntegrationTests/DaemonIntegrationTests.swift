@@ -1,0 +1,163 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// bg95d end to end against bg95sim (as root): cold start in modem mode to online for both
+/// firmware profiles, recovery from the simulator's faults, clean shutdown, restart after SIGKILL.
+///
+/// Every wait is for an event the daemon reports (`bg95ctl watch --until online`, a new
+/// "-> online" line in its log), never a blind sleep.
+final class DaemonIntegrationTests: XCTestCase {
+    private let online = "-> online"
+
+    // MARK: - Cold start and shutdown
+
+    func testColdStartToOnlineAndCleanShutdownQNetDevCtl() throws {
+        try coldStartAndShutdown(profile: "qnetdevctl")
+    }
+
+    func testColdStartToOnlineAndCleanShutdownAutoconnect() throws {
+        try coldStartAndShutdown(profile: "autoconnect")
+    }
+
+    private func coldStartAndShutdown(profile: String) throws {
+        let setup = try SimulatedSetup(profile: profile)
+        defer { setup.close() }
+        let before = try setup.networkState()
+        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        try setup.waitOnline(timeout: 90)
+        // The supervisor went through every bring-up state and proved the path with the probe.
+        for state in ["configuring-module", "registering", "starting-data-call", "link-up", "dhcp", "verifying", "online"] {
+            XCTAssertTrue(setup.log.contains("-> \(state)"), "never entered \(state)\n\(setup.tail())")
+        }
+        XCTAssertTrue(setup.log.contains("probe: "), "no probe line")
+        let status = try setup.status()
+        XCTAssertTrue(status.contains("\"state\":\"online\""), status)
+        XCTAssertTrue(status.contains("\"address\":\"192.168.225."), status)
+        try setup.ping()
+        try setup.assertNoDuplicateRoutes()
+        let resolv = (try? String(contentsOfFile: setup.folder + "/resolv.conf", encoding: .utf8)) ?? ""
+        XCTAssertTrue(resolv.contains("nameserver 192.168.225.1"), "DNS file: \(resolv)")
+        // No secrets in the log, syslog prefixes on every line.
+        XCTAssertFalse(setup.log.contains("1234"), "a PIN-like string is in the log")
+        for line in setup.log.split(separator: "\n") where !line.isEmpty {
+            XCTAssertTrue(line.first == "<" && line.dropFirst(2).first == ">", "no priority prefix: \(line)")
+        }
+
+        XCTAssertEqual(try setup.stopDaemon(), 0)
+        XCTAssertEqual(try setup.networkState(), before, "SIGTERM must leave the namespace as it was")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: setup.folder + "/resolv.conf"), "DNS file left behind")
+        XCTAssertTrue(setup.log.contains("releasing the lease"), "lease not released")
+    }
+
+    // MARK: - Faults
+
+    func testFaultsRecoverQNetDevCtl() throws {
+        try faults(profile: "qnetdevctl")
+    }
+
+    func testFaultsRecoverAutoconnect() throws {
+        try faults(profile: "autoconnect")
+    }
+
+    private func faults(profile: String) throws {
+        let setup = try SimulatedSetup(profile: profile)
+        defer { setup.close() }
+        let before = try setup.networkState()
+        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        try setup.waitOnline(timeout: 90)
+
+        /// Injects a fault and waits for the daemon to leave online and come back.
+        func recovers(_ words: String..., undo: [String]? = nil, timeout: Double = 60,
+                      file: StaticString = #filePath, line: UInt = #line) throws {
+            let seen = setup.count(online)
+            try setup.fault(words)
+            if let undo { try setup.fault(undo) }
+            try setup.waitForLog(online, after: seen, timeout: timeout, file: file, line: line)
+            try setup.assertNoDuplicateRoutes(file: file, line: line)
+            try setup.ping(file: file, line: line)
+        }
+
+        try recovers("pdp-drop")
+        try recovers("carrier-off", undo: ["carrier-on"])
+        try recovers("detach", undo: ["attach"])
+        try recovers("unplug", undo: ["replug"])
+        try recovers("reboot")
+        try recovers("deregister", "11")
+        // The module's DHCP server restarting does not break a held lease; the daemon keeps
+        // the lease and stays online (the health probe keeps proving it).
+        let probes = setup.count("probe: ")
+        try setup.fault("dhcp-stop")
+        try setup.fault("dhcp-start")
+        try setup.fault("garbage")
+        try setup.waitForLog("probe: ", after: probes + 1, timeout: 30)
+        XCTAssertTrue(try setup.status().contains("\"state\":\"online\""))
+        try setup.assertNoDuplicateRoutes()
+
+        XCTAssertEqual(try setup.stopDaemon(), 0)
+        XCTAssertEqual(try setup.networkState(), before, "SIGTERM must leave the namespace as it was")
+    }
+
+    /// An AT stall makes the health probe's diagnosis time out on the module side; once the
+    /// port answers again the daemon is online, without duplicate routes.
+    func testATStallRecovers() throws {
+        let setup = try SimulatedSetup(profile: "qnetdevctl")
+        defer { setup.close() }
+        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        try setup.waitOnline(timeout: 90)
+        let seen = setup.count(online)
+        try setup.fault("stall", "3")
+        try setup.fault("pdp-drop")
+        try setup.waitForLog(online, after: seen, timeout: 90)
+        try setup.assertNoDuplicateRoutes()
+        try setup.ping()
+    }
+
+    // MARK: - Restart after SIGKILL
+
+    func testRestartAfterSIGKILLCleansUpAndDoesNotDuplicate() throws {
+        let setup = try SimulatedSetup(profile: "qnetdevctl")
+        defer { setup.close() }
+        let before = try setup.networkState()
+        let configuration = try setup.writeConfiguration()
+        try setup.startDaemon(configuration: configuration)
+        try setup.waitOnline(timeout: 90)
+        let routes = try setup.ownRoutes()
+        try setup.stopDaemon(signal: SIGKILL)
+        XCTAssertEqual(try setup.ownRoutes(), routes, "SIGKILL leaves the routes (nothing could remove them)")
+        try? FileManager.default.removeItem(atPath: setup.socketPath)  // a killed daemon leaves its socket
+        try setup.startDaemon(configuration: configuration)
+        try setup.waitOnline(timeout: 90)
+        XCTAssertTrue(setup.log.contains("leftovers of an earlier run"), "leftovers not cleaned\n\(setup.tail())")
+        try setup.assertNoDuplicateRoutes()
+        XCTAssertEqual(Set(try setup.ownRoutes()), Set(routes), "same lease and routes after the restart")
+        XCTAssertEqual(try setup.stopDaemon(), 0)
+        XCTAssertEqual(try setup.networkState(), before)
+    }
+
+    // MARK: - Operator control
+
+    func testDownAndUpFromTheControlSocket() throws {
+        let setup = try SimulatedSetup(profile: "qnetdevctl")
+        defer { setup.close() }
+        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        try setup.waitOnline(timeout: 90)
+        try Command.check([setup.bg95ctl, "down", "--socket", setup.socketPath, "--timeout", "30"])
+        XCTAssertTrue(try setup.status().contains("\"state\":\"down\""))
+        XCTAssertTrue(try setup.ownRoutes().isEmpty, "routes left after down")
+        try Command.check([setup.bg95ctl, "up", "--socket", setup.socketPath, "--timeout", "90"])
+        try setup.waitOnline(timeout: 60)
+        try setup.assertNoDuplicateRoutes()
+    }
+
+    func testBadConfigurationIsRefusedWithFileAndLine() throws {
+        try TestEnvironment.requireRoot()
+        let bg95d = try TestEnvironment.product("bg95d")
+        let path = NSTemporaryDirectory() + "bg95d-bad-\(getpid()).conf"
+        try "apn = internet\nprobe_intervall = 5\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try Command.run([bg95d, "run", "--config", path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("\(path):2: unknown key `probe_intervall`"), result.stderr)
+    }
+}
