@@ -24,6 +24,9 @@ struct BG95ctl: ParsableCommand {
         ],
         defaultSubcommand: StatusCommand.self
     )
+
+    // Declared here too so `bg95ctl --socket PATH status` works as well as `bg95ctl status --socket PATH`.
+    @OptionGroup var global: GlobalOptions
 }
 
 /// Runs the command line and maps every outcome to the documented exit codes.
