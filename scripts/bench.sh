@@ -31,7 +31,7 @@ cleanup() {
         for pid in $(ip netns pids $ns 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
         ip netns del $ns 2>/dev/null || true
     done
-    rm -rf /etc/netns/$CNS "$WORK"
+    rm -rf /etc/netns/$CNS "$WORK" /var/lib/dhcpcd/bench0.lease
 }
 trap cleanup EXIT INT TERM
 

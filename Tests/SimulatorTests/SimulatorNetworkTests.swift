@@ -82,3 +82,34 @@ final class SimulatorNetworkTests: XCTestCase {
         XCTAssertFalse(try sim.pingTestHost())
     }
 }
+
+/// The uevents of a re-enumeration as a libudev monitor under the preload receives them.
+final class SimulatorUeventTests: XCTestCase {
+    func testRebootSendsRemoveDeepestFirstThenAddParentsFirstToAFilteredMonitor() throws {
+        let sim = try SimulatorHarness(["--mode", "ecm"])
+        defer { sim.stop() }
+        let script = NSTemporaryDirectory() + "bg95sim-udevmon-\(getpid()).py"
+        try UdevMonitorScript.source.write(toFile: script, atomically: true, encoding: .utf8)
+        defer { unlink(script) }
+        var argv = ["ip", "netns", "exec", sim.hostNS, "env"]
+        for key in ["LD_PRELOAD", "UMOCKDEV_DIR"] { argv.append("\(key)=\(sim.environment[key] ?? "")") }
+        argv += ["BG95SIM_BIN=\(sim.binary)", "BG95SIM_CTL=\(sim.environment["BG95SIM_CTL"] ?? "")", "/usr/bin/python3", script,
+                 "tty", "net"]
+        let result = try Command.run(argv)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let events = result.stdout.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("ctl ") }
+        XCTAssertTrue(result.stdout.contains("ctl ok reboot at=ttyUSB5"), result.stdout)
+        // Only the filtered subsystems arrive (the usb and usb-serial events are filtered out by
+        // their subsystem hash), each exactly once, removal before addition.
+        XCTAssertEqual(events, [
+            "remove tty ttyUSB0 /dev/ttyUSB0 00 -",
+            "remove tty ttyUSB1 /dev/ttyUSB1 01 -",
+            "remove tty ttyUSB2 /dev/ttyUSB2 02 -",
+            "remove net eth2 - 03 -",
+            "add tty ttyUSB3 /dev/ttyUSB3 00 -",
+            "add tty ttyUSB4 /dev/ttyUSB4 01 -",
+            "add tty ttyUSB5 /dev/ttyUSB5 02 -",
+            "add net eth2 - 03 -",
+        ], result.stdout)
+    }
+}
