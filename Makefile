@@ -36,6 +36,9 @@ clean:
 # PREFIX and DESTDIR are honoured; every directory can be overridden. CONFIGURATION=debug
 # installs the debug build instead of a release build (the install test uses it).
 CONFIGURATION ?= release
+# Installed binaries carry the Swift runtime, so they run without the toolchain (embedded boards).
+INSTALL_SWIFTFLAGS ?= $(if $(filter release,$(CONFIGURATION)),--static-swift-stdlib,)
+INSTALL_STRIP ?= $(if $(filter release,$(CONFIGURATION)),-s,)
 INSTALL_BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/bg95
@@ -57,8 +60,8 @@ INSTALL ?= install
 # build lock that a running `swift test` holds; the install test relies on this).
 ifeq ($(SKIP_BUILD),)
 products:
-	$(SWIFT) build -c $(CONFIGURATION) --product bg95d
-	$(SWIFT) build -c $(CONFIGURATION) --product bg95ctl
+	$(SWIFT) build -c $(CONFIGURATION) $(INSTALL_SWIFTFLAGS) --product bg95d
+	$(SWIFT) build -c $(CONFIGURATION) $(INSTALL_SWIFTFLAGS) --product bg95ctl
 else
 products:
 	@test -x $(PRODUCTS_DIR)/bg95d -a -x $(PRODUCTS_DIR)/bg95ctl || \
@@ -85,7 +88,7 @@ install: products man completions
 	$(INSTALL) -d $(DESTDIR)$(INSTALL_BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(UDEVRULESDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
-	$(INSTALL) -m 0755 $(PRODUCTS_DIR)/bg95d $(PRODUCTS_DIR)/bg95ctl $(DESTDIR)$(INSTALL_BINDIR)/
+	$(INSTALL) $(INSTALL_STRIP) -m 0755 $(PRODUCTS_DIR)/bg95d $(PRODUCTS_DIR)/bg95ctl $(DESTDIR)$(INSTALL_BINDIR)/
 	sed -e 's#/usr/local/bin/bg95d#$(INSTALL_BINDIR)/bg95d#' -e 's#/usr/local/share/doc/bg95#$(DOCDIR)#g' \
 		systemd/bg95d.service > $(DESTDIR)$(UNITDIR)/bg95d.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/bg95d.service

@@ -1,8 +1,9 @@
 #!/bin/sh
 # make bench: DHCP client benchmark. Runs bg95d's client, dhcpcd (nodelay, noarp, rapid
 # commit), ISC dhclient and busybox udhcpc against the same dnsmasq, over a veth between two
-# network namespaces this script creates and deletes, RUNS times each (default 10), and prints
-# min/median/max milliseconds from client start to "address on the interface" (the kernel's
+# network namespaces this script creates and deletes, RUNS interleaved rounds (default 10; one
+# run of every client per round, order rotating, so load from other processes spreads evenly),
+# and prints min/median/max milliseconds from client start to "address on the interface" (the kernel's
 # RTM_NEWADDR) and the DHCP packets on the wire (nft counters in the server namespace).
 # Not a test: numbers depend on the machine. Needs root. Installs the other clients with apt.
 set -eu
@@ -30,12 +31,14 @@ cleanup() {
         for pid in $(ip netns pids $ns 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
         ip netns del $ns 2>/dev/null || true
     done
-    rm -rf /etc/netns/$CNS "$WORK"
+    rm -rf /etc/netns/$CNS "$WORK" /var/lib/dhcpcd/bench0.lease
 }
 trap cleanup EXIT INT TERM
 
-echo "bench: building bg95d (release)" >&2
-(cd "$ROOT" && swift build -c release --product bg95d >/dev/null)
+# Release build with the Swift runtime linked statically, as an embedded deployment would ship
+# it: this saves the dynamic loading of the Swift libraries at every start.
+echo "bench: building bg95d (release, --static-swift-stdlib)" >&2
+(cd "$ROOT" && swift build -c release --static-swift-stdlib --product bg95d >/dev/null)
 BG95D="$(cd "$ROOT" && swift build -c release --show-bin-path)/bg95d"
 
 ip netns add $CNS
@@ -84,22 +87,24 @@ esac
 SCRIPT
 chmod +x $WORK/udhcpc.script
 
-run() {  # name, state files (comma-separated), argv...
-    name=$1; state=$2; shift 2
-    ip netns exec $CNS python3 "$ROOT/scripts/bench_dhcp.py" "$name" bench0 $SNS "$RUNS" "$state" "$@" >> $WORK/results.jsonl
-}
-
-echo "bench: $RUNS runs per client" >&2
-run "bg95d (rapid commit)" "" "$BG95D" dhcp bench0 --configure
-run "bg95d (no rapid commit)" "" "$BG95D" dhcp bench0 --configure --no-rapid-commit
-run "dhcpcd nodelay noarp rapid_commit" "/var/lib/dhcpcd/bench0.lease" \
-    dhcpcd -f $WORK/dhcpcd.conf -4 -B -1 bench0
-run "dhcpcd nodelay noarp" "/var/lib/dhcpcd/bench0.lease" \
-    dhcpcd -f $WORK/dhcpcd-norc.conf -4 -B -1 bench0
-run "ISC dhclient" "$WORK/dhclient.leases" \
-    dhclient -4 -1 -d -lf $WORK/dhclient.leases -pf $WORK/dhclient.pid bench0
-run "busybox udhcpc" "" \
-    busybox udhcpc -i bench0 -f -q -n -s $WORK/udhcpc.script
+python3 - "$WORK/clients.json" "$BG95D" "$WORK" <<'PY'
+import json, sys
+path, bg95d, work = sys.argv[1:]
+clients = [
+    {"name": "bg95d (rapid commit)", "argv": [bg95d, "dhcp", "bench0", "--configure"]},
+    {"name": "bg95d (no rapid commit)", "argv": [bg95d, "dhcp", "bench0", "--configure", "--no-rapid-commit"]},
+    {"name": "dhcpcd nodelay noarp rapid_commit", "stateFiles": ["/var/lib/dhcpcd/bench0.lease"],
+     "argv": ["dhcpcd", "-f", f"{work}/dhcpcd.conf", "-4", "-B", "-1", "bench0"]},
+    {"name": "dhcpcd nodelay noarp", "stateFiles": ["/var/lib/dhcpcd/bench0.lease"],
+     "argv": ["dhcpcd", "-f", f"{work}/dhcpcd-norc.conf", "-4", "-B", "-1", "bench0"]},
+    {"name": "ISC dhclient", "stateFiles": [f"{work}/dhclient.leases"],
+     "argv": ["dhclient", "-4", "-1", "-d", "-lf", f"{work}/dhclient.leases", "-pf", f"{work}/dhclient.pid", "bench0"]},
+    {"name": "busybox udhcpc", "argv": ["busybox", "udhcpc", "-i", "bench0", "-f", "-q", "-n", "-s", f"{work}/udhcpc.script"]},
+]
+json.dump(clients, open(path, "w"))
+PY
+echo "bench: $RUNS interleaved rounds" >&2
+ip netns exec $CNS python3 "$ROOT/scripts/bench_dhcp.py" bench0 $SNS "$RUNS" $WORK/clients.json > $WORK/results.jsonl
 
 python3 - "$WORK/results.jsonl" <<'PY'
 import json, statistics, sys

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """DHCP client benchmark harness (run by scripts/bench.sh inside the client namespace).
 
-For one client command line it repeats: clear the interface and the client's saved state,
+For each client command line, in interleaved rounds: clear the interface and the client's saved state,
 read the packet counters in the server namespace, start the client, wait for the kernel to
 announce an IPv4 address on the interface (RTM_NEWADDR on an rtnetlink socket subscribed
 before the start, so nothing is polled), stop the client and read the counters. Prints one
@@ -53,37 +53,47 @@ def counters(server_ns):
     return total
 
 
+def measure(name, argv, state_files, interface, ifindex, server_ns):
+    subprocess.run(["ip", "-4", "addr", "flush", "dev", interface], check=True)
+    subprocess.run(["ip", "link", "set", interface, "up"], check=True)
+    for path in state_files:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+    before = counters(server_ns)
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+    sock.bind((0, RTMGRP_IPV4_IFADDR))
+    start = time.monotonic()
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    ok = wait_for_address(sock, ifindex, start + 30)
+    elapsed = (time.monotonic() - start) * 1000
+    sock.close()
+    packets = counters(server_ns) - before
+    if child.poll() is None:
+        os.killpg(child.pid, signal.SIGTERM)
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    return round(elapsed, 2) if ok else None, packets
+
+
 def main():
-    name, interface, server_ns, runs, state_files, argv = (sys.argv[1], sys.argv[2], sys.argv[3],
-                                                            int(sys.argv[4]), sys.argv[5], sys.argv[6:])
+    """argv: interface server-namespace runs clients.json (a list of {name, argv, stateFiles}).
+
+    Runs are interleaved (one of each client per round, the order rotating every round) so
+    that load from other processes on the machine spreads evenly over the clients."""
+    interface, server_ns, runs, config = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    clients = json.load(open(config))
     ifindex = socket.if_nametoindex(interface)
     for run in range(runs):
-        subprocess.run(["ip", "-4", "addr", "flush", "dev", interface], check=True)
-        subprocess.run(["ip", "link", "set", interface, "up"], check=True)
-        for path in filter(None, state_files.split(",")):
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                pass
-        before = counters(server_ns)
-        sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
-        sock.bind((0, RTMGRP_IPV4_IFADDR))
-        start = time.monotonic()
-        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 start_new_session=True)
-        ok = wait_for_address(sock, ifindex, start + 30)
-        elapsed = (time.monotonic() - start) * 1000
-        sock.close()
-        packets = counters(server_ns) - before
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-            try:
-                child.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-        print(json.dumps({"client": name, "run": run, "ms": round(elapsed, 2) if ok else None, "packets": packets}),
-              flush=True)
+        shift = run % len(clients)
+        for client in clients[shift:] + clients[:shift]:
+            ms, packets = measure(client["name"], client["argv"], client.get("stateFiles", []), interface, ifindex, server_ns)
+            print(json.dumps({"client": client["name"], "run": run, "ms": ms, "packets": packets}), flush=True)
 
 
 if __name__ == "__main__":

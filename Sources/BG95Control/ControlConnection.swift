@@ -97,7 +97,11 @@ final class ControlConnection: @unchecked Sendable {
     private func readAvailable() {
         guard !closed else { return }
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while !closed && !closeAfterFlush {
+        // At most 16 reads per wake-up: a client that never stops sending cannot starve the
+        // daemon's queue (the source fires again for the rest).
+        var reads = 0
+        while !closed && !closeAfterFlush && reads < 16 {
+            reads += 1
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count > 0 {
                 lastActivity = .now()

@@ -141,7 +141,7 @@ public final class ControlServer: @unchecked Sendable {
                 let code = errno
                 if code == EINTR || code == ECONNABORTED { continue }
                 if code != EAGAIN && code != EWOULDBLOCK {
-                    log("control: \(SystemError(code: code, call: "accept4"))")
+                    log("\(SystemError(code: code, call: "accept"))")
                 }
                 return
             }
@@ -149,17 +149,17 @@ public final class ControlServer: @unchecked Sendable {
             do {
                 try setNonBlocking(fd)
             } catch {
-                log("control: \(error)")
+                log("\(error)")
                 Glibc.close(fd)
                 continue
             }
             guard let peer = PeerCredentials.of(socket: fd) else {
-                log("control: refusing a connection whose credentials cannot be read")
+                log("refusing a connection whose credentials cannot be read")
                 Glibc.close(fd)
                 continue
             }
             if connections.count >= configuration.maxClients {
-                log("control: refusing \(peer): too many clients (\(connections.count))")
+                log("refusing \(peer): too many clients (\(connections.count))")
                 var line = ControlMessage.response(ControlResponse(id: nil, command: nil, outcome: .failure(ControlFailure(.busy, "too many clients")))).encoded()
                 line.append(UInt8(ascii: "\n"))
                 _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -174,7 +174,7 @@ public final class ControlServer: @unchecked Sendable {
 
     func connectionClosed(_ connection: ControlConnection, reason: String?) {
         connections.removeValue(forKey: ObjectIdentifier(connection))
-        if let reason { log("control: closed connection of \(connection.peer): \(reason)") }
+        if let reason { log("closed connection of \(connection.peer): \(reason)") }
     }
 
     func receive(line: ArraySlice<UInt8>, from connection: ControlConnection) {
@@ -182,12 +182,12 @@ public final class ControlServer: @unchecked Sendable {
         do {
             request = try ControlRequest(parsing: line)
         } catch {
-            log("control: refused a request from \(connection.peer): \(error.failure)")
+            log("refused a request from \(connection.peer): \(error.failure)")
             connection.respond(ControlResponse(id: error.id, command: nil, outcome: .failure(error.failure)))
             return
         }
         if case .denied(let reason) = configuration.policy.decide(request.name, for: connection.peer) {
-            log("control: permission denied for \(request.name.rawValue) from \(connection.peer)")
+            log("permission denied for \(request.name.rawValue) from \(connection.peer)")
             connection.respond(ControlResponse(id: request.id, command: request.name, outcome: .failure(ControlFailure(.permissionDenied, reason))))
             return
         }

@@ -249,6 +249,11 @@ public final class DHCPClient: @unchecked Sendable {
             let received: DHCPPacketSocket.Received?
             do throws(SystemError) {
                 received = try packetSocket.receive()
+            } catch where error.code == ENETDOWN || error.code == ENXIO {
+                // The kernel reports a link going down (or away) once on the socket; the
+                // retransmission timer tries again, the owner watches the link over netlink.
+                onLog?("link down: \(error)")
+                continue
             } catch {
                 onFailed?(error)
                 return

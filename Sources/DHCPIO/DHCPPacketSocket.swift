@@ -64,7 +64,19 @@ final class DHCPPacketSocket {
     }
 
     /// Sends an IPv4/UDP datagram to `destinationMAC` (broadcast by default).
+    ///
+    /// A link that went down and up again leaves ENETDOWN pending on the socket, and the kernel
+    /// hands it to the next send; that send is retried once, so a stale error does not cost a
+    /// whole retransmission interval. An interface that is still down fails again and throws.
     func send(_ datagram: [UInt8], to destinationMAC: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]) throws(SystemError) {
+        do {
+            try sendOnce(datagram, to: destinationMAC)
+        } catch where error.code == ENETDOWN {
+            try sendOnce(datagram, to: destinationMAC)
+        }
+    }
+
+    private func sendOnce(_ datagram: [UInt8], to destinationMAC: [UInt8]) throws(SystemError) {
         var address = LinkLayerAddress()
         address.protocolBE = LinuxPacket.ethernetIPv4.bigEndian
         address.interfaceIndex = interface.index

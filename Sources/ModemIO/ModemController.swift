@@ -98,6 +98,11 @@ public final class ModemController: @unchecked Sendable {
         for timer in timers.values { timer.cancel() }
         timers.removeAll()
         finishRecoveries(.failure(.interrupted("the modem controller stopped")))
+        let waiting = pings
+        pings.removeAll()
+        for (_, waiter) in waiting.sorted(by: { $0.key < $1.key }) {
+            waiter(.failure(.interrupted("the modem controller stopped")))
+        }
         device = nil
         dataCall = nil
     }

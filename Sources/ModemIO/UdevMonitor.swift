@@ -62,9 +62,7 @@ public final class UdevMonitor: @unchecked Sendable {
     }
 
     deinit {
-        source?.cancel()
-        if let monitor { udev_monitor_unref(monitor) }
-        if let udev { udev_unref(udev) }
+        release()
     }
 
     /// Arms the monitor, enumerates, reports the current module (if any) and then `.ready`.
@@ -75,8 +73,12 @@ public final class UdevMonitor: @unchecked Sendable {
         guard udev == nil else { return }
         guard let udev = udev_new() else { throw .udev("udev_new failed") }
         self.udev = udev
-        guard let monitor = udev_monitor_new_from_netlink(udev, "udev") else {
-            throw .udev("udev_monitor_new_from_netlink(udev) failed: \(SystemError.current("udev_monitor_new_from_netlink"))")
+        let eventSource = Self.eventSource()
+        guard let monitor = udev_monitor_new_from_netlink(udev, eventSource) else {
+            throw .udev("udev_monitor_new_from_netlink(\(eventSource)) failed: \(SystemError.current("udev_monitor_new_from_netlink"))")
+        }
+        if eventSource == "kernel" {
+            log("udev: no udev daemon (/run/udev/control missing); listening to kernel uevents")
         }
         self.monitor = monitor
         for subsystem in ["usb", "tty", "net"] {
@@ -95,22 +97,45 @@ public final class UdevMonitor: @unchecked Sendable {
         source.setEventHandler { [weak self] in self?.drain() }
         source.resume()
         self.source = source
-        log("udev: monitor armed (usb, tty, net); enumerating")
+        log("udev: monitor armed (\(eventSource) events: usb, tty, net); enumerating")
         rescan()
         onEvent(.ready)
+    }
+
+    /// "udev" (events after udevd processed them) when a udev daemon runs or umockdev fakes
+    /// one; "kernel" otherwise (busybox mdev systems, minimal containers), where the raw kernel
+    /// uevents are all there is. Discovery reads sysfs itself, so both carry what it needs.
+    static func eventSource() -> String {
+        if let fake = getenv("UMOCKDEV_DIR"), fake.pointee != 0 { return "udev" }
+        return access("/run/udev/control", F_OK) == 0 ? "udev" : "kernel"
     }
 
     /// Stops watching. No events are delivered afterwards.
     public func stop() {
         dispatchPrecondition(condition: .onQueue(queue))
-        source?.cancel()
-        source = nil
-        if let monitor { udev_monitor_unref(monitor) }
-        monitor = nil
-        if let udev { udev_unref(udev) }
-        udev = nil
+        release()
         current = nil
         timerGeneration += 1
+    }
+
+    /// Cancels the read source and frees libudev's objects once Dispatch stopped watching the
+    /// monitor's fd (unref closes it; a watched, closed and reused fd would confuse epoll).
+    private func release() {
+        let monitor = self.monitor.map(UnsafeSendable.init)
+        let udev = self.udev.map(UnsafeSendable.init)
+        self.monitor = nil
+        self.udev = nil
+        let free: @Sendable () -> Void = {
+            if let monitor { udev_monitor_unref(monitor.value) }
+            if let udev { udev_unref(udev.value) }
+        }
+        if let source {
+            source.setCancelHandler(handler: free)
+            source.cancel()
+            self.source = nil
+        } else {
+            free()
+        }
     }
 
     /// Reads every pending uevent, then reconciles once.
@@ -237,4 +262,10 @@ extension Duration {
         if nanos.overflow || seconds > Int64(Int.max / 1_000_000_000) { return .never }
         return .nanoseconds(Int(nanos.partialValue + attoseconds / 1_000_000_000))
     }
+}
+
+/// Carries a libudev pointer into a Dispatch cancel handler (used on the monitor's queue only).
+struct UnsafeSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -1,21 +1,25 @@
 import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// The module's side of the AT port: the pty master umockdev put behind the tty node.
 ///
-/// Reads feed `onBytes` on the simulator's queue. While no host has the tty open the master
-/// reports hang-up (read gives EIO); the channel then parks its read source and checks every
-/// 20 ms for a new opener instead of spinning. Writes never block: with nobody reading, output
-/// is lost, as on the real port (a missed `RDY`).
+/// A reader thread polls the master and hands the bytes to `onBytes` on the simulator's
+/// queue. (Dispatch read sources were tried first: parking one on hang-up and arming a new one
+/// for the same fd lost the new registration now and then, so reads silently stopped.)
+/// While no host has the tty open the master reports hang-up; output written then is lost, as
+/// on the real USB port (a missed `RDY`): nothing is buffered for a later opener.
 final class ATChannel: @unchecked Sendable {
     let fd: Int32
     private let queue: DispatchQueue
     private let onBytes: ([UInt8]) -> Void
-    private var source: DispatchSourceRead?
-    private var parked = false
+    /// Queue-confined: whether a host has the tty open (as far as the reader last saw).
+    private var hostOpen = false
     private var stopped = false
+    private let lock = NSLock()
+    private var readerStopped = false
 
     init(fd: Int32, queue: DispatchQueue, onBytes: @escaping ([UInt8]) -> Void) {
         self.fd = fd
@@ -33,69 +37,85 @@ final class ATChannel: @unchecked Sendable {
             cfsetospeed(&tio, speed_t(B115200))
             tcsetattr(fd, TCSANOW, &tio)
         }
-        armReadSource()
+        hostOpen = Self.hostHasOpen(fd)
+        let thread = Thread { [self] in readLoop() }
+        thread.name = "bg95sim-at-reader"
+        thread.start()
     }
 
-    private func armReadSource() {
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [weak self] in self?.readAvailable() }
-        self.source = source
-        source.resume()
-    }
-
-    /// Stops reading; call before umockdev closes the fd (device removal).
+    /// Stops reading; call before umockdev closes (or we replace) the fd. The reader thread
+    /// notices within 50 ms and never touches the fd again.
     func stop() {
         guard !stopped else { return }
         stopped = true
-        source?.cancel()
-        source = nil
+        lock.lock()
+        readerStopped = true
+        lock.unlock()
     }
+
+    /// Whether a host has the tty open.
+    var hostConnected: Bool { hostOpen }
 
     func write(_ text: String) {
         write(Array(text.utf8))
     }
 
+    /// Writes without blocking; dropped while nobody has the tty open.
     func write(_ bytes: [UInt8]) {
         guard !stopped, !bytes.isEmpty else { return }
+        // Re-check now rather than trusting the reader's last look: a host that just opened
+        // the port must get the answer to its first command.
+        hostOpen = Self.hostHasOpen(fd)
+        guard hostOpen else { return }
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n > 0 { offset += n; continue }
             if n < 0 && errno == EINTR { continue }
-            return  // EAGAIN (host not reading) or EIO (nobody has it open): the bytes are lost
+            return  // EAGAIN (host not reading) or EIO: the bytes are lost
         }
     }
 
-    private func readAvailable() {
+    private static func hostHasOpen(_ fd: Int32) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        _ = poll(&pfd, 1, 0)
+        return pfd.revents & Int16(POLLHUP) == 0
+    }
+
+    private var shouldStop: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return readerStopped
+    }
+
+    private func readLoop() {
         var buffer = [UInt8](repeating: 0, count: 1024)
-        let n = read(fd, &buffer, buffer.count)
-        if n > 0 {
-            onBytes(Array(buffer[0..<n]))
-            return
-        }
-        if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
-        park()
-    }
-
-    private func park() {
-        guard !parked, !stopped, let source else { return }
-        parked = true
-        // A fresh source later: suspend/resume of a read source did not re-arm it on Linux.
-        source.cancel()
-        self.source = nil
-        checkForOpener()
-    }
-
-    private func checkForOpener() {
-        queue.asyncAfter(deadline: .now() + .milliseconds(20)) { [weak self] in
-            guard let self, self.parked, !self.stopped else { return }
-            var pfd = pollfd(fd: self.fd, events: Int16(POLLIN), revents: 0)
-            _ = poll(&pfd, 1, 0)
-            if pfd.revents & Int16(POLLHUP) == 0 {
-                self.parked = false
-                self.armReadSource()
-            } else {
-                self.checkForOpener()
+        while !shouldStop {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let rc = poll(&pfd, 1, 50)
+            if shouldStop { return }
+            if rc <= 0 { continue }
+            if pfd.revents & Int16(POLLHUP) != 0 {
+                // Nobody has the tty open: look again shortly instead of spinning.
+                usleep(20_000)
+                continue
+            }
+            guard pfd.revents & Int16(POLLIN) != 0 else {
+                usleep(20_000)
+                continue
+            }
+            let n = read(fd, &buffer, buffer.count)
+            if n > 0 {
+                let bytes = Array(buffer[0..<n])
+                let box = UncheckedBox(self)
+                queue.async {
+                    let channel = box.value
+                    guard !channel.stopped else { return }
+                    channel.hostOpen = true
+                    channel.onBytes(bytes)
+                }
+            } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
+                usleep(20_000)
             }
         }
     }

@@ -59,6 +59,7 @@ final class Testbed {
             sender.send(action: action, devpath: device.devpath, subsystem: device.subsystem, devtype: device.devtype,
                         properties: device.ueventProperties)
         }
+        sender.endBurst()
     }
 
     /// Sends a "change" uevent after updating attributes of `device`.

@@ -15,6 +15,9 @@ struct UeventSender {
     /// How long one send may block on a full listener queue.
     var sendTimeoutMilliseconds = 300
     private(set) var sequenceNumber: UInt64 = 1000
+    /// Listeners that timed out during the current burst: skipped until `endBurst`, so one
+    /// monitor that does not drain costs one timeout, not one per event.
+    private var stuck: Set<String> = []
 
     init(rootDirectory: String) {
         self.rootDirectory = rootDirectory
@@ -38,10 +41,23 @@ struct UeventSender {
         var message = Self.header(subsystem: subsystem, devtype: devtype, propertiesLength: body.count)
         message += body
         var delivered = 0
-        for socketPath in listenerSockets() where deliver(message, to: socketPath) {
-            delivered += 1
+        for socketPath in listenerSockets() where !stuck.contains(socketPath) {
+            switch deliver(message, to: socketPath) {
+            case .delivered: delivered += 1
+            case .timedOut: stuck.insert(socketPath)
+            case .gone: break
+            }
         }
         return delivered
+    }
+
+    /// Ends a burst of events (one plug or unplug): stuck listeners get another chance.
+    mutating func endBurst() {
+        stuck = []
+    }
+
+    private enum Delivery {
+        case delivered, timedOut, gone
     }
 
     /// The `event<N>` sockets the preload created for monitors of this testbed.
@@ -52,16 +68,16 @@ struct UeventSender {
         }.sorted().map { rootDirectory + "/" + $0 }
     }
 
-    private func deliver(_ message: [UInt8], to path: String) -> Bool {
+    private func deliver(_ message: [UInt8], to path: String) -> Delivery {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
+        guard fd >= 0 else { return .gone }
         defer { close(fd) }
         var timeout = timeval(tv_sec: sendTimeoutMilliseconds / 1000, tv_usec: (sendTimeoutMilliseconds % 1000) * 1000)
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let pathBytes = Array(path.utf8)
-        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return .gone }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             raw.copyBytes(from: pathBytes)
             raw[pathBytes.count] = 0
@@ -74,10 +90,11 @@ struct UeventSender {
         if connected != 0 {
             // The monitor was closed underneath us: clean up its socket, as umockdev does.
             if errno == ECONNREFUSED { unlink(path) }
-            return false
+            return .gone
         }
         let sent = message.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        return sent == message.count
+        if sent == message.count { return .delivered }
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == ETIMEDOUT ? .timedOut : .gone
     }
 
     /// `struct udev_monitor_netlink_header`: "libudev\0", magic and hashes in network order,

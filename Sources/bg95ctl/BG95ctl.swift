@@ -1,6 +1,7 @@
 import ArgumentParser
 import BG95Control
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `bg95ctl`: operate a running bg95d through its control socket.
 struct BG95ctl: ParsableCommand {
@@ -23,6 +24,9 @@ struct BG95ctl: ParsableCommand {
         ],
         defaultSubcommand: StatusCommand.self
     )
+
+    // Declared here too so `bg95ctl --socket PATH status` works as well as `bg95ctl status --socket PATH`.
+    @OptionGroup var global: GlobalOptions
 }
 
 /// Runs the command line and maps every outcome to the documented exit codes.
@@ -34,13 +38,13 @@ enum BG95ctlMain {
             try command.run()
             exit(CLIExit.ok.rawValue)
         } catch let failure as CLIFailure {
-            FileHandle.standardError.write(Data("bg95ctl: \(failure.message)\n".utf8))
+            writeAll(2, "bg95ctl: \(failure.message)\n")
             exit(failure.exit.rawValue)
         } catch {
             // Help, --version and completion scripts exit 0 through ArgumentParser; anything
             // else it throws is a usage error.
             if BG95ctl.exitCode(for: error) == .success { BG95ctl.exit(withError: error) }
-            FileHandle.standardError.write(Data((BG95ctl.fullMessage(for: error) + "\n").utf8))
+            writeAll(2, BG95ctl.fullMessage(for: error) + "\n")
             exit(CLIExit.usage.rawValue)
         }
     }
@@ -49,5 +53,36 @@ enum BG95ctlMain {
 /// Writes `text` to standard output at once (unbuffered), so progress lines appear as they
 /// happen even when stdout is a pipe (tests, journald, `| tee`).
 func emit(_ text: String, terminator: String = "\n") {
-    FileHandle.standardOutput.write(Data((text + terminator).utf8))
+    writeAll(1, text + terminator)
+}
+
+/// Writes all of `text` to `fd`, retrying short writes and EINTR; gives up on other errors
+/// (a closed pipe must not turn into a crash).
+func writeAll(_ fd: Int32, _ text: String) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if written < 0 && errno == EINTR { continue }
+        if written <= 0 { return }
+        bytes = bytes.dropFirst(written)
+    }
+}
+
+/// Number formatting without Foundation's `String(format:)`.
+enum Format {
+    static func twoDigits(_ value: Int) -> String {
+        value < 10 && value >= 0 ? "0\(value)" : String(value)
+    }
+
+    /// `value` rounded to one decimal, e.g. "12.4", "-0.5", "3.0".
+    static func oneDecimal(_ value: Double) -> String {
+        guard value.isFinite else { return String(value) }
+        let tenths = Int((value * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
+    }
+
+    static func padded(_ text: String, to width: Int) -> String {
+        String(repeating: " ", count: max(0, width - text.count)) + text
+    }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import BG95Control
-import Foundation
+import FoundationEssentials
 
 /// Options of the commands that change state and by default wait for the outcome.
 struct WaitOptions: ParsableArguments {
@@ -99,7 +99,7 @@ enum StateChange {
             } catch {
                 throw CLIFailure(.failed, "\(error) while waiting for \(target) (state \(current))")
             }
-            let elapsed = String(format: "%6.1fs", ControlClient.now() - start)
+            let elapsed = Format.padded(Format.oneDecimal(ControlClient.now() - start) + "s", to: 7)
             switch event {
             case .state(let state, _, let reason):
                 current = state

@@ -1,6 +1,6 @@
 import ArgumentParser
 import BG95Control
-import Foundation
+import FoundationEssentials
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

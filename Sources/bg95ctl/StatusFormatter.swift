@@ -66,7 +66,7 @@ enum StatusFormatter {
 
         let width = lines.map(\.0.count).max() ?? 0
         return lines.map { label, value in
-            label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value + "\n"
+            label + String(repeating: " ", count: width - label.count) + "  " + value + "\n"
         }.joined()
     }
 
@@ -75,22 +75,20 @@ enum StatusFormatter {
     }
 
     static func number(_ value: Double) -> String {
-        value.rounded() == value ? String(Int(value)) : String(format: "%.1f", value)
+        value.rounded() == value ? String(Int(value)) : Format.oneDecimal(value)
     }
 
     static func duration(_ seconds: Int) -> String {
         if seconds < 60 { return "\(seconds)s" }
-        if seconds < 3600 { return "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s" }
-        if seconds < 86400 { return "\(seconds / 3600)h\(String(format: "%02d", seconds % 3600 / 60))m" }
+        if seconds < 3600 { return "\(seconds / 60)m\(Format.twoDigits(seconds % 60))s" }
+        if seconds < 86400 { return "\(seconds / 3600)h\(Format.twoDigits(seconds % 3600 / 60))m" }
         return "\(seconds / 86400)d\(seconds % 86400 / 3600)h"
     }
 
     static func bytes(_ count: UInt64) -> String {
         if count < 1024 { return "\(count) B" }
-        if count < 1 << 20 { return String(format: "%.1f KiB", Double(count) / 1024) }
-        if count < 1 << 30 { return String(format: "%.1f MiB", Double(count) / 1048576) }
-        return String(format: "%.1f GiB", Double(count) / 1073741824)
+        if count < 1 << 20 { return Format.oneDecimal(Double(count) / 1024) + " KiB" }
+        if count < 1 << 30 { return Format.oneDecimal(Double(count) / 1048576) + " MiB" }
+        return Format.oneDecimal(Double(count) / 1073741824) + " GiB"
     }
 }
-
-import Foundation

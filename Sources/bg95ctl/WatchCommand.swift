@@ -1,6 +1,7 @@
 import ArgumentParser
 import BG95Control
-import Foundation
+import FoundationEssentials
+import Glibc
 
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -76,6 +77,6 @@ struct WatchCommand: ParsableCommand {
         var now = time(nil)
         var parts = tm()
         localtime_r(&now, &parts)
-        return String(format: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
+        return "\(Format.twoDigits(Int(parts.tm_hour))):\(Format.twoDigits(Int(parts.tm_min))):\(Format.twoDigits(Int(parts.tm_sec)))"
     }
 }

@@ -265,8 +265,8 @@ final class DHCPSession: @unchecked Sendable {
 
     // MARK: - Output
 
-    private func fields(_ lease: DHCPLease) -> [(String, JSONValue)] {
-        var f: [(String, JSONValue)] = [
+    private func fields(_ lease: DHCPLease) -> [(String, DHCPJSONValue)] {
+        var f: [(String, DHCPJSONValue)] = [
             ("interface", .string(command.interface)),
             ("address", .string(lease.address.description)),
             ("prefix", .number(Double(lease.prefixLength))),
@@ -285,16 +285,16 @@ final class DHCPSession: @unchecked Sendable {
         return f
     }
 
-    private func counters() -> [(String, JSONValue)] {
+    private func counters() -> [(String, DHCPJSONValue)] {
         guard let stats = client?.statistics else { return [] }
-        var dropped: [(String, JSONValue)] = []
+        var dropped: [(String, DHCPJSONValue)] = []
         for reason in DHCPDropReason.allCases { if let n = stats.dropped[reason] { dropped.append((reason.rawValue, .number(Double(n)))) } }
         return [("packetsSent", .number(Double(stats.packetsSent))), ("packetsReceived", .number(Double(stats.packetsReceived))),
                 ("packetsDropped", .object(dropped))]
     }
 
-    private func emit(_ object: [(String, JSONValue)], text: String) {
-        DHCPSession.write(1, command.json ? JSONValue.object(object).encoded : text)
+    private func emit(_ object: [(String, DHCPJSONValue)], text: String) {
+        DHCPSession.write(1, command.json ? DHCPJSONValue.object(object).encoded : text)
     }
 
     static func stderr(_ line: String) { write(2, line) }
@@ -319,15 +319,15 @@ final class DHCPSession: @unchecked Sendable {
 }
 
 /// Just enough JSON for one-line output with stable key order.
-indirect enum JSONValue {
-    case string(String), number(Double), array([JSONValue]), object([(String, JSONValue)]), null
+indirect enum DHCPJSONValue {
+    case string(String), number(Double), array([DHCPJSONValue]), object([(String, DHCPJSONValue)]), null
 
     var encoded: String {
         switch self {
-        case .string(let s): return JSONValue.quote(s)
+        case .string(let s): return DHCPJSONValue.quote(s)
         case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
         case .array(let items): return "[" + items.map(\.encoded).joined(separator: ",") + "]"
-        case .object(let pairs): return "{" + pairs.map { JSONValue.quote($0.0) + ":" + $0.1.encoded }.joined(separator: ",") + "}"
+        case .object(let pairs): return "{" + pairs.map { DHCPJSONValue.quote($0.0) + ":" + $0.1.encoded }.joined(separator: ",") + "}"
         case .null: return "null"
         }
     }
@@ -354,7 +354,7 @@ indirect enum JSONValue {
     }
 }
 
-private func + (a: [(String, JSONValue)], b: [(String, JSONValue)]) -> [(String, JSONValue)] {
+private func + (a: [(String, DHCPJSONValue)], b: [(String, DHCPJSONValue)]) -> [(String, DHCPJSONValue)] {
     var r = a
     r.append(contentsOf: b)
     return r

@@ -35,6 +35,9 @@ final class BG95ctlCommandTests: XCTestCase {
         let bare = try bg95ctl(daemon, [])
         XCTAssertEqual(bare.status, 0)
         XCTAssertEqual(bare.stdout, human.stdout)
+        // --socket works before the subcommand too.
+        let before = try bg95ctl(daemon, ["status", "--json"])
+        XCTAssertEqual(before.stdout, json.stdout)
     }
 
     func testUpShowsProgressUntilOnline() throws {
@@ -152,6 +155,29 @@ final class BG95ctlCommandTests: XCTestCase {
         XCTAssertTrue(help.stdout.contains("3 bg95d is not running; 4 permission"), help.stdout)
         let badTimeout = try Command.run([try TestEnvironment.product("bg95ctl"), "up", "--timeout", "-1"])
         XCTAssertEqual(badTimeout.status, 2)
+    }
+
+    /// Help text is part of the interface (style.md 12): a change here is deliberate.
+    func testStatusHelpSnapshot() throws {
+        let help = try Command.run([try TestEnvironment.product("bg95ctl"), "status", "--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertEqual(help.stdout, """
+            OVERVIEW: Show the link's state, module, network, lease, probe and counters
+            (the default).
+
+            --json prints the StatusSnapshot object documented in docs/control-api.md.
+
+            USAGE: bg95ctl status [--socket <path>] [--json]
+
+            OPTIONS:
+              --socket <path>         Path of bg95d's control socket. (default:
+                                      /run/bg95d/control.sock)
+              --json                  Print the status as JSON (stable schema).
+              --version               Show the version.
+              -h, --help              Show help information.
+
+
+            """)
     }
 
     /// The permission policy end to end: a peer running as another uid (nobody) that is in the

@@ -38,6 +38,7 @@ final class ScriptedDaemon: @unchecked Sendable {
             self.handle(request, reply: reply)
         }
         self.server = server
+        queue.setSpecific(key: ScriptedDaemon.onQueueKey, value: true)
         var startError: SystemErrorBox?
         queue.sync {
             do { try server.start() } catch { startError = SystemErrorBox(error: error) }
@@ -46,10 +47,17 @@ final class ScriptedDaemon: @unchecked Sendable {
     }
 
     deinit {
-        let server = self.server
-        queue.sync { server?.stop() }
+        // The last reference may go away in a block running on `queue` itself.
+        if DispatchQueue.getSpecific(key: ScriptedDaemon.onQueueKey) == true {
+            server?.stop()
+        } else {
+            let server = self.server
+            queue.sync { server?.stop() }
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
+
+    private static let onQueueKey = DispatchSpecificKey<Bool>()
 
     /// Runs `body` on the daemon's queue and returns its result.
     func onQueue<T>(_ body: () -> T) -> T { queue.sync(execute: body) }
@@ -63,13 +71,13 @@ final class ScriptedDaemon: @unchecked Sendable {
             reply(.success(.status(snapshot)))
         case .up:
             reply(.success(.accepted(state: state)))
-            queue.async { self.walk(self.bringUp) }
+            queue.async { [weak self] in self.map { $0.walk($0.bringUp) } }
         case .reset:
             reply(.success(.accepted(state: state)))
-            queue.async { self.walk(self.bringUp) }
+            queue.async { [weak self] in self.map { $0.walk($0.bringUp) } }
         case .down:
             reply(.success(.accepted(state: state)))
-            queue.async { self.walk(["down"]) }
+            queue.async { [weak self] in self?.walk(["down"]) }
         case .at(let command, _):
             if let answer = atAnswers[command] {
                 reply(.success(.at(answer)))

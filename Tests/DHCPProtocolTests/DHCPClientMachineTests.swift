@@ -362,10 +362,49 @@ final class DHCPClientMachineTests: XCTestCase {
         XCTAssertTrue(a.contains(.log("STOPPED -> SELECTING")))
     }
 
+    /// Seeded random mutations of real-shaped replies (bytes changed, truncated, extended) fed
+    /// to the machine in every waiting state: nothing crashes, every packet is counted, and
+    /// whatever is not a valid reply for the state is counted as dropped.
+    func testRandomMutationsNeverCrash() {
+        var random = SplitMixForTests(seed: 7)
+        for round in 0..<400 {
+            configure { _ in }
+            handle(.start(previousAddress: round % 2 == 0 ? nil : Fixtures.offered), at: 0)
+            let xid = machine.transactionID
+            let bases = [Fixtures.offer(xid: xid), Fixtures.ack(xid: xid), Fixtures.nak(xid: xid), Fixtures.ack(xid: xid, rapidCommit: true)]
+            for i in 0..<50 {
+                var b = bases[Int(random.next() % UInt64(bases.count))]
+                for _ in 0..<(1 + random.next() % 4) {
+                    switch random.next() % 3 {
+                    case 0: b[Int(random.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: random.next())
+                    case 1: b = Array(b.prefix(Int(random.next() % UInt64(b.count + 1))))
+                    default: b += (0..<(random.next() % 8)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                    }
+                    if b.isEmpty { b = [0] }
+                }
+                let before = machine.statistics
+                handle(.received(b), at: Int64(i))
+                XCTAssertEqual(machine.statistics.received, before.received + 1)
+            }
+        }
+    }
+
     func testBackoffFunctions() {
         XCTAssertEqual((0...6).map { DHCPBackoff.retransmitDelay(attempt: $0, jitterMilliseconds: 0) }, [4000, 8000, 16000, 32000, 64000, 64000, 64000])
         XCTAssertEqual(DHCPBackoff.reacquisitionDelay(now: .seconds(0), deadline: .seconds(1000)), 500_000)
         XCTAssertEqual(DHCPBackoff.reacquisitionDelay(now: .seconds(0), deadline: .seconds(100)), 60_000)
         XCTAssertEqual(DHCPBackoff.reacquisitionDelay(now: .seconds(0), deadline: .seconds(30)), 30_000)
+    }
+}
+
+struct SplitMixForTests {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

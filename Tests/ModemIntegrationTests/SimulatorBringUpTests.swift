@@ -93,6 +93,44 @@ final class SimulatorBringUpTests: XCTestCase {
         }
     }
 
+    // MARK: SIM PIN
+
+    func testSIMPINIsEnteredOnceUnloggedAndAWrongPINIsNeverRetried() throws {
+        let bg95d = try TestEnvironment.product("bg95d")
+        let sim = try TestEnvironment.product("bg95sim")
+        let good = workDirectory + "/pin", bad = workDirectory + "/bad-pin"
+        try "4711\n".write(toFile: good, atomically: true, encoding: .utf8)
+        try "0815\n".write(toFile: bad, atomically: true, encoding: .utf8)
+
+        let accepted = try simulate(
+            ["--mode", "ecm", "--sim", "pin=4711", "--speed", "30"],
+            [bg95d, "modem", "--apn", "internet", "--json", "--lock-dir", workDirectory, "--timeout", "60",
+             "--pin-file", good, "--verbose"])
+        XCTAssertEqual(accepted.status, 0, accepted.stderr)
+        XCTAssertTrue(accepted.stderr.contains("SIM: ready (PIN accepted)"), accepted.stderr)
+        XCTAssertTrue(accepted.stderr.contains("AT> AT+CPIN=\"***\""), "the transcript shows the command, redacted")
+        XCTAssertFalse(accepted.stderr.contains("4711"), "the PIN must never reach the log, not even with --verbose")
+
+        // The wrong PIN: bg95d stops with exit 2, and the SIM lost exactly one attempt.
+        let script = workDirectory + "/wrong-pin.sh"
+        try """
+        #!/bin/sh
+        sim=$1; shift
+        "$@"; status=$?
+        env -u LD_PRELOAD "$sim" ctl --socket "$BG95SIM_CTL" status
+        exit $status
+
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        let refused = try simulate(
+            ["--mode", "ecm", "--sim", "pin=4711", "--speed", "30"],
+            ["/bin/sh", script, sim, bg95d, "modem", "--apn", "internet", "--lock-dir", workDirectory,
+             "--timeout", "60", "--pin-file", bad])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("the SIM refused the configured PIN; not retrying"), refused.stderr)
+        XCTAssertTrue(refused.stdout.contains("\"pinAttemptsLeft\":2"), "one attempt used, not more: \(refused.stdout)")
+        XCTAssertFalse(refused.stderr.contains("0815"))
+    }
+
     // MARK: Recovery actions and diagnosis (what the supervisor uses)
 
     func testRecoveryActionsBringTheDataCallBackAndDiagnosisAnswers() throws {
@@ -129,9 +167,10 @@ final class SimulatorBringUpTests: XCTestCase {
 
     // MARK: Faults while bg95d runs
 
-    /// A driver script: starts bg95d, then runs the steps. Each step is either
-    /// `wait <pattern> <seconds>` (a fixed-string match in bg95d's log) or `ctl <verb...>`.
-    private func driver(bg95d: [String], steps: [String]) throws -> String {
+    /// A driver script running the steps in order: `start "$@"` (bg95d in the background),
+    /// `wait_for <text> <seconds>` (a fixed string in bg95d's log), `wait_status <text> <seconds>`
+    /// (a fixed string in the simulator's status JSON) or `ctl <verb...>`.
+    private func driver(steps: [String]) throws -> String {
         let script = workDirectory + "/driver.sh"
         var text = """
         #!/bin/sh
@@ -139,8 +178,8 @@ final class SimulatorBringUpTests: XCTestCase {
         sim=$1; dir=$2; shift 2
         log=$dir/bg95d.log
         : >"$log"
-        "$@" >"$dir/bg95d.json" 2>"$log" &
-        pid=$!
+        pid=
+        start() { "$@" >"$dir/bg95d.json" 2>"$log" & pid=$!; }
         wait_for() {  # pattern seconds: poll the log (20/s) until the line is there or bg95d exits
             n=0
             while ! grep -qF -- "$1" "$log"; do
@@ -150,7 +189,14 @@ final class SimulatorBringUpTests: XCTestCase {
             done
         }
         ctl() { env -u LD_PRELOAD "$sim" ctl --socket "$BG95SIM_CTL" "$@" >&2 || { echo "ctl $* failed" >&2; return 1; }; }
-        fail() { kill $pid 2>/dev/null; wait $pid; cat "$log" >&2; exit 90; }
+        wait_status() {  # fixed string in `ctl status` (the simulator's JSON), polled 20/s
+            n=0
+            while ! env -u LD_PRELOAD "$sim" ctl --socket "$BG95SIM_CTL" status | grep -qF -- "$1"; do
+                n=$((n + 1)); if [ $n -gt $(($2 * 20)) ]; then echo "simulator never showed: $1" >&2; return 1; fi
+                sleep 0.05
+            done
+        }
+        fail() { [ -n "$pid" ] && kill $pid 2>/dev/null && wait $pid; cat "$log" >&2; exit 90; }
 
         """
         for step in steps {
@@ -173,8 +219,10 @@ final class SimulatorBringUpTests: XCTestCase {
         let arguments = [bg95d, "modem", "--apn", "internet", "--json", "--lock-dir", workDirectory, "--timeout", "60"]
         // `detach` keeps the network searching, so bg95d is reliably waiting for registration
         // (mid-bring-up) when the module is pulled.
-        let script = try driver(bg95d: arguments, steps: [
+        let script = try driver(steps: [
+            "wait_status '\"registration\":1' 20",
             "ctl detach",
+            "start \"$@\"",
             "wait_for 'waiting for +CEREG' 30",
             "ctl unplug",
             "wait_for 'module vanished; the bring-up starts over' 20",
@@ -205,8 +253,10 @@ final class SimulatorBringUpTests: XCTestCase {
         // Registration is pending (detach), the port stalls, the network comes back meanwhile
         // (its URC is lost in the stall): bg95d's poll times out, resync probes go unanswered
         // until it reports the stall; once the port answers again the poll is repeated.
-        let script = try driver(bg95d: arguments, steps: [
+        let script = try driver(steps: [
+            "wait_status '\"registration\":1' 20",
             "ctl detach",
+            "start \"$@\"",
             "wait_for 'waiting for +CEREG' 30",
             "ctl stall 600",
             "ctl attach",

@@ -86,6 +86,22 @@ final class DHCPClientIntegrationTests: XCTestCase {
         XCTAssertEqual(try client.waitForExit(), 0)
     }
 
+    func testLinkFlapDoesNotStopTheClient() throws {
+        let rig = try DHCPRig()
+        defer { rig.close() }
+        try rig.startServer()
+        let client = try rig.startClient(["--hold", "--renew-after", "2", "--verbose"])
+        try client.waitForLine(containing: "\"bound\"")
+        // Down and up again before T1: the sockets survive, and the ENETDOWN the kernel leaves
+        // pending on the packet socket must not swallow the renewal.
+        try rig.ip(["link", "set", rig.clientInterface, "down"])
+        try rig.ip(["link", "set", rig.clientInterface, "up"])
+        try client.waitForLine(containing: "\"renewed\"")
+        XCTAssertTrue(client.isRunning)
+        client.signal(SIGTERM)
+        XCTAssertEqual(try client.waitForExit(), 0)
+    }
+
     func testRebindWhenTheServerChanges() throws {
         let rig = try DHCPRig()
         defer { rig.close() }

@@ -9,6 +9,8 @@ in /sys, opens it O_NOCTTY (isatty is false on the umockdev node, so no termios)
 steps given as arguments:
   cmd:<AT command>        send it, print every line until OK/ERROR/+CME ERROR
   send:<text>             send text + CR without waiting
+  until:<cmd> ~ <regex>   repeat cmd every 0.2 s until a line of its response matches
+  sync                    send AT every 0.2 s until OK (after a reboot, when boot URCs were missed)
   expect:<regex>          read until a line matches (prints lines); fails after the timeout
   reopen                  close, wait for the AT port to re-appear under a new name, open it
   gone                    wait until the current port's node has disappeared
@@ -125,6 +127,41 @@ def main(steps):
                     fail("no final result for " + arg)
                 if line == "OK" or line == "ERROR" or line.startswith("+CME ERROR"):
                     break
+        elif kind == "until":
+            # repeat a query (every 0.2 s) until a response line matches: "until:AT+CGATT? ~ ^\+CGATT: 1$"
+            command, _, pattern = arg.partition(" ~ ")
+            deadline = time.time() + timeout
+            matched = False
+            while not matched:
+                if time.time() > deadline:
+                    fail("no response to " + command + " matched /" + pattern + "/")
+                port.write(command)
+                while True:
+                    line = port.readline(deadline)
+                    if line is None:
+                        break
+                    if re.search(pattern, line):
+                        matched = True
+                    if line == "OK" or line == "ERROR" or line.startswith("+CME ERROR"):
+                        break
+                if not matched:
+                    time.sleep(0.2)
+        elif kind == "sync":
+            # the port may have missed the boot URCs: poke it until it answers
+            deadline = time.time() + timeout
+            done = False
+            while not done:
+                if time.time() > deadline:
+                    fail("the module never answered AT")
+                port.write("AT")
+                poke = min(deadline, time.time() + 0.2)
+                while True:
+                    line = port.readline(poke)
+                    if line is None:
+                        break
+                    if line == "OK":
+                        done = True
+                        break
         elif kind == "send":
             port.write(arg)
         elif kind == "expect":

@@ -9,10 +9,9 @@ final class SimulatorATTests: XCTestCase {
         let sim = try SimulatorHarness()
         defer { sim.stop() }
         let t = try sim.atOK([
-            "expect:^APP RDY$", "cmd:ATI", "cmd:AT+QGMR", "cmd:ATE0", "cmd:AT+CPIN?", "cmd:AT+FOO", "cmd:AT+CGDCONT=1,\"IP",
+            "cmd:ATI", "cmd:AT+QGMR", "cmd:ATE0", "cmd:AT+CPIN?", "cmd:AT+FOO", "cmd:AT+CGDCONT=1,\"IP",
             "cmd:ATE1", "cmd:AT+CGMM",
         ])
-        XCTAssertTrue(t.received.contains("RDY"), "\(t)")
         // Echo is on after boot: the command comes back first.
         XCTAssertEqual(t.response(to: "ATI"), ["ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK"])
         XCTAssertEqual(t.response(to: "AT+QGMR"), ["AT+QGMR", "BG95M3LAR02A03_01.205.01.205", "OK"])
@@ -27,7 +26,7 @@ final class SimulatorATTests: XCTestCase {
         defer { sim.stop() }
         let t = try sim.atOK([
             // Radio off and on again so the registration is observed from its start.
-            "expect:^APP RDY$", "cmd:ATE0", "cmd:AT+CFUN=0", "cmd:AT+CEREG=2", "cmd:AT+CFUN=1", "expect:^\\+CEREG: 2$",
+            "cmd:ATE0", "cmd:AT+CFUN=0", "cmd:AT+CEREG=2", "cmd:AT+CFUN=1", "expect:^\\+CEREG: 2$",
             "expect:^\\+CEREG: 1,", "cmd:AT+CEREG?",
             "cmd:AT+COPS?", "cmd:AT+QNWINFO", "cmd:AT+QCSQ", "cmd:AT+CSQ", "cmd:AT+CGATT?", "cmd:AT+QCFG=\"iotopmode\"",
             "cmd:AT+QCFG=\"nwscanseq\"", "cmd:AT+QCFG=\"band\"",
@@ -47,7 +46,7 @@ final class SimulatorATTests: XCTestCase {
         let sim = try SimulatorHarness(["--registration", "roaming", "--iot", "nbiot"])
         defer { sim.stop() }
         let t = try sim.atOK([
-            "expect:^APP RDY$", "cmd:ATE0", "cmd:AT+CFUN=0", "cmd:AT+CEREG=2", "cmd:AT+CFUN=1", "expect:^\\+CEREG: 5,",
+            "cmd:ATE0", "cmd:AT+CFUN=0", "cmd:AT+CEREG=2", "cmd:AT+CFUN=1", "expect:^\\+CEREG: 5,",
             "cmd:AT+COPS?", "cmd:AT+QNWINFO",
             // eMTC only: the NB-IoT network is never found.
             "cmd:AT+QCFG=\"iotopmode\",0,1", "expect:^\\+CEREG: 2$", "timeout:1", "silent:^\\+CEREG: [15]", "cmd:AT+CEREG?",
@@ -61,7 +60,7 @@ final class SimulatorATTests: XCTestCase {
         let sim = try SimulatorHarness(["--registration", "denied:15"])
         defer { sim.stop() }
         let t = try sim.atOK([
-            "expect:^APP RDY$", "cmd:ATE0", "cmd:AT+CFUN=0", "cmd:AT+CEREG=3", "cmd:AT+CFUN=1", "expect:^\\+CEREG: 2$",
+            "cmd:ATE0", "cmd:AT+CFUN=0", "cmd:AT+CEREG=3", "cmd:AT+CFUN=1", "expect:^\\+CEREG: 2$",
             "expect:^\\+CEREG: 3,", "cmd:AT+CGATT=1", "cmd:AT+CEREG?",
         ])
         XCTAssertTrue(t.received.contains("+CEREG: 3,\"1A2B\",\"01A2D001\",8,0,15"), "\(t)")
@@ -73,7 +72,7 @@ final class SimulatorATTests: XCTestCase {
         let sim = try SimulatorHarness(["--sim", "pin=1234"])
         defer { sim.stop() }
         let t = try sim.atOK([
-            "expect:^\\+CPIN: SIM PIN$", "expect:^APP RDY$", "cmd:ATE0", "cmd:AT+CPIN?", "cmd:AT+CGATT=1", "cmd:AT+QPINC=\"SC\"",
+            "cmd:ATE0", "cmd:AT+CPIN?", "cmd:AT+CGATT=1", "cmd:AT+QPINC=\"SC\"",
             "cmd:AT+CPIN=\"1111\"", "cmd:AT+CPIN=\"2222\"", "cmd:AT+CPIN=\"3333\"", "expect:^\\+CPIN: SIM PUK$", "cmd:AT+CPIN?",
             "cmd:AT+CPIN=\"12345678\",\"4321\"", "expect:^\\+CPIN: READY$", "cmd:AT+CPIN?",
         ])
@@ -87,13 +86,13 @@ final class SimulatorATTests: XCTestCase {
     func testCorrectPinRegisters() throws {
         let sim = try SimulatorHarness(["--sim", "pin=1234"])
         defer { sim.stop() }
-        try sim.atOK(["expect:^APP RDY$", "cmd:AT+CEREG=1", "cmd:AT+CPIN=\"1234\"", "expect:^\\+CPIN: READY$", "expect:^\\+CEREG: 1$"])
+        try sim.atOK(["cmd:AT+CEREG=1", "cmd:AT+CPIN=\"1234\"", "expect:^\\+CPIN: READY$", "expect:^\\+CEREG: 1$"])
     }
 
     func testSIMAbsent() throws {
         let sim = try SimulatorHarness(["--sim", "absent"])
         defer { sim.stop() }
-        let t = try sim.atOK(["expect:^\\+CPIN: NOT READY$", "expect:^APP RDY$", "cmd:ATE0", "cmd:AT+CPIN?", "cmd:AT+CIMI", "cmd:AT+CEREG?"])
+        let t = try sim.atOK(["cmd:ATE0", "cmd:AT+CPIN?", "cmd:AT+CIMI", "cmd:AT+CEREG?"])
         XCTAssertEqual(t.response(to: "AT+CPIN?"), ["+CME ERROR: 10"])
         XCTAssertEqual(t.response(to: "AT+CIMI"), ["+CME ERROR: 10"])
         XCTAssertEqual(t.response(to: "AT+CEREG?"), ["+CEREG: 0,0", "OK"])
@@ -103,8 +102,7 @@ final class SimulatorATTests: XCTestCase {
         let sim = try SimulatorHarness(["--urcport", "uart1"])
         defer { sim.stop() }
         let t = try sim.atOK([
-            // No boot URCs either: they go to UART1. Poll registration instead.
-            "timeout:1", "silent:APP RDY", "timeout:20", "cmd:ATE0", "cmd:AT+CEREG=1", "cmd:AT+QURCCFG=\"urcport\"",
+            "cmd:ATE0", "cmd:AT+CEREG=1", "cmd:AT+QURCCFG=\"urcport\"",
             "ctl:deregister 11", "timeout:1", "silent:^\\+CEREG", "timeout:20",
             "cmd:AT+QURCCFG=\"urcport\",\"usbat\"", "ctl:attach", "expect:^\\+CEREG: 1$",
         ])
@@ -115,9 +113,9 @@ final class SimulatorATTests: XCTestCase {
         let sim = try SimulatorHarness(["--profile", "autoconnect"])
         defer { sim.stop() }
         let t = try sim.atOK([
-            "expect:^APP RDY$", "cmd:ATE0", "cmd:AT+QCFGEXT=?", "cmd:AT+QCFGEXT=\"usbnet\"", "cmd:AT+QCFGEXT=\"usbnet\",\"rmnet\"",
+            "cmd:ATE0", "cmd:AT+QCFGEXT=?", "cmd:AT+QCFGEXT=\"usbnet\"", "cmd:AT+QCFGEXT=\"usbnet\",\"rmnet\"",
             "cmd:AT+CGDCONT=1,\"IP\",\"iot.example\"", "cmd:AT+QCFGEXT=\"usbnet\",\"ecm\"", "cmd:AT+QNETDEVCTL=?",
-            "cmd:AT+CFUN=1,1", "gone", "reopen", "expect:^APP RDY$", "cmd:AT+QCFGEXT=\"usbnet\"", "cmd:AT+CGDCONT?",
+            "cmd:AT+CFUN=1,1", "gone", "reopen", "sync", "cmd:AT+QCFGEXT=\"usbnet\"", "cmd:AT+CGDCONT?",
         ])
         XCTAssertEqual(t.response(to: "AT+QCFGEXT=?"), ["+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK"])
         XCTAssertEqual(t.response(to: "AT+QCFGEXT=\"usbnet\",\"rmnet\""), ["ERROR"])

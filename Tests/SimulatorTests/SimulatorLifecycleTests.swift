@@ -71,6 +71,23 @@ final class SimulatorLifecycleTests: XCTestCase {
         SimulatorHarness.assertNothingLeft(prefix: p)
     }
 
+    func testStateFilePersistsAcrossRuns() throws {
+        let stateFile = "/tmp/bg95sim-state-\(getpid()).json"
+        defer { unlink(stateFile) }
+        do {
+            let sim = try SimulatorHarness(["--state-file", stateFile])
+            defer { sim.stop() }
+            try sim.atOK(["cmd:AT+QCFGEXT=\"usbnet\",\"ecm\"", "cmd:AT+QICSGP=1,1,\"iot.example\",\"user\",\"secret\",1"])
+            XCTAssertEqual(try sim.status()["usbnetActive"] as? String, "modem", "usbnet takes effect at the next boot")
+        }
+        let sim = try SimulatorHarness(["--state-file", stateFile])
+        defer { sim.stop() }
+        XCTAssertEqual(try sim.status()["usbnetActive"] as? String, "ecm", "the module boots in the persisted mode")
+        let t = try sim.atOK(["cmd:ATE0", "cmd:AT+QICSGP=1", "cmd:AT+CGDCONT?"])
+        XCTAssertEqual(t.response(to: "AT+QICSGP=1"), ["+QICSGP: 1,\"iot.example\",\"user\",\"secret\",1", "OK"])
+        XCTAssertEqual(t.response(to: "AT+CGDCONT?"), ["+CGDCONT: 1,\"IP\",\"iot.example\",\"0.0.0.0\",0,0,0,0", "OK"])
+    }
+
     func testBadOptionsAreRefused() throws {
         let bin = try TestEnvironment.product("bg95sim")
         for args in [["--prefix", "Bad-Prefix"], ["--speed", "0"], ["--sim", "pin=12"], ["--registration", "denied:x"],

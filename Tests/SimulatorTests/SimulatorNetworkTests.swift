@@ -6,7 +6,8 @@ import XCTest
 /// DHCP from dnsmasq, and connectivity gated by the simulated data call in each profile.
 final class SimulatorNetworkTests: XCTestCase {
     func testECMSwitchAndRebootProduceTheNewTreeAndTheNetDevice() throws {
-        let sim = try SimulatorHarness()
+        // Speed 5: slow enough that the client has the new port open before the boot URCs.
+        let sim = try SimulatorHarness(speed: 5)
         defer { sim.stop() }
         let sys = sim.testbedRoot + "/sys"
         let fm = FileManager.default
@@ -17,8 +18,8 @@ final class SimulatorNetworkTests: XCTestCase {
         XCTAssertEqual(oldTTYs, ["ttyUSB2"])
 
         let t = try sim.atOK([
-            "expect:^APP RDY$", "cmd:AT+QCFGEXT=\"usbnet\",\"ecm\"", "cmd:AT+CFUN=1,1", "gone", "reopen", "expect:^RDY$",
-            "expect:^APP RDY$",
+            "cmd:AT+QCFGEXT=\"usbnet\",\"ecm\"", "cmd:AT+CFUN=1,1", "gone", "reopen", "expect:^\\+CPIN: READY$",
+            "expect:^\\+QUSIM: 1$", "expect:^APP RDY$",
         ])
         XCTAssertTrue(t.output.contains("@ port /dev/ttyUSB6"), "modem mode used ttyUSB0-3, so the AT port is now ttyUSB6:\n\(t)")
 
@@ -48,7 +49,7 @@ final class SimulatorNetworkTests: XCTestCase {
         XCTAssertFalse(try sim.pingTestHost(), "a lease alone gives no connectivity")
 
         // An active PDP context is not enough for this firmware: the net device needs QNETDEVCTL.
-        try sim.atOK(["expect:^APP RDY$", "cmd:AT+CGACT=1,1"])
+        try sim.atOK(["until:AT+CGATT? ~ ^\\+CGATT: 1$", "cmd:AT+CGACT=1,1"])
         XCTAssertFalse(try sim.pingTestHost(), "CGACT alone does not bind the data call to the ECM path")
         let t = try sim.atOK([
             "cmd:AT+QPING=1,\"testhost.bg95.test\",2,2", "expect:^\\+QPING: 0,2,2,0", "cmd:AT+QNETDEVCTL=1,1,1",
@@ -70,7 +71,7 @@ final class SimulatorNetworkTests: XCTestCase {
         XCTAssertTrue(try sim.dhcp().succeeded)
         XCTAssertFalse(try sim.pingTestHost(), "no data call yet")
         let t = try sim.atOK([
-            "expect:^APP RDY$", "cmd:ATE0", "cmd:AT+QNETDEVCTL=?", "cmd:AT+CGACT=1,1", "cmd:AT+CGPADDR=1", "cmd:AT+CGACT?",
+            "cmd:ATE0", "until:AT+CGATT? ~ ^\\+CGATT: 1$", "cmd:AT+QNETDEVCTL=?", "cmd:AT+CGACT=1,1", "cmd:AT+CGPADDR=1", "cmd:AT+CGACT?",
         ])
         XCTAssertEqual(t.response(to: "AT+QNETDEVCTL=?"), ["ERROR"])
         XCTAssertEqual(t.response(to: "AT+CGACT=1,1"), ["+CGEV: ME PDN ACT 1", "OK"], "the URC arrives inside the command's response")
@@ -79,5 +80,36 @@ final class SimulatorNetworkTests: XCTestCase {
         XCTAssertTrue(try sim.pingTestHost(), "the active context carries the ECM traffic")
         try sim.atOK(["cmd:AT+CGACT=0,1"])
         XCTAssertFalse(try sim.pingTestHost())
+    }
+}
+
+/// The uevents of a re-enumeration as a libudev monitor under the preload receives them.
+final class SimulatorUeventTests: XCTestCase {
+    func testRebootSendsRemoveDeepestFirstThenAddParentsFirstToAFilteredMonitor() throws {
+        let sim = try SimulatorHarness(["--mode", "ecm"])
+        defer { sim.stop() }
+        let script = NSTemporaryDirectory() + "bg95sim-udevmon-\(getpid()).py"
+        try UdevMonitorScript.source.write(toFile: script, atomically: true, encoding: .utf8)
+        defer { unlink(script) }
+        var argv = ["ip", "netns", "exec", sim.hostNS, "env"]
+        for key in ["LD_PRELOAD", "UMOCKDEV_DIR"] { argv.append("\(key)=\(sim.environment[key] ?? "")") }
+        argv += ["BG95SIM_BIN=\(sim.binary)", "BG95SIM_CTL=\(sim.environment["BG95SIM_CTL"] ?? "")", "/usr/bin/python3", script,
+                 "tty", "net"]
+        let result = try Command.run(argv)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let events = result.stdout.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("ctl ") }
+        XCTAssertTrue(result.stdout.contains("ctl ok reboot at=ttyUSB5"), result.stdout)
+        // Only the filtered subsystems arrive (the usb and usb-serial events are filtered out by
+        // their subsystem hash), each exactly once, removal before addition.
+        XCTAssertEqual(events, [
+            "remove tty ttyUSB0 /dev/ttyUSB0 00 -",
+            "remove tty ttyUSB1 /dev/ttyUSB1 01 -",
+            "remove tty ttyUSB2 /dev/ttyUSB2 02 -",
+            "remove net eth2 - 03 -",
+            "add tty ttyUSB3 /dev/ttyUSB3 00 -",
+            "add tty ttyUSB4 /dev/ttyUSB4 01 -",
+            "add tty ttyUSB5 /dev/ttyUSB5 02 -",
+            "add net eth2 - 03 -",
+        ], result.stdout)
     }
 }
