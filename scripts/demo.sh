@@ -27,7 +27,12 @@ if [ "${1:-}" = "--inside" ]; then
     ok=0
     say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-    "$bin/bg95d" run --config "$work/bg95d.conf" 2>"$work/bg95d.log" &
+    # Only bg95d runs against the fake udev/tty (umockdev's preload); ping, dig and ip must
+    # not (dig hangs under the preload).
+    preload=${LD_PRELOAD:-}
+    testbed=${UMOCKDEV_DIR:-}
+    unset LD_PRELOAD UMOCKDEV_DIR
+    env LD_PRELOAD="$preload" UMOCKDEV_DIR="$testbed" "$bin/bg95d" run --config "$work/bg95d.conf" 2>"$work/bg95d.log" &
     daemon=$!
     stop_daemon() {
         if kill -0 "$daemon" 2>/dev/null; then

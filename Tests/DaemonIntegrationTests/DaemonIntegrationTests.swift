@@ -31,9 +31,10 @@ final class DaemonIntegrationTests: XCTestCase {
             XCTAssertTrue(setup.log.contains("-> \(state)"), "never entered \(state)\n\(setup.tail())")
         }
         XCTAssertTrue(setup.log.contains("probe: "), "no probe line")
-        let status = try setup.status()
-        XCTAssertTrue(status.contains("\"state\":\"online\""), status)
-        XCTAssertTrue(status.contains("\"address\":\"192.168.225."), status)
+        let status = try setup.statusObject()
+        XCTAssertEqual(status["state"] as? String, "online")
+        XCTAssertTrue((status["address"] as? String ?? "").hasPrefix("192.168.225."), "\(status)")
+        XCTAssertEqual(status["interface"] as? String, "eth2")
         try setup.ping()
         try setup.assertNoDuplicateRoutes()
         let resolv = (try? String(contentsOfFile: setup.folder + "/resolv.conf", encoding: .utf8)) ?? ""
@@ -61,13 +62,14 @@ final class DaemonIntegrationTests: XCTestCase {
     }
 
     private func faults(profile: String) throws {
-        let setup = try SimulatedSetup(profile: profile)
+        // ECM mode from the start: the cold start in modem mode has its own test.
+        let setup = try SimulatedSetup(profile: profile, mode: "ecm")
         defer { setup.close() }
         let before = try setup.networkState()
         try setup.startDaemon(configuration: try setup.writeConfiguration())
         try setup.waitOnline(timeout: 90)
 
-        /// Injects a fault and waits for the daemon to leave online and come back.
+        /// Injects a fault (and its undo) and waits for the daemon to leave online and come back.
         func recovers(_ words: String..., undo: [String]? = nil, timeout: Double = 60,
                       file: StaticString = #filePath, line: UInt = #line) throws {
             let seen = setup.count(online)
@@ -81,34 +83,40 @@ final class DaemonIntegrationTests: XCTestCase {
         try recovers("pdp-drop")
         try recovers("carrier-off", undo: ["carrier-on"])
         try recovers("detach", undo: ["attach"])
-        try recovers("unplug", undo: ["replug"])
-        try recovers("reboot")
-        try recovers("deregister", "11")
-        // The module's DHCP server restarting does not break a held lease; the daemon keeps
-        // the lease and stays online (the health probe keeps proving it).
+        try recovers("deregister", "11", undo: ["attach"])
+        // An AT stall while the PDP context drops: the restart waits out the stall (ladder).
+        try recovers("stall", "2", undo: ["pdp-drop"], timeout: 90)
+        // The module's DHCP server restarting and garbage on the AT port do not break a held
+        // lease: the daemon stays online and the health probe keeps proving it.
         let probes = setup.count("probe: ")
         try setup.fault("dhcp-stop")
         try setup.fault("dhcp-start")
         try setup.fault("garbage")
         try setup.waitForLog("probe: ", after: probes + 1, timeout: 30)
-        XCTAssertTrue(try setup.status().contains("\"state\":\"online\""))
+        XCTAssertEqual(try setup.state(), "online", setup.tail(80))
         try setup.assertNoDuplicateRoutes()
+        // Re-enumerations last.
+        try recovers("unplug", undo: ["replug"], timeout: 90)
+        try recovers("reboot", timeout: 90)
 
         XCTAssertEqual(try setup.stopDaemon(), 0)
         XCTAssertEqual(try setup.networkState(), before, "SIGTERM must leave the namespace as it was")
     }
 
-    /// An AT stall makes the health probe's diagnosis time out on the module side; once the
-    /// port answers again the daemon is online, without duplicate routes.
-    func testATStallRecovers() throws {
-        let setup = try SimulatedSetup(profile: "qnetdevctl")
+    /// The lease runs out while the module's DHCP server is down (dnsmasq's shortest lease is
+    /// 2 minutes, so this test takes that long): the daemon removes the expired configuration,
+    /// asks again, and is online with a fresh lease once the server is back.
+    func testLeaseExpiryRecovers() throws {
+        let setup = try SimulatedSetup(profile: "qnetdevctl", mode: "ecm", extra: ["--lease-time", "120"])
         defer { setup.close() }
         try setup.startDaemon(configuration: try setup.writeConfiguration())
         try setup.waitOnline(timeout: 90)
         let seen = setup.count(online)
-        try setup.fault("stall", "3")
-        try setup.fault("pdp-drop")
-        try setup.waitForLog(online, after: seen, timeout: 90)
+        try setup.fault("dhcp-stop")
+        try setup.waitForLog("lease lost: expired", after: 0, timeout: 150)
+        XCTAssertNotEqual(try setup.state(), "online")
+        try setup.fault("dhcp-start")
+        try setup.waitForLog(online, after: seen, timeout: 60)
         try setup.assertNoDuplicateRoutes()
         try setup.ping()
     }
@@ -116,7 +124,7 @@ final class DaemonIntegrationTests: XCTestCase {
     // MARK: - Restart after SIGKILL
 
     func testRestartAfterSIGKILLCleansUpAndDoesNotDuplicate() throws {
-        let setup = try SimulatedSetup(profile: "qnetdevctl")
+        let setup = try SimulatedSetup(profile: "qnetdevctl", mode: "ecm")
         defer { setup.close() }
         let before = try setup.networkState()
         let configuration = try setup.writeConfiguration()
@@ -138,12 +146,12 @@ final class DaemonIntegrationTests: XCTestCase {
     // MARK: - Operator control
 
     func testDownAndUpFromTheControlSocket() throws {
-        let setup = try SimulatedSetup(profile: "qnetdevctl")
+        let setup = try SimulatedSetup(profile: "autoconnect", mode: "ecm")
         defer { setup.close() }
         try setup.startDaemon(configuration: try setup.writeConfiguration())
         try setup.waitOnline(timeout: 90)
         try Command.check([setup.bg95ctl, "down", "--socket", setup.socketPath, "--timeout", "30"])
-        XCTAssertTrue(try setup.status().contains("\"state\":\"down\""))
+        XCTAssertEqual(try setup.state(), "down")
         XCTAssertTrue(try setup.ownRoutes().isEmpty, "routes left after down")
         try Command.check([setup.bg95ctl, "up", "--socket", setup.socketPath, "--timeout", "90"])
         try setup.waitOnline(timeout: 60)

@@ -144,6 +144,17 @@ final class SimulatedSetup {
         try Command.check([bg95ctl, "status", "--socket", socketPath, "--json"]).stdout
     }
 
+    /// The StatusSnapshot as a dictionary.
+    func statusObject() throws -> [String: Any] {
+        let text = try status()
+        return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    /// The supervisor state from `bg95ctl status --json`.
+    func state() throws -> String {
+        try statusObject()["state"] as? String ?? "?"
+    }
+
     /// `bg95sim ctl <verb>`.
     func fault(_ words: String...) throws {
         try fault(words)
