@@ -245,7 +245,7 @@ final class SimulatorBringUpTests: XCTestCase {
         XCTAssertEqual(log.components(separatedBy: "-> identifying").count - 1, 2, "exactly one restart")
     }
 
-    func testStalledATPortIsDetectedAndRecovered() throws {
+    func testGarbageAndAStalledATPortAreDetectedAndRecovered() throws {
         let bg95d = try TestEnvironment.product("bg95d")
         let sim = try TestEnvironment.product("bg95sim")
         let arguments = [bg95d, "modem", "--apn", "internet", "--json", "--lock-dir", workDirectory,
@@ -258,6 +258,8 @@ final class SimulatorBringUpTests: XCTestCase {
             "ctl detach",
             "start \"$@\"",
             "wait_for 'waiting for +CEREG' 30",
+            "ctl garbage",
+            "wait_for 'AT: garbage on the port' 10",
             "ctl stall 600",
             "ctl attach",
             "wait_for 'AT: port stalled' 40",
@@ -269,6 +271,7 @@ final class SimulatorBringUpTests: XCTestCase {
         let json = try decode(result)
         XCTAssertEqual(json.profile, "autoconnect")
         let log = result.stderr
+        XCTAssertTrue(log.contains("AT: garbage on the port; resynchronising before the next command"), log)
         XCTAssertTrue(log.contains("AT: AT+CEREG? timed out; resynchronising"), log)
         XCTAssertTrue(log.contains("modem: AT port stalled"), log)
         XCTAssertTrue(log.contains("AT: port answers again"), log)
