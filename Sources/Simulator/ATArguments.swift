@@ -76,8 +76,10 @@ enum ATArgument: Equatable {
                 result.append(wasQuoted ? .quoted(current) : .bare(current.trimmingSpaces))
                 current = ""
                 wasQuoted = false
+            } else if wasQuoted {
+                // Only spaces may follow a closing quote before the comma.
+                if ch != " " { return nil }
             } else {
-                if wasQuoted && ch != " " { return nil }
                 current.append(ch)
             }
         }
