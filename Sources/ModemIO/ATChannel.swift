@@ -1,47 +1,22 @@
 import ATProtocol
 import BG95System
 import Dispatch
+import Modem
 
 /// The AT conversation with the module over its serial port, on the daemon's queue.
 ///
-/// - One command in flight, the others queued behind it (FIFO, at most `queueLimit`); each gets
-///   the per-command timeout of `ATCommand.timeout` (bg95-reference.md's table).
-/// - After every open the channel synchronises before any queued command is written: it sends
-///   `AT` until `OK` (the module may still be booting after a re-enumeration) and then `ATE0`.
-/// - After a timeout, an overlong line or garbage it resynchronises the same way: a timed-out
-///   module may answer late, and that late `OK` must not complete the next command. Probes use
-///   a short timeout; after `probesBeforeStall` unanswered probes the channel reports itself
-///   `.stalled` and keeps probing (slower) until the module answers again or the port closes —
-///   it never declares the module dead on its own. A port that has not answered once since it
-///   was opened is reopened (twice at most) before it is called stalled: the open may have raced
-///   the device's setup after a re-enumeration.
-/// - URCs are delivered at any time, also in the middle of a command's response.
-/// - Closing (by the owner or because the device went away) completes the in-flight and every
-///   queued command as `.cancelled` at once; nothing waits forever on a closed port.
+/// The policy (one command in flight with a FIFO behind it, reference-table timeouts, `AT` +
+/// `ATE0` after every open and after a timeout or garbage, stall reporting, reopening a port
+/// that never answered) is the pure `ATLinkMachine`; this class carries out its actions:
+/// it owns the `SerialPort`, the two timers and the callers' completions.
+///
+/// URCs are delivered at any time, also in the middle of a command's response. Closing (by the
+/// owner or because the device went away) completes the in-flight and every queued command as
+/// `.cancelled` at once; nothing waits forever on a closed port.
 ///
 /// All methods must be called on `queue`; callbacks run on it.
 public final class ATChannel: @unchecked Sendable {
-    /// How usable the channel is.
-    public enum Health: Sendable, Equatable, CustomStringConvertible {
-        case closed
-        /// Opened; probing with `AT` and sending `ATE0` before anything else.
-        case synchronising
-        case ready
-        /// A command timed out or garbage arrived: probing before the next command.
-        case resynchronising
-        /// Probes go unanswered: the AT port is stalled. Probing continues.
-        case stalled
-
-        public var description: String {
-            switch self {
-            case .closed: return "closed"
-            case .synchronising: return "synchronising"
-            case .ready: return "ready"
-            case .resynchronising: return "resynchronising"
-            case .stalled: return "stalled"
-            }
-        }
-    }
+    public typealias Health = ATLinkMachine.Health
 
     public struct Options: Sendable {
         /// Timeout of one `AT` probe while (re)synchronising.
@@ -52,7 +27,7 @@ public final class ATChannel: @unchecked Sendable {
         public var stalledProbeInterval: Duration = .seconds(3)
         /// Queued commands beyond this complete at once as `.cancelled`.
         public var queueLimit = 64
-        /// Log every line written and every response (PIN/password redacted).
+        /// Log every command written and every response (PIN/password redacted).
         public var trace = false
         /// Where the port's lock file lives.
         public var lockDirectory = "/run/lock"
@@ -61,11 +36,21 @@ public final class ATChannel: @unchecked Sendable {
         public var maximumCommandTimeout: Duration?
 
         public init() {}
+
+        var link: ATLinkMachine.Options {
+            var link = ATLinkMachine.Options()
+            link.probeTimeout = probeTimeout
+            link.probesBeforeStall = probesBeforeStall
+            link.stalledProbeInterval = stalledProbeInterval
+            link.queueLimit = queueLimit
+            link.maximumCommandTimeout = maximumCommandTimeout
+            return link
+        }
     }
 
     public let queue: DispatchQueue
     public let options: Options
-    public private(set) var health: Health = .closed
+    public var health: Health { link.health }
     /// The device node currently open, if any.
     public var portPath: String? { port?.path }
 
@@ -75,54 +60,34 @@ public final class ATChannel: @unchecked Sendable {
     public var onHealthChange: ((Health) -> Void)?
 
     private let log: (String) -> Void
+    private var link: ATLinkMachine
     private var port: SerialPort?
-    private var session = ATSession()
     private var onClosed: ((String) -> Void)?
-
-    private struct Pending {
-        let command: ATCommand
-        let completion: ((ATResponse) -> Void)?
-    }
-    private var pending: [Pending] = []
-    private var inFlight: (id: ATCommandID, pending: Pending, isProbe: Bool)?
-    private var timer: DispatchSourceTimer?
+    private var completions: [ATLinkMachine.Ticket: (ATResponse) -> Void] = [:]
+    private var nextTicket: UInt64 = 1
+    private var timers: [ATLinkMachine.Timer: DispatchSourceTimer] = [:]
+    private var timerGenerations: [ATLinkMachine.Timer: Int] = [:]
     private var timerGeneration = 0
-    private var failedProbes = 0
-    private var needsResync = false
-    /// Set between probes while stalled.
-    private var probeHold = false
-    /// Whether the module answered anything since the port was opened (see `reopenSilentPort`).
-    private var answeredSinceOpen = false
-    private var reopens = 0
 
     public init(queue: DispatchQueue, options: Options = Options(), log: @escaping (String) -> Void) {
         self.queue = queue
         self.options = options
         self.log = log
+        self.link = ATLinkMachine(options: options.link)
     }
 
-    deinit { timer?.cancel() }
+    deinit {
+        for timer in timers.values { timer.cancel() }
+    }
 
     /// Opens `path` (exclusively), then synchronises. `onClosed` is called once if the port
     /// closes by itself (device gone, I/O error), after pending commands were cancelled.
     public func open(_ path: String, onClosed: @escaping (String) -> Void) throws(ModemIOError) {
         dispatchPrecondition(condition: .onQueue(queue))
         if port != nil { close(reason: "reopening") }
-        let port = SerialPort(path: path, queue: queue)
-        try port.open(
-            lockDirectory: options.lockDirectory, log: log,
-            onBytes: { [weak self] bytes in self?.received(bytes) },
-            onClose: { [weak self] reason in self?.portClosed(reason) })
-        self.port = port
+        port = try openPort(path)
         self.onClosed = onClosed
-        session = ATSession(queueLimit: 0)
-        failedProbes = 0
-        probeHold = false
-        answeredSinceOpen = false
-        reopens = 0
-        needsResync = true
-        setHealth(.synchronising)
-        pump()
+        apply(.opened)
     }
 
     /// Closes the port; in-flight and queued commands complete as `.cancelled`.
@@ -135,192 +100,90 @@ public final class ATChannel: @unchecked Sendable {
     /// Queues `command`; `completion` gets its response (OK, error, `.timedOut`, `.cancelled`).
     public func send(_ command: ATCommand, completion: ((ATResponse) -> Void)? = nil) {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard port != nil else {
-            completion?(ATResponse(id: ATCommandID(rawValue: 0), command: command, lines: [], result: .cancelled))
-            return
-        }
-        guard pending.count < options.queueLimit else {
-            log("AT: queue full (\(options.queueLimit)); refusing \(command)")
-            completion?(ATResponse(id: ATCommandID(rawValue: 0), command: command, lines: [], result: .cancelled))
-            return
-        }
-        pending.append(Pending(command: command, completion: completion))
-        pump()
+        let ticket = ATLinkMachine.Ticket(rawValue: nextTicket)
+        nextTicket += 1
+        if let completion { completions[ticket] = completion }
+        if options.trace, port != nil { log("AT> \(command)") }
+        apply(.submit(command, ticket))
     }
 
     /// Commands waiting behind the one in flight.
-    public var queuedCount: Int { pending.count }
+    public var queuedCount: Int { link.queuedCount }
 
-    // MARK: Writing
+    // MARK: Carrying out the link's actions
 
-    private func pump() {
-        guard port != nil, inFlight == nil, !probeHold else { return }
-        if needsResync || health == .synchronising || health == .resynchronising || health == .stalled {
-            write(Pending(command: .attention, completion: nil), isProbe: true, timeout: options.probeTimeout)
-            return
-        }
-        guard !pending.isEmpty else { return }
-        let next = pending.removeFirst()
-        var timeout = next.command.timeout
-        if let cap = options.maximumCommandTimeout, cap < timeout { timeout = cap }
-        write(next, isProbe: false, timeout: timeout)
-    }
-
-    private func write(_ item: Pending, isProbe: Bool, timeout: Duration) {
-        let (id, outputs) = session.enqueue(item.command)
-        inFlight = (id, item, isProbe)
-        for output in outputs {
-            switch output {
-            case .write(_, let bytes, _):
-                if options.trace { log("AT> \(item.command)") }
+    private func apply(_ event: ATLinkMachine.Event) {
+        let actions = link.handle(event, now: .now)
+        for action in actions {
+            switch action {
+            case .write(let bytes):
                 do {
                     try port?.write(bytes)
                 } catch {
-                    return  // the port closed itself; portClosed already cancelled everything
+                    // The port closed itself: `portClosed` already cancelled everything.
+                    return
                 }
-                arm(timeout, for: id)
-            case .response, .urc, .prompt, .discarded:
-                handle(output)
+            case .startTimer(let timer, let after):
+                start(timer, after: after)
+            case .cancelTimer(let timer):
+                timers.removeValue(forKey: timer)?.cancel()
+                timerGenerations[timer] = nil
+            case .complete(let ticket, let response):
+                if options.trace { log("AT< \(response)") }
+                completions.removeValue(forKey: ticket)?(response)
+            case .urc(let urc):
+                if options.trace { log("AT< URC \(urc)") }
+                onURC?(urc)
+            case .healthChanged(let health):
+                onHealthChange?(health)
+            case .reopen:
+                reopen()
+            case .log(let line):
+                log(line)
             }
         }
     }
 
-    private func arm(_ timeout: Duration, for id: ATCommandID) {
-        timer?.cancel()
+    private func start(_ timer: ATLinkMachine.Timer, after: Duration) {
+        timers.removeValue(forKey: timer)?.cancel()
         timerGeneration += 1
         let generation = timerGeneration
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + timeout.dispatchInterval)
-        timer.setEventHandler { [weak self] in
-            guard let self, generation == self.timerGeneration else { return }
-            for output in self.session.timeoutFired(for: id) { self.handle(output) }
+        timerGenerations[timer] = generation
+        let source = DispatchSource.makeTimerSource(queue: queue)
+        source.schedule(deadline: .now() + after.dispatchInterval)
+        source.setEventHandler { [weak self] in
+            // A replaced or cancelled timer may still fire once: only the current one counts.
+            guard let self, self.timerGenerations[timer] == generation, let current = self.timers.removeValue(forKey: timer)
+            else { return }
+            current.cancel()
+            self.apply(.timerFired(timer))
         }
-        timer.resume()
-        self.timer = timer
+        timers[timer] = source
+        source.resume()
     }
 
-    // MARK: Reading
-
-    private func received(_ bytes: [UInt8]) {
-        for output in session.receive(bytes) { handle(output) }
+    private func openPort(_ path: String) throws(ModemIOError) -> SerialPort {
+        let port = SerialPort(path: path, queue: queue)
+        try port.open(
+            lockDirectory: options.lockDirectory, log: log,
+            onBytes: { [weak self] bytes in self?.apply(.received(bytes)) },
+            onClose: { [weak self] reason in self?.portClosed(reason) })
+        return port
     }
 
-    private func handle(_ output: ATSessionOutput) {
-        switch output {
-        case .write:
-            break  // never produced: the session's own queue is not used
-        case .response(let response):
-            guard let current = inFlight, current.id == response.id else { return }
-            inFlight = nil
-            if response.result != .timedOut, response.result != .cancelled { answeredSinceOpen = true }
-            timer?.cancel()
-            timer = nil
-            if options.trace { log("AT< \(response)") }
-            if current.isProbe {
-                probeFinished(response)
-            } else {
-                if response.result == .timedOut {
-                    log("AT: \(response.command) timed out; resynchronising")
-                    needsResync = true
-                    setHealth(.resynchronising)
-                }
-                current.pending.completion?(response)
-            }
-            pump()
-        case .urc(let urc):
-            if case .unknown(let line) = urc, Self.looksLikeGarbage(line) {
-                log("AT: garbage on the port; resynchronising before the next command")
-                needsResync = true
-                pump()
-                return
-            }
-            if options.trace { log("AT< URC \(urc)") }
-            onURC?(urc)
-        case .prompt:
-            break
-        case .discarded(let discard):
-            switch discard {
-            case .overlongLine, .excessResponseLine:
-                log("AT: \(discard); resynchronising before the next command")
-                needsResync = true
-                pump()
-            case .strayResult(let line):
-                if options.trace { log("AT: stray \(line) (late answer)") }
-            }
-        }
-    }
-
-    private func probeFinished(_ response: ATResponse) {
-        if response.result == .timedOut || response.result == .cancelled {
-            failedProbes += 1
-            if failedProbes == options.probesBeforeStall, !answeredSinceOpen, reopens < 2 {
-                // Not one answer since the open: the open may have raced the device's setup
-                // (a fresh re-enumeration). A new descriptor costs nothing and nothing is lost.
-                reopens += 1
-                reopenSilentPort()
-                return
-            }
-            if failedProbes == options.probesBeforeStall {
-                log("AT: port stalled: \(failedProbes) probes unanswered; still probing every "
-                    + "\(options.stalledProbeInterval.components.seconds) s")
-                setHealth(.stalled)
-            }
-            if failedProbes >= options.probesBeforeStall {
-                // Probe again later rather than back to back.
-                probeHold = true
-                timerGeneration += 1
-                let generation = timerGeneration
-                queue.asyncAfter(deadline: .now() + options.stalledProbeInterval.dispatchInterval) { [weak self] in
-                    guard let self, generation == self.timerGeneration else { return }
-                    self.probeHold = false
-                    self.pump()
-                }
-            }
-            return
-        }
-        // Any final result means the module is listening again (ERROR too: it parsed a line).
-        let wasStalled = health == .stalled
-        if response.command == .attention {
-            if failedProbes > 0 || wasStalled {
-                log("AT: port answers again after \(failedProbes) unanswered probe(s)")
-            }
-            failedProbes = 0
-            // Echo may be back on after a reboot, so ATE0 follows every synchronisation.
-            write(Pending(command: .echoOff, completion: nil), isProbe: true, timeout: options.probeTimeout)
-            return
-        }
-        // ATE0 answered.
-        needsResync = false
-        setHealth(.ready)
-    }
-
-    private func reopenSilentPort() {
+    /// A fresh descriptor for the same node (see `ATLinkMachine`: a port that never answered).
+    private func reopen() {
         guard let old = port else { return }
         let path = old.path
-        log("AT: \(path) has not answered since it was opened; reopening it")
-        timer?.cancel()
-        timer = nil
-        timerGeneration += 1
-        probeHold = false
-        inFlight = nil
-        _ = session.reset()
         old.close()
         port = nil
-        let fresh = SerialPort(path: path, queue: queue)
         do {
-            try fresh.open(
-                lockDirectory: options.lockDirectory, log: log,
-                onBytes: { [weak self] bytes in self?.received(bytes) },
-                onClose: { [weak self] reason in self?.portClosed(reason) })
+            port = try openPort(path)
         } catch {
             portClosed("reopening failed: \(error)")
             return
         }
-        port = fresh
-        session = ATSession(queueLimit: 0)
-        failedProbes = 0
-        needsResync = true
-        pump()
+        apply(.opened)
     }
 
     private func portClosed(_ reason: String) {
@@ -331,40 +194,20 @@ public final class ATChannel: @unchecked Sendable {
     }
 
     private func shutDown(_ reason: String) {
-        timer?.cancel()
-        timer = nil
-        timerGeneration += 1
-        probeHold = false
         if let port {
             port.close()
             self.port = nil
             log("AT: \(port.path) closed: \(reason)")
         }
-        let current = inFlight
-        inFlight = nil
-        let queued = pending
-        pending.removeAll()
-        _ = session.reset()
-        setHealth(.closed)
-        if let current, !current.isProbe {
-            current.pending.completion?(ATResponse(id: current.id, command: current.pending.command, lines: [], result: .cancelled))
+        apply(.closed)
+        for timer in timers.values { timer.cancel() }
+        timers.removeAll()
+        timerGenerations.removeAll()
+        // Completions of commands the link never saw (none expected) must not linger.
+        let stale = completions
+        completions.removeAll()
+        for (_, completion) in stale {
+            completion(ATResponse(id: ATCommandID(rawValue: 0), command: .attention, lines: [], result: .cancelled))
         }
-        for item in queued {
-            item.completion?(ATResponse(id: ATCommandID(rawValue: 0), command: item.command, lines: [], result: .cancelled))
-        }
-    }
-
-    private func setHealth(_ new: Health) {
-        guard new != health else { return }
-        health = new
-        onHealthChange?(new)
-    }
-
-    /// A line that no module prints: replacement characters (bytes that were not UTF-8) or
-    /// mostly non-alphanumeric noise.
-    static func looksLikeGarbage(_ line: String) -> Bool {
-        if line.unicodeScalars.contains(where: { $0 == "\u{FFFD}" || $0.value > 0x7E }) { return true }
-        let letters = line.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }.count
-        return line.unicodeScalars.count >= 4 && letters * 2 < line.unicodeScalars.count
     }
 }

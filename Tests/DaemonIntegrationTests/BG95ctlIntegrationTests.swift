@@ -80,6 +80,20 @@ final class BG95ctlIntegrationTests: XCTestCase {
         XCTAssertEqual(try snapshot(bg95ctl("status", "--json")).state, "online")
         try setup.ping()
 
+        // doctor: every step passes while online.
+        let doctor = try bg95ctl("doctor")
+        print("bg95ctl doctor:\n\(doctor.stdout)")
+        XCTAssertEqual(doctor.status, 0, doctor.stdout + doctor.stderr)
+        XCTAssertTrue(doctor.stdout.contains("[ ok ] End-to-end probe"), doctor.stdout)
+        XCTAssertFalse(doctor.stdout.contains("[FAIL]"), doctor.stdout)
+
+        // reset: the module reboots (re-enumerates) and the link comes back, shown as progress.
+        let reset = try bg95ctl("reset", "--timeout", "120")
+        print("bg95ctl reset:\n\(reset.stdout)")
+        XCTAssertEqual(reset.status, 0, reset.stdout + reset.stderr + "\n" + setup.tail())
+        XCTAssertTrue(reset.stdout.split(separator: "\n").last?.hasPrefix("online: ") == true, reset.stdout)
+        try setup.ping()
+
         // down again, as an operator ends the session.
         let finalDown = try bg95ctl("down", "--timeout", "60")
         XCTAssertEqual(finalDown.status, 0, finalDown.stderr)
