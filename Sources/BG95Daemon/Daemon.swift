@@ -425,7 +425,13 @@ public final class Daemon: @unchecked Sendable {
             snapshot.address = "\(lease.address)/\(lease.prefixLength)"
             snapshot.gateway = lease.gateway.map { "\($0)" }
             snapshot.dns = lease.dnsServers.map { "\($0)" }
-            snapshot.leaseRemaining = Int(lease.leaseSeconds)
+            if let expires = lease.expiresAt {
+                // The DHCP client's instants are CLOCK_BOOTTIME milliseconds.
+                var boot = timespec()
+                clock_gettime(CLOCK_BOOTTIME, &boot)
+                let now = Int64(boot.tv_sec) * 1000 + Int64(boot.tv_nsec) / 1_000_000
+                snapshot.leaseRemaining = Int(max(0, expires.milliseconds - now) / 1000)
+            }
         }
         snapshot.routes = network?.installedRoutes
         if let probe = status.lastProbe {

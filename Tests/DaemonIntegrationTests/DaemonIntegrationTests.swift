@@ -16,21 +16,22 @@ final class DaemonIntegrationTests: XCTestCase {
         try coldStartAndShutdown(profile: "qnetdevctl")
     }
 
+    /// Also proves the DNS flavour of the probe: a query for the test host to the leased resolver.
     func testColdStartToOnlineAndCleanShutdownAutoconnect() throws {
-        try coldStartAndShutdown(profile: "autoconnect")
+        try coldStartAndShutdown(profile: "autoconnect", probe: "dns:testhost.bg95.test")
     }
 
-    private func coldStartAndShutdown(profile: String) throws {
+    private func coldStartAndShutdown(profile: String, probe: String? = nil) throws {
         let setup = try SimulatedSetup(profile: profile)
         defer { setup.close() }
         let before = try setup.networkState()
-        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        try setup.startDaemon(configuration: try setup.writeConfiguration(probe.map { ["probe_target": $0] } ?? [:]))
         try setup.waitOnline(timeout: 90)
         // The supervisor went through every bring-up state and proved the path with the probe.
         for state in ["configuring-module", "registering", "starting-data-call", "link-up", "dhcp", "verifying", "online"] {
             XCTAssertTrue(setup.log.contains("-> \(state)"), "never entered \(state)\n\(setup.tail())")
         }
-        XCTAssertTrue(setup.log.contains("probe: "), "no probe line")
+        XCTAssertTrue(setup.log.contains("probe: \(probe ?? setup.testHost) answered"), "no successful probe\n\(setup.tail())")
         let status = try setup.statusObject()
         XCTAssertEqual(status["state"] as? String, "online")
         XCTAssertTrue((status["address"] as? String ?? "").hasPrefix("192.168.225."), "\(status)")
@@ -156,6 +157,13 @@ final class DaemonIntegrationTests: XCTestCase {
         try Command.check([setup.bg95ctl, "up", "--socket", setup.socketPath, "--timeout", "90"])
         try setup.waitOnline(timeout: 60)
         try setup.assertNoDuplicateRoutes()
+        // The AT passthrough goes through the daemon's AT queue.
+        let at = try Command.check([setup.bg95ctl, "at", "--socket", setup.socketPath, "AT+CEREG?"])
+        XCTAssertTrue(at.stdout.contains("+CEREG:"), at.stdout)
+        let doctor = try Command.run([setup.bg95ctl, "doctor", "--socket", setup.socketPath])
+        XCTAssertTrue(doctor.succeeded, doctor.stdout + doctor.stderr)
+        let remaining = try setup.statusObject()["leaseRemaining"] as? Int ?? -1
+        XCTAssertTrue((3000...3600).contains(remaining), "leaseRemaining \(remaining)")
     }
 
     func testBadConfigurationIsRefusedWithFileAndLine() throws {

@@ -55,31 +55,22 @@ final class SimulatedSetup {
     deinit { close() }
 
     /// The configuration file for the daemon: short timers so faults recover within seconds.
-    func writeConfiguration(extra: String = "") throws -> String {
+    /// `overrides` replace or add keys.
+    func writeConfiguration(_ overrides: [String: String] = [:]) throws -> String {
         let path = folder + "/bg95d.conf"
-        let text = """
-        apn = internet.test
-        probe_target = \(testHost)
-        probe_interval = 5s
-        probe_timeout = 1500ms
-        probe_attempts = 3
-        link_timeout = 10s
-        dhcp_timeout = 10s
-        registration_timeout = 20s
-        recovery_step_timeout = 40s
-        device_timeout = 30s
-        diagnosis_timeout = 20s
-        bringup_timeout = 120s
-        backoff_initial = 500ms
-        backoff_max = 4s
-        attempts_per_rung = 2
-        dns_backend = file
-        dns_file = \(folder)/resolv.conf
-        control_socket = \(socketPath)
-        state_dir = \(folder)/state
-        log_level = debug
-        \(extra)
-        """
+        var keys: [(String, String)] = [
+            ("apn", "internet.test"), ("probe_target", testHost), ("probe_interval", "5s"),
+            ("probe_timeout", "1500ms"), ("probe_attempts", "3"), ("link_timeout", "10s"), ("dhcp_timeout", "10s"),
+            ("registration_timeout", "20s"), ("recovery_step_timeout", "40s"), ("device_timeout", "30s"),
+            ("diagnosis_timeout", "20s"), ("bringup_timeout", "120s"), ("backoff_initial", "500ms"),
+            ("backoff_max", "4s"), ("attempts_per_rung", "2"), ("dns_backend", "file"),
+            ("dns_file", "\(folder)/resolv.conf"), ("control_socket", socketPath), ("state_dir", "\(folder)/state"),
+            ("log_level", "debug"),
+        ]
+        for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            if let index = keys.firstIndex(where: { $0.0 == key }) { keys[index].1 = value } else { keys.append((key, value)) }
+        }
+        let text = "# bg95d configuration for an integration test\n" + keys.map { "\($0.0) = \($0.1)\n" }.joined()
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
