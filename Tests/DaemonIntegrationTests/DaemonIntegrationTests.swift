@@ -69,8 +69,10 @@ final class DaemonIntegrationTests: XCTestCase {
         let before = try setup.networkState()
         try setup.startDaemon(configuration: try setup.writeConfiguration())
         try setup.waitOnline(timeout: 90)
+        let address = try setup.statusObject()["address"] as? String
 
-        /// Injects a fault (and its undo) and waits for the daemon to leave online and come back.
+        /// Injects a fault (and its undo) and waits for the daemon to leave online and come back,
+        /// with the same leased address (no lost lease state) and no duplicate routes.
         func recovers(_ words: String..., undo: [String]? = nil, timeout: Double = 60,
                       file: StaticString = #filePath, line: UInt = #line) throws {
             let seen = setup.count(online)
@@ -79,6 +81,8 @@ final class DaemonIntegrationTests: XCTestCase {
             try setup.waitForLog(online, after: seen, timeout: timeout, file: file, line: line)
             try setup.assertNoDuplicateRoutes(file: file, line: line)
             try setup.ping(file: file, line: line)
+            XCTAssertEqual(try setup.statusObject()["address"] as? String, address, "lease changed after \(words)",
+                           file: file, line: line)
         }
 
         try recovers("pdp-drop")
