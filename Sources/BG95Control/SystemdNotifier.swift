@@ -79,8 +79,10 @@ public final class SystemdNotifier: @unchecked Sendable {
     }
 
     /// Sends `assignments` (`KEY=value` each, no newlines inside) as one datagram.
-    /// No-op when disabled. Throws the failing socket call (ENOENT/ECONNREFUSED when the
-    /// manager's socket is gone); callers log and carry on.
+    /// No-op when disabled. Never blocks: when the receiver's queue is full the datagram is
+    /// dropped with EAGAIN (a frozen event loop would be worse than a lost notification).
+    /// Throws the failing socket call (ENOENT/ECONNREFUSED when the manager's socket is gone,
+    /// EAGAIN when it is not reading); callers log and carry on.
     public func notify(_ assignments: [String]) throws(SystemError) {
         guard let socketName else { return }
         let address = try UnixSocketAddress(socketName)
@@ -94,7 +96,7 @@ public final class SystemdNotifier: @unchecked Sendable {
         _ = try address.withSockaddr { sockaddr, length throws(SystemError) in
             try retryingInterrupts("sendto(\(socketName))") {
                 message.withUnsafeBytes { bytes in
-                    sendto(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), sockaddr, length)
+                    sendto(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sockaddr, length)
                 }
             }
         }

@@ -363,7 +363,7 @@ public struct BringUpMachine: Sendable {
                 return
             }
             step = .retryWait
-            retryStep = .netDevConfirm
+            retryStep = .netDeviceConnected
             actions.append(.startTimer(.retry, after: .seconds(1)))
         case .activationQuery:
             let contexts = (try? response.replies(ContextActivation.self)) ?? []
@@ -397,7 +397,7 @@ public struct BringUpMachine: Sendable {
                 }
                 actions.append(.log("data call: no address yet; asking again in 1 s"))
                 step = .retryWait
-                retryStep = .addressQuery
+                retryStep = .address
                 actions.append(.startTimer(.retry, after: .seconds(1)))
                 return
             }
@@ -502,7 +502,7 @@ public struct BringUpMachine: Sendable {
         }
         actions.append(.log("SIM: \(note); asking again in 1 s (\(stepAttempts)/\(limit))"))
         step = .retryWait
-        retryStep = .simQuery
+        retryStep = .sim
         actions.append(.startTimer(.retry, after: .seconds(1)))
     }
 
@@ -671,21 +671,22 @@ public struct BringUpMachine: Sendable {
                 lastRegistration = info  // a query is in flight; its reply decides
             }
         case .sim(.ready):
-            if step == .retryWait, retryStep == .simQuery {
+            if step == .retryWait, retryStep == .sim {
                 actions.append(.cancelTimer(.retry))
                 querySIM(into: &actions)
             }
         case .netDeviceStatus(let status) where status.isConnected:
             // The net device just came up: no need to wait the retry out.
-            if step == .retryWait, retryStep == .addressQuery {
+            if step == .retryWait, retryStep == .address {
                 actions.append(.cancelTimer(.retry))
                 send(addressQuery, step: .addressQuery, into: &actions)
-            } else if step == .retryWait, retryStep == .netDevConfirm {
+            } else if step == .retryWait, retryStep == .netDeviceConnected {
                 actions.append(.cancelTimer(.retry))
                 send(.netDeviceControlQuery, step: .netDevConfirm, into: &actions)
             }
-        default:
-            break
+        case .sim, .netDeviceStatus, .ready, .appReady, .poweredDown, .functionality, .usim, .indication,
+             .packetDomain, .pdpDeactivated, .ping, .gnss, .malformed, .unknown:
+            break  // the supervisor's business once the data call is up
         }
     }
 
@@ -694,10 +695,9 @@ public struct BringUpMachine: Sendable {
         case .retry:
             guard step == .retryWait, let retryStep else { return }
             switch retryStep {
-            case .simQuery: querySIM(into: &actions)
-            case .addressQuery: send(addressQuery, step: .addressQuery, into: &actions)
-            case .netDevConfirm: send(.netDeviceControlQuery, step: .netDevConfirm, into: &actions)
-            default: return
+            case .sim: querySIM(into: &actions)
+            case .address: send(addressQuery, step: .addressQuery, into: &actions)
+            case .netDeviceConnected: send(.netDeviceControlQuery, step: .netDevConfirm, into: &actions)
             }
         case .reboot:
             guard expectingReboot else { return }
@@ -747,7 +747,7 @@ public struct BringUpMachine: Sendable {
         actions.append(.stateChanged(new))
     }
 
-    private var retryStep: Step?
+    private var retryStep: RetryTarget?
 
     private static func bandText(_ bands: BandConfiguration) -> String {
         "gsm \(bands.gsm), eMTC \(bands.catM1), NB-IoT \(bands.nbIoT)"
@@ -785,6 +785,11 @@ extension BringUpMachine {
                 return "data call"
             }
         }
+    }
+
+    /// What the `.retry` timer asks again.
+    enum RetryTarget: Equatable, Sendable {
+        case sim, address, netDeviceConnected
     }
 
     enum RadioSetting: Equatable, Sendable {

@@ -138,10 +138,10 @@ public final class UdevMonitor: @unchecked Sendable {
         }
     }
 
-    /// Reads every pending uevent, then reconciles once.
+    /// Reads every pending uevent (the source fires again while more are queued), then
+    /// reconciles once.
     private func drain() {
         guard let monitor else { return }
-        var relevant = false
         var count = 0
         while count < 1024, let raw = udev_monitor_receive_device(monitor) {
             count += 1
@@ -157,9 +157,10 @@ public final class UdevMonitor: @unchecked Sendable {
             default:
                 break
             }
-            relevant = true
         }
-        if relevant { rescan() }
+        // Always reconcile, also when nothing could be read: after a receive-buffer overrun
+        // (ENOBUFS) the lost events are only recoverable from sysfs itself.
+        rescan()
     }
 
     /// Re-reads sysfs and emits what changed for the selected module.

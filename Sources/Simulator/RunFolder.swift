@@ -27,17 +27,27 @@ public enum RunFolder {
         return pid
     }
 
+    /// Alive and not a zombie: a background simulator is reparented to init, which may reap
+    /// it late, and its teardown is complete once it exited.
+    static func isRunning(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state != "Z" && state != "X"
+    }
+
     /// Removes whatever a previous run of `prefix` left behind: its simulator process, its
     /// namespaces (with every process in them) and its folder.
     public static func cleanupLeftovers(prefix: String, waitSeconds: Double = 10) {
         if let pid = livePID(prefix: prefix) {
             kill(pid, SIGTERM)
             var waited = 0.0
-            while kill(pid, 0) == 0 && waited < waitSeconds {
-                usleep(50_000)
-                waited += 0.05
+            while isRunning(pid) && waited < waitSeconds {
+                usleep(20_000)
+                waited += 0.02
             }
-            if kill(pid, 0) == 0 { kill(pid, SIGKILL); usleep(100_000) }
+            if isRunning(pid) { kill(pid, SIGKILL); usleep(100_000) }
         }
         NetworkTopology.deleteNamespaces(prefix: prefix)
         try? FileManager.default.removeItem(atPath: path(prefix: prefix))

@@ -122,3 +122,18 @@ final class SystemdNotifierTests: XCTestCase {
         XCTAssertNil(listener.receive(timeout: 0.3), "pings continued after stopWatchdog")
     }
 }
+
+extension SystemdNotifierTests {
+    /// A manager that stops reading must not block the daemon: sends fail fast with EAGAIN.
+    func testNeverBlocksWhenTheListenerDoesNotRead() throws {
+        let listener = try NotifyListener(abstract: false)
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": listener.name], pid: getpid())
+        let start = ControlClient.now()
+        var refused = 0
+        for _ in 0..<5000 {
+            do { try notifier.watchdog() } catch { refused += 1 }
+        }
+        XCTAssertGreaterThan(refused, 0, "the receive queue never filled")
+        XCTAssertLessThan(ControlClient.now() - start, 2.0)
+    }
+}
