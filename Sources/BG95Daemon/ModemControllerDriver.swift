@@ -66,6 +66,17 @@ public final class ModemControllerDriver: ModemDriver {
     public func bringUp() {
         guard let controller else { return }
         switch controller.state {
+        case .failed(let error) where error.needsOperator:
+            // An operator fixed something (PIN file, SIM, configuration) and said `up`: start
+            // over with the configuration read again instead of repeating the refused values.
+            guard let emit else { return }
+            send(.log(.notice, "restarting the modem layer with the configuration read again"))
+            stop()
+            do {
+                try start(emit: emit)
+            } catch {
+                send(.supervisor(.bringUpFailed(.hard(error.description))))
+            }
         case .failed, .up:
             controller.restartBringUp()
         case .waitingForModule, .identifying, .configuringURCPort, .checkingUSBNet, .rebooting, .unlockingSIM,
