@@ -78,7 +78,8 @@ final class ControlServer: @unchecked Sendable {
     }
 
     private func readClient(_ fd: Int32) {
-        guard var (source, buffer) = clients[fd] else { return }
+        guard let (source, previous) = clients[fd] else { return }
+        var buffer = previous
         var chunk = [UInt8](repeating: 0, count: 512)
         let n = read(fd, &chunk, chunk.count)
         if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
@@ -93,7 +94,7 @@ final class ControlServer: @unchecked Sendable {
         }
         source.suspend()  // one request per connection; the reply may come much later
         clients[fd] = (source, [])
-        guard let line = String(validatingUTF8: buffer[..<newline].map { CChar(bitPattern: $0) } + [0]) else {
+        guard let line = String(validating: buffer[..<newline], as: UTF8.self) else {
             source.resume()
             return respond(fd, "error request is not UTF-8")
         }

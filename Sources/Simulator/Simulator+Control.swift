@@ -159,8 +159,10 @@ extension Simulator {
         status["leaseTime"] = topology.leaseTime
         status["prefix"] = options.prefix
         let cleaned = status.mapValues { value -> Any in
-            if let optional = value as? Optional<Any>, case .none = optional { return NSNull() }
-            return value
+            // Optionals boxed in Any: nil becomes JSON null, a value is unwrapped.
+            let mirror = Mirror(reflecting: value)
+            guard mirror.displayStyle == .optional else { return value }
+            return mirror.children.first?.value ?? NSNull()
         }
         guard let data = try? JSONSerialization.data(withJSONObject: cleaned, options: [.sortedKeys]) else { return "{}" }
         return String(decoding: data, as: UTF8.self)

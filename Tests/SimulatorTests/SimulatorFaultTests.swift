@@ -45,6 +45,11 @@ final class SimulatorFaultTests: XCTestCase {
         XCTAssertEqual(t.responses(to: "AT").last, ["AT", "OK"], "the port answers again after stall-off")
         // A timed stall ends by itself.
         try sim.atOK(["ctl:stall 1.5", "timeout:0.5", "noanswer:ATI", "timeout:20", "sync"])
+        // The speed factor scales latencies: AT+COPS=? takes 8 s of module time.
+        try sim.atOK([
+            "cmd:ATE0", "ctl:speed 3", "timeout:1", "noanswer:AT+COPS=?", "timeout:5", "expect:^OK$",
+            "ctl:speed 30", "timeout:1", "cmd:AT+COPS=?",
+        ])
     }
 
     func testPlugFaults() throws {
