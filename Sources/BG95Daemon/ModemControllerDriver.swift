@@ -269,7 +269,9 @@ public final class ModemControllerDriver: ModemDriver {
         case .appReady: send(.urc("APP RDY"))
         case .poweredDown: send(.urc("POWERED DOWN"))
         case .functionality(let value): send(.urc("+CFUN: \(value)"))
-        case .sim(let state): send(.urc("+CPIN: \(state)"))
+        case .sim(let state):
+            send(.urc("+CPIN: \(state)"))
+            if state == .ready { send(.supervisor(.simReady)) }
         case .usim(let value): send(.urc("+QUSIM: \(value)"))
         case .indication(let indication): send(.urc("+QIND: \(indication)"))
         case .ping, .gnss: break

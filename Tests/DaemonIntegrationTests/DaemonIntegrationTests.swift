@@ -195,6 +195,24 @@ final class DaemonIntegrationTests: XCTestCase {
         XCTAssertEqual(setup.count("not retrying:"), 1, "reported once")
     }
 
+    /// Removing the SIM is a hard error (reported, not retried); inserting it brings the link
+    /// back without an operator.
+    func testSIMRemovedFailsOnceAndInsertedGoesOnline() throws {
+        let setup = try SimulatedSetup(profile: "qnetdevctl", mode: "ecm")
+        defer { setup.close() }
+        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        try setup.waitOnline(timeout: 60)
+        let seen = setup.count(online)
+        try setup.fault("sim-remove")
+        try setup.waitForLog("-> failed", after: 0, timeout: 60)
+        let left = try setup.ownRoutes()
+        XCTAssertTrue(left.isEmpty, "routes left while failed: \(left)")
+        try setup.fault("sim-insert")
+        try setup.waitForLog(online, after: seen, timeout: 60)
+        try setup.assertNoDuplicateRoutes()
+        try setup.ping()
+    }
+
     func testBadConfigurationIsRefusedWithFileAndLine() throws {
         try TestEnvironment.requireRoot()
         let bg95d = try TestEnvironment.product("bg95d")
