@@ -66,6 +66,17 @@ public final class ModemControllerDriver: ModemDriver {
     public func bringUp() {
         guard let controller else { return }
         switch controller.state {
+        case .failed(let error) where error.needsOperator:
+            // An operator fixed something (PIN file, SIM, configuration) and said `up`: start
+            // over with the configuration read again instead of repeating the refused values.
+            guard let emit else { return }
+            send(.log(.notice, "restarting the modem layer with the configuration read again"))
+            stop()
+            do {
+                try start(emit: emit)
+            } catch {
+                send(.supervisor(.bringUpFailed(.hard(error.description))))
+            }
         case .failed, .up:
             controller.restartBringUp()
         case .waitingForModule, .identifying, .configuringURCPort, .checkingUSBNet, .rebooting, .unlockingSIM,
@@ -258,7 +269,9 @@ public final class ModemControllerDriver: ModemDriver {
         case .appReady: send(.urc("APP RDY"))
         case .poweredDown: send(.urc("POWERED DOWN"))
         case .functionality(let value): send(.urc("+CFUN: \(value)"))
-        case .sim(let state): send(.urc("+CPIN: \(state)"))
+        case .sim(let state):
+            send(.urc("+CPIN: \(state)"))
+            if state == .ready { send(.supervisor(.simReady)) }
         case .usim(let value): send(.urc("+QUSIM: \(value)"))
         case .indication(let indication): send(.urc("+QIND: \(indication)"))
         case .ping, .gnss: break

@@ -24,6 +24,8 @@ public enum SupervisorEvent: Sendable, Equatable {
     case netDeviceStatus(connected: Bool)
     /// `RDY` (or `APP RDY`) seen outside a bring-up: the module rebooted.
     case moduleRestarted
+    /// `+CPIN: READY`: the SIM is usable (again), e.g. after it was inserted.
+    case simReady
     /// The ECM interface's carrier (rtnetlink `IFF_LOWER_UP`) is now `up`.
     case carrierChanged(up: Bool)
     /// The DHCP client bound or renewed a lease.

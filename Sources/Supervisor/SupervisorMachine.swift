@@ -89,6 +89,7 @@ public struct SupervisorMachine: Sendable {
                 onDataCallLost("data call unbound from the network device (+QNETDEVSTATUS: 0)")
             }
         case .moduleRestarted: onModuleRestarted()
+        case .simReady: onSIMReady()
         case .carrierChanged(let up): onCarrierChanged(up)
         case .leaseAcquired(let lease): onLeaseAcquired(lease)
         case .leaseLost(let why): onLeaseLost(why)
@@ -235,6 +236,10 @@ public struct SupervisorMachine: Sendable {
         case .hard(let why):
             guard state != .failed else { return }
             cancelAllTimers()
+            // Nothing will pass through the module until an operator acts: take our routes
+            // away so other interfaces carry the traffic meanwhile.
+            tearDownNetwork(release: false)
+            bringUpComplete = false
             hardError = why
             pendingRung = nil
             stepInFlight = nil
@@ -320,6 +325,17 @@ public struct SupervisorMachine: Sendable {
         case .failed, .down, .stopping:
             break
         }
+    }
+
+    /// A SIM error stopped everything; a SIM that reports READY is worth one fresh try (that
+    /// is no retry loop: it takes a change on the module to get here again).
+    private mutating func onSIMReady() {
+        guard state == .failed, devicePresent else {
+            log(.debug, "SIM ready (\(state))")
+            return
+        }
+        hardError = nil
+        startBringUp(because: "SIM ready")
     }
 
     private mutating func onCarrierChanged(_ up: Bool) {

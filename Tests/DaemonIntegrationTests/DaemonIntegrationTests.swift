@@ -69,8 +69,10 @@ final class DaemonIntegrationTests: XCTestCase {
         let before = try setup.networkState()
         try setup.startDaemon(configuration: try setup.writeConfiguration())
         try setup.waitOnline(timeout: 90)
+        let address = try setup.statusObject()["address"] as? String
 
-        /// Injects a fault (and its undo) and waits for the daemon to leave online and come back.
+        /// Injects a fault (and its undo) and waits for the daemon to leave online and come back,
+        /// with the same leased address (no lost lease state) and no duplicate routes.
         func recovers(_ words: String..., undo: [String]? = nil, timeout: Double = 60,
                       file: StaticString = #filePath, line: UInt = #line) throws {
             let seen = setup.count(online)
@@ -79,6 +81,8 @@ final class DaemonIntegrationTests: XCTestCase {
             try setup.waitForLog(online, after: seen, timeout: timeout, file: file, line: line)
             try setup.assertNoDuplicateRoutes(file: file, line: line)
             try setup.ping(file: file, line: line)
+            XCTAssertEqual(try setup.statusObject()["address"] as? String, address, "lease changed after \(words)",
+                           file: file, line: line)
         }
 
         try recovers("pdp-drop")
@@ -164,6 +168,49 @@ final class DaemonIntegrationTests: XCTestCase {
         XCTAssertTrue(doctor.succeeded, doctor.stdout + doctor.stderr)
         let remaining = try setup.statusObject()["leaseRemaining"] as? Int ?? -1
         XCTAssertTrue((3000...3600).contains(remaining), "leaseRemaining \(remaining)")
+    }
+
+    /// A wrong PIN is a hard error reported once: no retry (a second wrong PIN brings the SIM
+    /// closer to PUK). With the right PIN in the file, `bg95ctl up` brings the link online.
+    /// Neither PIN ever appears in the log.
+    func testWrongPINIsReportedOnceAndFixedPINGoesOnline() throws {
+        let setup = try SimulatedSetup(profile: "qnetdevctl", mode: "ecm", extra: ["--sim", "pin=2468"])
+        defer { setup.close() }
+        let pinFile = setup.folder + "/pin"
+        try "1357\n".write(toFile: pinFile, atomically: true, encoding: .utf8)
+        try setup.startDaemon(configuration: try setup.writeConfiguration(["pin_file": pinFile]))
+        try setup.waitForLog("-> failed", after: 0, timeout: 60)
+        let status = try setup.statusObject()
+        XCTAssertEqual(status["state"] as? String, "failed")
+        XCTAssertNil(status["recoveryRung"], "a hard error must not start the recovery ladder")
+        XCTAssertTrue((status["lastError"] as? String ?? "").contains("PIN"), "\(status)")
+        XCTAssertEqual(setup.count("not retrying:"), 1)
+        XCTAssertEqual(setup.count("AT+CPIN=\""), 0, "the PIN command must not be logged")
+
+        try "2468\n".write(toFile: pinFile, atomically: true, encoding: .utf8)
+        try Command.check([setup.bg95ctl, "up", "--socket", setup.socketPath, "--timeout", "60"])
+        try setup.waitOnline(timeout: 60)
+        XCTAssertFalse(setup.log.contains("1357"), "the wrong PIN is in the log")
+        XCTAssertFalse(setup.log.contains("2468"), "the PIN is in the log")
+        XCTAssertEqual(setup.count("not retrying:"), 1, "reported once")
+    }
+
+    /// Removing the SIM is a hard error (reported, not retried); inserting it brings the link
+    /// back without an operator.
+    func testSIMRemovedFailsOnceAndInsertedGoesOnline() throws {
+        let setup = try SimulatedSetup(profile: "qnetdevctl", mode: "ecm")
+        defer { setup.close() }
+        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        try setup.waitOnline(timeout: 60)
+        let seen = setup.count(online)
+        try setup.fault("sim-remove")
+        try setup.waitForLog("-> failed", after: 0, timeout: 60)
+        let left = try setup.ownRoutes()
+        XCTAssertTrue(left.isEmpty, "routes left while failed: \(left)")
+        try setup.fault("sim-insert")
+        try setup.waitForLog(online, after: seen, timeout: 60)
+        try setup.assertNoDuplicateRoutes()
+        try setup.ping()
     }
 
     func testBadConfigurationIsRefusedWithFileAndLine() throws {

@@ -73,6 +73,27 @@ final class SupervisorMachineTests: XCTestCase {
         XCTAssertNil(h.machine.status.hardError)
     }
 
+    func testHardErrorWhileOnlineRemovesTheConfiguration() {
+        var h = Harness()
+        h.driveOnline()
+        h.send(.bringUpFailed(.hard("no SIM inserted")))
+        XCTAssertEqual(h.state, .failed)
+        XCTAssertEqual(h.effects, [.stopDHCP(release: false), .removeNetwork, .reportHardError("no SIM inserted")])
+        XCTAssertTrue(h.timers.isEmpty)
+    }
+
+    func testFailedStateRetriesOnceWhenTheSIMBecomesReady() {
+        var h = Harness()
+        h.send(.start)
+        h.send(.deviceAppeared("1-1"))
+        h.send(.bringUpFailed(.hard("no SIM inserted")))
+        h.send(.simReady)
+        XCTAssertEqual(h.state, .configuringModule)
+        XCTAssertTrue(h.did(.startBringUp))
+        h.send(.simReady)
+        XCTAssertTrue(h.effects.isEmpty, "SIM ready during a bring-up changes nothing")
+    }
+
     func testFailedStateRetriesWhenTheDeviceIsReplugged() {
         var h = Harness()
         h.send(.start)
