@@ -198,7 +198,7 @@ final class ModemEngine: @unchecked Sendable {
             self.setRegistration(2)
         }
         after(4.0) {
-            guard generation == self.registrationGeneration else { return }
+            guard generation == self.registrationGeneration else { completion?(); return }
             guard self.ratAllowed else { completion?(); return }  // keeps searching
             self.ratInUse = self.offeredRAT
             switch self.registrationOverride ?? self.configuredRegistration {

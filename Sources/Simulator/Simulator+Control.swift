@@ -11,11 +11,13 @@ extension Simulator {
         switch verb {
         case "unplug":
             guard needsNoArgs() else { return }
-            guard plugged else { return respond("ok unplug (already unplugged)") }
+            // Also during a reboot's gap: the module must then stay away.
+            let wasPlugged = plugged
             hardwareGeneration += 1
             engine.powerOff()
             unplugHardware()
-            respond("ok unplug")
+            finishEnumerationWaiters(false)
+            respond(wasPlugged ? "ok unplug" : "ok unplug (already unplugged)")
         case "replug":
             guard needsNoArgs() else { return }
             guard !plugged else { return respond("ok replug (already plugged) at=\(atPort ?? "-")") }
@@ -23,6 +25,7 @@ extension Simulator {
             do {
                 try plugHardware()
                 engine.powerOn()
+                finishEnumerationWaiters(true)
                 respond("ok replug at=\(atPort ?? "-")")
             } catch {
                 respond("error replug: \(error)")
@@ -30,7 +33,9 @@ extension Simulator {
         case "reboot":
             guard needsNoArgs() else { return }
             guard plugged else { return respond("error reboot: the module is unplugged") }
-            reboot { [weak self] in respond("ok reboot at=\(self?.atPort ?? "-")") }
+            reboot { [weak self] enumerated in
+                respond(enumerated ? "ok reboot at=\(self?.atPort ?? "-")" : "error reboot: unplugged before the module came back")
+            }
         case "pdp-drop":
             guard needsNoArgs() else { return }
             let cids = engine.activeContexts.keys.sorted()
@@ -48,14 +53,20 @@ extension Simulator {
                 engine.attach()
                 return respond("ok attach")
             }
-            engine.startRegistration { [weak self] in
-                guard let self else { return }
+            // Answered once: when the registration ends, or after 30 s of module time if it was
+            // superseded (another fault, a reset) and never reported back.
+            let answered = UncheckedBox(AnswerFlag())
+            let answer: () -> Void = { [weak self] in
+                guard let self, !answered.value.done else { return }
+                answered.value.done = true
                 if self.engine.attached {
                     respond("ok attach")
                 } else {
                     respond("error attach: not attached (registration \(self.engine.regStat), sim \(self.engine.simStatus.rawValue), cfun \(self.engine.cfun))")
                 }
             }
+            engine.startRegistration { answer() }
+            clock.after(30) { answer() }
         case "deregister":
             guard args.count == 1, let cause = Int(args[0]), (0...255).contains(cause) else {
                 return respond("error usage: deregister <reject cause 0-255>")
@@ -167,4 +178,9 @@ extension Simulator {
         guard let data = try? JSONSerialization.data(withJSONObject: cleaned, options: [.sortedKeys]) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }
+}
+
+/// Whether a control request was answered already (queue-confined).
+final class AnswerFlag {
+    var done = false
 }

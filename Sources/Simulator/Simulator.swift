@@ -27,6 +27,7 @@ public final class Simulator: @unchecked Sendable {
     var dhcpWanted = true
     var hardwareGeneration = 0
     var bootWaiters: [() -> Void] = []
+    var enumerationWaiters: [(Bool) -> Void] = []
     var control: ControlServer?
     let children: ChildWatcher
     private var isShutDown = false
@@ -102,6 +103,7 @@ public final class Simulator: @unchecked Sendable {
         guard !isShutDown else { return }
         isShutDown = true
         hardwareGeneration += 1
+        finishEnumerationWaiters(false)
         engine?.powerOff()
         control?.close()
         control = nil
@@ -184,8 +186,10 @@ public final class Simulator: @unchecked Sendable {
 
     /// A module reset (`AT+CFUN=1,1` or the `reboot` verb): the USB device disappears, comes
     /// back after the boot delay in the (possibly new) composition, then the boot URCs follow.
-    /// `enumerated` runs once the new tree is present.
-    func reboot(enumerated: (() -> Void)? = nil) {
+    /// `enumerated` runs once the new tree is present (true), or with false when an unplug or
+    /// the teardown came first, so a waiting `ctl reboot` always gets its answer.
+    func reboot(enumerated: ((Bool) -> Void)? = nil) {
+        if let enumerated { enumerationWaiters.append(enumerated) }
         hardwareGeneration += 1
         let generation = hardwareGeneration
         engine.powerOff()
@@ -201,9 +205,15 @@ public final class Simulator: @unchecked Sendable {
                 } catch {
                     log("re-enumeration failed: \(error)")
                 }
-                enumerated?()
+                finishEnumerationWaiters(plugged)
             }
         }
+    }
+
+    func finishEnumerationWaiters(_ enumerated: Bool) {
+        let waiters = enumerationWaiters
+        enumerationWaiters = []
+        waiters.forEach { $0(enumerated) }
     }
 
     /// Forwarding ECM -> PDN follows the simulated data call, and only exists in ECM mode.

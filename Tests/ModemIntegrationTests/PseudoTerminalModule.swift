@@ -34,7 +34,13 @@ final class PseudoTerminalModule: @unchecked Sendable {
         self.source = source
     }
 
-    deinit { hangUp() }
+    // Not `hangUp()`: the last reference can be dropped by the read handler's temporary strong
+    // `self` on `queue` itself, where `queue.sync` would deadlock (libdispatch traps on it).
+    // In deinit nothing else can touch the fields, so no queue hop is needed.
+    deinit {
+        source?.cancel()
+        if master >= 0 { close(master) }
+    }
 
     /// Writes lines as the module would (CR LF around each).
     func send(_ lines: [String]) {

@@ -70,6 +70,26 @@ final class SimulatorFaultTests: XCTestCase {
         try sim.atOK(["sync"])
     }
 
+    func testUnplugDuringARebootKeepsTheModuleAwayAndAnswersTheReboot() throws {
+        let sim = try SimulatorHarness(speed: 2)
+        defer { sim.stop() }
+        let reboot = Process()
+        reboot.executableURL = URL(fileURLWithPath: sim.binary)
+        reboot.arguments = ["ctl", "--prefix", sim.prefix, "reboot"]
+        let output = Pipe()
+        reboot.standardOutput = output
+        try reboot.run()
+        // Wait (bounded) for the reboot's gap: the device is gone, not back yet.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try sim.status()["plugged"] as? Bool != false { usleep(20_000) }
+        XCTAssertEqual(try sim.ctl("unplug").status, 0)
+        reboot.waitUntilExit()
+        let reply = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(reboot.terminationStatus, 1)
+        XCTAssertEqual(reply, "error reboot: unplugged before the module came back\n")
+        XCTAssertEqual(try sim.status()["plugged"] as? Bool, false, "the unplugged module stays away")
+    }
+
     func testNetworkFaults() throws {
         let sim = try SimulatorHarness(["--mode", "ecm"])
         defer { sim.stop() }
