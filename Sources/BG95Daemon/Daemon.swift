@@ -458,9 +458,11 @@ public final class Daemon: @unchecked Sendable {
         return snapshot
     }
 
+    /// `bg95ctl doctor`: each step from USB to the probe, from what the daemon knows now.
     private func doctorReport() -> DoctorReport {
         typealias Step = DoctorReport.Step
         let status = machine.status
+        let snapshot = snapshot()
         var steps: [Step] = []
         var failed = false
         func add(_ kind: Step.Kind, _ ok: Bool, _ detail: String?, fix: String?) {
@@ -469,12 +471,15 @@ public final class Daemon: @unchecked Sendable {
             if !ok { failed = true }
         }
         add(.moduleFound, status.devicePresent, nil, fix: "plug in the module; check `lsusb` for 2c7c:0700")
-        if let hard = status.hardError {
-            add(.sim, false, hard, fix: "fix the SIM/PIN, then `bg95ctl up`")
-        }
+        add(.driverBound, snapshot.module?.atPort != nil, snapshot.module?.atPort,
+            fix: "modprobe option; echo \"2c7c 0700 ff\" > /sys/bus/usb-serial/drivers/option1/new_id (or install the udev rule)")
+        add(.ecmMode, status.interface != nil || snapshot.module?.usbnet == "ecm", status.interface,
+            fix: "bg95d switches the module to ECM by itself; see the log for why it could not")
+        add(.sim, status.hardError == nil, status.hardError, fix: "fix the SIM or the PIN file, then `bg95ctl up`")
         add(.registered, status.registration?.isRegistered ?? false, status.registration.map(\.description),
             fix: "check antenna, coverage, bands and iot_mode")
-        add(.dataCall, status.interface != nil, status.interface.map { "ECM interface \($0)" }, fix: "check the APN")
+        add(.dataCall, snapshot.dataCall?.state == "active", snapshot.dataCall.map { "\($0.state) apn \($0.apn ?? "?")" },
+            fix: "check the APN and credentials")
         add(.lease, status.lease != nil, status.lease?.address, fix: "the module's DHCP server did not answer")
         add(.route, !(network?.installedRoutes.isEmpty ?? true), network?.installedRoutes.joined(separator: "; "),
             fix: "see the daemon log for the netlink error")

@@ -179,6 +179,8 @@ public final class ModemControllerDriver: ModemDriver {
         case .stateChanged(let state):
             onBringUpState(state)
         case .dataCallUp(let info):
+            // The bring-up saw the registration even when no +CEREG URC came (already registered).
+            send(.supervisor(.registrationChanged(RegistrationState(stat: info.call.registration.rawValue))))
             if let interface = info.netInterface {
                 dataCallWaitingForInterface = false
                 send(.supervisor(.bringUpFinished(interface: interface.name)))
