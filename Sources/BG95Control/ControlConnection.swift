@@ -36,12 +36,14 @@ final class ControlConnection: @unchecked Sendable {
     func start() {
         let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         read.setEventHandler { [weak self] in self?.readAvailable() }
-        let fd = self.fd
-        // The descriptor is closed only once the read source is gone for good.
-        read.setCancelHandler { Glibc.close(fd) }
-        readSource = read
         let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
         write.setEventHandler { [weak self] in self?.flush() }
+        // The descriptor is closed only once both sources are gone for good (libdispatch
+        // must not be left watching a closed, possibly reused, descriptor).
+        let closer = DescriptorCloser(fd: fd, sources: 2)
+        read.setCancelHandler { closer.sourceCancelled() }
+        write.setCancelHandler { closer.sourceCancelled() }
+        readSource = read
         writeSource = write
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.setEventHandler { [weak self] in self?.timerFired() }
@@ -224,5 +226,22 @@ final class ControlConnection: @unchecked Sendable {
         } else {
             rearmTimer()
         }
+    }
+}
+
+/// Closes a descriptor after the last of its dispatch sources has been cancelled.
+/// Cancel handlers run on the connection's serial queue, so the count needs no lock.
+private final class DescriptorCloser: @unchecked Sendable {
+    private let fd: Int32
+    private var remaining: Int
+
+    init(fd: Int32, sources: Int) {
+        self.fd = fd
+        self.remaining = sources
+    }
+
+    func sourceCancelled() {
+        remaining -= 1
+        if remaining == 0 { Glibc.close(fd) }
     }
 }

@@ -95,10 +95,16 @@ final class NetworkTopology {
         try ProcessRunner.check(["ip", "-n", modemNS, "addr", "add", "\(Self.gateway)/24", "dev", Self.modemECM])
         try ProcessRunner.check(["ip", "-n", modemNS, "link", "set", Self.modemECM, carrier ? "up" : "down"])
         let out = try ProcessRunner.check(["ip", "-n", hostNS, "-o", "link", "show", "dev", ecmName]).output
-        guard let index = Int(out.split(separator: ":").first?.trimmingCharacters(in: .whitespaces) ?? "") else {
-            throw SimulatorError.setup("cannot read the ifindex of \(ecmName): \(out)")
+        // "7: eth2@if3: <...>"; ip may print a warning line first ("Peer netns reference is
+        // invalid" while the peer namespace id is being assigned), so look for the link line.
+        for line in out.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2)
+            if fields.count == 3, let index = Int(fields[0].trimmingCharacters(in: .whitespaces)),
+               fields[1].trimmingCharacters(in: .whitespaces).hasPrefix(ecmName) {
+                return index
+            }
         }
-        return index
+        throw SimulatorError.setup("cannot read the ifindex of \(ecmName): \(out)")
     }
 
     /// Deletes the ECM veth (both ends go).

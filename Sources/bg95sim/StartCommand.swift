@@ -37,6 +37,7 @@ struct StartCommand: ParsableCommand {
             if let status = ProcessRunner.poll(pid) {
                 let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
                 Host.printError("the simulator exited (\(status)) before the module booted:\n\(log)")
+                unlink(logPath)  // shown; nothing of a failed start stays behind
                 throw ExitCode(1)
             }
             if let env = try? String(contentsOfFile: envFile, encoding: .utf8), env.hasSuffix("\n") {

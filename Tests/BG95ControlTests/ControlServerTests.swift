@@ -174,6 +174,32 @@ final class ControlServerTests: XCTestCase {
         _ = try ControlClient(path: replacement.path).request(.status)
     }
 
+    /// Every way a connection ends (client close, refusal, drop) releases its descriptor.
+    func testConnectionsDoNotLeakDescriptors() throws {
+        let daemon = try ScriptedDaemon { $0.maxQueuedBytes = 16 * 1024 }
+        func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
+        _ = try ControlClient(path: daemon.path).request(.status)  // warm up lazily created descriptors
+        daemon.onQueue {}
+        let before = openDescriptors()
+        for round in 0..<30 {
+            let client = try ControlClient(path: daemon.path)
+            switch round % 3 {
+            case 0: _ = try client.request(.status)
+            case 1: try? client.sendRaw([UInt8](repeating: 65, count: controlMaxRequestBytes + 1)); _ = try? client.readLine(deadline: ControlClient.now() + 5)
+            default:
+                _ = try client.request(.watch(urcs: true))
+                daemon.onQueue { for _ in 0..<200 { daemon.server.broadcast(.urc(line: String(repeating: "x", count: 200))) } }
+            }
+        }
+        // Clients are gone (deinit closed them); wait until the server saw every hang-up.
+        let deadline = ControlClient.now() + 10
+        while daemon.onQueue({ daemon.server.connectionCount }) > 0 && ControlClient.now() < deadline { usleep(10_000) }
+        XCTAssertEqual(daemon.onQueue { daemon.server.connectionCount }, 0)
+        daemon.onQueue {}  // cancel handlers queued behind the last close
+        daemon.onQueue {}
+        XCTAssertEqual(openDescriptors(), before, "descriptors leaked")
+    }
+
     func testClientErrorsAreClassified() throws {
         XCTAssertThrowsError(try ControlClient(path: "/nonexistent/bg95d.sock")) { error in
             guard case .notRunning = error as? ControlClientError else { return XCTFail("\(error)") }

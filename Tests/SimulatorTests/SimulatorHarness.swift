@@ -50,7 +50,6 @@ final class SimulatorHarness {
     let prefix: String
     let binary: String
     private(set) var environment: [String: String] = [:]
-    private static let workDirectory = "/tmp/bg95sim-tests-\(getpid())"
 
     var hostNS: String { "\(prefix)-host" }
     var testbedRoot: String { environment["UMOCKDEV_DIR"] ?? "/nonexistent" }
@@ -61,10 +60,6 @@ final class SimulatorHarness {
         try TestEnvironment.requireTools(["ip", "nft", "dnsmasq", "python3", "busybox", "ping"], file: file, line: line)
         binary = try TestEnvironment.product("bg95sim", file: file, line: line)
         prefix = "s" + TestEnvironment.uniquePrefix().dropFirst().prefix(5).lowercased()
-        try FileManager.default.createDirectory(atPath: Self.workDirectory, withIntermediateDirectories: true)
-        try ATClientScript.source.write(toFile: Self.clientPath, atomically: true, encoding: .utf8)
-        try Self.udhcpcScript.write(toFile: Self.udhcpcScriptPath, atomically: true, encoding: .utf8)
-        chmod(Self.udhcpcScriptPath, 0o755)
         let result = try Command.run([binary, "start", "--prefix", prefix, "--speed", String(speed)] + options)
         guard result.succeeded else {
             XCTFail("bg95sim start failed: \(result.stderr)\(result.stdout)", file: file, line: line)
@@ -74,10 +69,14 @@ final class SimulatorHarness {
             let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2 { environment[parts[0]] = parts[1] }
         }
+        // The helper scripts live in the simulator's run folder, which its teardown deletes.
+        try ATClientScript.source.write(toFile: clientPath, atomically: true, encoding: .utf8)
+        try Self.udhcpcScript.write(toFile: udhcpcScriptPath, atomically: true, encoding: .utf8)
+        chmod(udhcpcScriptPath, 0o755)
     }
 
-    static var clientPath: String { workDirectory + "/atclient.py" }
-    static var udhcpcScriptPath: String { workDirectory + "/udhcpc.script" }
+    var clientPath: String { "/run/bg95sim/\(prefix)/atclient.py" }
+    var udhcpcScriptPath: String { "/run/bg95sim/\(prefix)/udhcpc.script" }
 
     /// Configures the lease on the interface like a minimal DHCP client hook.
     static let udhcpcScript = """
@@ -100,7 +99,7 @@ final class SimulatorHarness {
         for key in ["LD_PRELOAD", "UMOCKDEV_DIR", "BG95SIM_CTL", "BG95SIM_PREFIX"] {
             argv.append("\(key)=\(environment[key] ?? "")")
         }
-        argv += ["BG95SIM_BIN=\(binary)", "/usr/bin/python3", Self.clientPath] + steps
+        argv += ["BG95SIM_BIN=\(binary)", "/usr/bin/python3", clientPath] + steps
         let result = try Command.run(argv)
         return ATTranscript(status: result.status, output: result.stdout, errors: result.stderr)
     }
@@ -135,7 +134,7 @@ final class SimulatorHarness {
     /// configuring the lease on the ECM interface.
     func dhcp(interface: String = "eth2") throws -> CommandResult {
         try inHost(["ip", "link", "set", interface, "up"])
-        return try inHost(["busybox", "udhcpc", "-i", interface, "-n", "-q", "-f", "-t", "3", "-T", "1", "-s", Self.udhcpcScriptPath])
+        return try inHost(["busybox", "udhcpc", "-i", interface, "-n", "-q", "-f", "-t", "3", "-T", "1", "-s", udhcpcScriptPath])
     }
 
     /// One ping from the host namespace to the test host.
