@@ -197,7 +197,10 @@ final class ControlServerTests: XCTestCase {
         XCTAssertEqual(daemon.onQueue { daemon.server.connectionCount }, 0)
         daemon.onQueue {}  // cancel handlers queued behind the last close
         daemon.onQueue {}
-        XCTAssertEqual(openDescriptors(), before, "descriptors leaked")
+        // 30 connections went through; other tests' descriptors may close meanwhile, so allow
+        // a little noise but not one descriptor per connection (10 of each kind).
+        let after = openDescriptors()
+        XCTAssertLessThan(after - before, 5, "descriptors leaked: \(before) before, \(after) after 30 connections")
     }
 
     func testClientErrorsAreClassified() throws {
