@@ -77,7 +77,9 @@ public final class Daemon: @unchecked Sendable {
         } catch {
             log.warning("link monitor unavailable (carrier changes will only be seen by the probe): \(error)")
         }
-        startControlServer()
+        // READY=1 promises systemd (and bg95ctl) a working control socket: without one an
+        // operator could neither see nor steer the daemon, so fail and let systemd restart us.
+        guard startControlServer() else { return shutDown(status: 1) }
         do { try notifier.ready(status: "starting") } catch { log.debug("sd_notify: \(error)") }
         notifier.startWatchdog(on: queue) { [log] error in log.debug("sd_notify watchdog: \(error)") }
         handle(.start)
@@ -358,11 +360,13 @@ public final class Daemon: @unchecked Sendable {
 
     // MARK: - Control socket
 
-    private func startControlServer() {
+    /// Starts the control socket; false (logged) when it cannot listen.
+    private func startControlServer() -> Bool {
         var policy = ControlAccessPolicy()
         if !configuration.controlGroup.isEmpty {
             if let group = getgrnam(configuration.controlGroup) {
                 policy.group = group.pointee.gr_gid
+                policy.groupMayControl = configuration.controlGroupMayChange
             } else {
                 log.warning("control group \(configuration.controlGroup) does not exist; root only")
             }
@@ -378,8 +382,10 @@ public final class Daemon: @unchecked Sendable {
             try server.start()
             control = server
             log.info("control socket \(configuration.controlSocket)")
+            return true
         } catch {
             log.error("control socket \(configuration.controlSocket) unavailable: \(error)")
+            return false
         }
     }
 

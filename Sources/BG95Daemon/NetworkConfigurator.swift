@@ -105,7 +105,9 @@ public final class NetworkConfigurator {
             throw .netlink(error.description)
         }
         appliedIndex = index
-        installedRoutes = desired.routes.map(\.description) + desired.rules.map(\.description)
+        // Status and doctor show routes as `ip route` would: by interface name, not index.
+        installedRoutes = (desired.routes.map(\.description) + desired.rules.map(\.description))
+            .map { $0.replacing("dev #\(index)", with: "dev \(interface)") }
         let (dns, rejected) = DNSConfiguration.sanitized(servers: config.dns, domains: config.domains)
         for rejection in rejected { log.warning("DNS from the lease refused: \(rejection)") }
         do {

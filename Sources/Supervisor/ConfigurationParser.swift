@@ -16,7 +16,7 @@ public enum ConfigurationParser {
         "bringup_timeout", "link_timeout", "dhcp_timeout", "registration_timeout", "recovery_step_timeout",
         "device_timeout", "diagnosis_timeout", "backoff_initial", "backoff_max", "attempts_per_rung",
         "release_on_shutdown",
-        "control_socket", "control_group", "state_dir", "usb_path", "usb_serial", "log_level",
+        "control_socket", "control_group", "control_group_may_change", "state_dir", "usb_path", "usb_serial", "log_level",
     ]
 
     /// Parses the text of a configuration file named `file` (used in errors) on top of `base`.
@@ -133,6 +133,7 @@ public enum ConfigurationParser {
                 throw fail("not a group name")
             }
             c.controlGroup = value
+        case "control_group_may_change": c.controlGroupMayChange = try boolean(value, fail)
         case "state_dir": c.stateDir = try absolutePath(value, fail)
         case "usb_path":
             guard value.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\"" }) else { throw fail("not a USB path") }

@@ -53,6 +53,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var controlSocket: String = "/run/bg95d/control.sock"
     /// A group whose members may use the control socket besides root; empty means root only.
     public var controlGroup: String = ""
+    /// Whether members of `controlGroup` may also change state (`up`, `down`, `at`, `reset`);
+    /// by default they may only read (`status`, `watch`, `doctor`).
+    public var controlGroupMayChange: Bool = false
     public var stateDir: String = "/var/lib/bg95d"
     /// Only manage the module at this USB path (e.g. "1-1" or a sysfs path); empty: any.
     public var usbPath: String = ""

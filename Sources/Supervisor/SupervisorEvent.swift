@@ -133,7 +133,7 @@ public struct LeaseSummary: Sendable, Equatable {
 }
 
 /// The result of one end-to-end probe.
-public enum ProbeOutcome: Sendable, Equatable {
+public enum ProbeOutcome: Sendable, Equatable, CustomStringConvertible {
     /// The target answered; round-trip time in milliseconds.
     case reachable(milliseconds: Int)
     /// No answer within the timeout, or the probe could not be sent; the reason says which.
@@ -143,6 +143,14 @@ public enum ProbeOutcome: Sendable, Equatable {
         switch self {
         case .reachable: return true
         case .unreachable: return false
+        }
+    }
+
+    /// For logs, `bg95ctl status` and `bg95ctl doctor`: "answered in 42 ms" or the reason.
+    public var description: String {
+        switch self {
+        case .reachable(let milliseconds): return "answered in \(milliseconds) ms"
+        case .unreachable(let reason): return "no answer: \(reason)"
         }
     }
 }

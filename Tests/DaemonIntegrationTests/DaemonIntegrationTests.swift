@@ -223,4 +223,24 @@ final class DaemonIntegrationTests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("\(path):2: unknown key `probe_intervall`"), result.stderr)
     }
+
+    /// READY=1 promises a working control socket: a daemon that cannot listen exits non-zero
+    /// (systemd restarts it) instead of running blind. Runs in a namespace of its own so the
+    /// daemon's start-up leftover cleanup never looks at the root namespace.
+    func testDaemonExitsWhenItCannotListenOnTheControlSocket() throws {
+        try TestEnvironment.requireRoot()
+        let bg95d = try TestEnvironment.product("bg95d")
+        let scope = NamespaceScope()
+        defer { scope.close() }
+        let ns = try scope.add("cs")
+        let stateDir = NSTemporaryDirectory() + "bg95d-cs-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        // /proc refuses new directories and sockets, so the socket cannot be created.
+        let result = try Command.run([
+            "ip", "netns", "exec", ns, bg95d, "run", "--config", "/dev/null",
+            "--set", "control_socket=/proc/bg95-nope/control.sock", "--set", "state_dir=\(stateDir)",
+        ])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("control socket /proc/bg95-nope/control.sock unavailable"), result.stderr)
+    }
 }

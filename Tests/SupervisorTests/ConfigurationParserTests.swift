@@ -55,6 +55,7 @@ final class ConfigurationParserTests: XCTestCase {
         release_on_shutdown = off
         control_socket = /run/bg95d/c.sock
         control_group = bg95
+        control_group_may_change = yes
         state_dir = /var/lib/bg95
         usb_path = 1-1.2
         usb_serial = 0123ABC
@@ -79,6 +80,7 @@ final class ConfigurationParserTests: XCTestCase {
         XCTAssertEqual(c.dhcpTimeout, .seconds(20))
         XCTAssertEqual(c.backoffMax, .seconds(3600))
         XCTAssertFalse(c.releaseOnShutdown)
+        XCTAssertTrue(c.controlGroupMayChange)
         XCTAssertEqual(c.logLevel, .debug)
         XCTAssertEqual(c.usbPath, "1-1.2")
         // Every documented key was used above.
