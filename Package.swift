@@ -35,11 +35,11 @@ let package = Package(
         // I/O adapters.
         .target(name: "ModemIO", dependencies: ["CUdev", "BG95System", "ATProtocol", "Modem"]),
         .target(name: "DHCPIO", dependencies: ["DHCPProtocol", "BG95System"]),
-        .target(name: "NetlinkIO", dependencies: ["CMnl", "BG95System", "Netconfig"]),
+        .target(name: "NetlinkIO", dependencies: ["CMnl", "BG95System", "DHCPProtocol", "Netconfig"]),
         .target(name: "BG95Control", dependencies: ["BG95System"]),
         .target(
             name: "BG95Daemon",
-            dependencies: ["Supervisor", "ModemIO", "DHCPIO", "NetlinkIO", "BG95Control", "Netconfig"]
+            dependencies: ["Supervisor", "ModemIO", "DHCPIO", "DHCPProtocol", "NetlinkIO", "BG95Control", "Netconfig"]
         ),
         .target(name: "Simulator", dependencies: ["CUmockdev", "BG95System"]),
 
@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "bg95d",
             dependencies: [
-                "BG95Daemon", "DHCPIO", "NetlinkIO", "Netconfig", "BG95System",
+                "BG95Daemon", "DHCPIO", "DHCPProtocol", "NetlinkIO", "Netconfig", "BG95System",
                 "ModemIO", "Modem", "ATProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -323,7 +323,7 @@ public final class Daemon: @unchecked Sendable {
             }
         case .addressRemoved(let address, let tag):
             if tag == RoutingSettings.defaultProtocolTag, machine.state == .online, let lease,
-               address.address.rawValue == lease.address.value {
+               address.address == lease.address {
                 log.warning("our address \(address) was removed by someone else; applying again")
                 applyNetwork()
             }

@@ -83,10 +83,10 @@ public final class NetworkConfigurator {
         let index: Int32
         do { index = try links.index(of: interface) } catch { throw .netlink(error.description) }
         let config = InterfaceConfig(
-            address: IPv4(rawValue: lease.address.value),
+            address: lease.address,
             prefixLength: UInt8(clamping: lease.prefixLength),
-            gateway: lease.gateway.map { IPv4(rawValue: $0.value) },
-            dns: lease.dnsServers.map { IPv4(rawValue: $0.value) },
+            gateway: lease.gateway,
+            dns: lease.dnsServers,
             domains: lease.domainName.map { [$0] } ?? [],
             mtu: lease.mtu.map { UInt32(clamping: $0) },
             leaseLifetime: lease.leaseSeconds == DHCPLease.infinite ? nil : lease.leaseSeconds

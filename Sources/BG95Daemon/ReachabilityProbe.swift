@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import BG95System
+import DHCPProtocol
 import Supervisor
 
 /// The end-to-end proof that the link works: an ICMP echo or a DNS query sent through the ECM
@@ -274,17 +275,10 @@ public final class ReachabilityProbe: @unchecked Sendable {
     }
 
     static func parseIPv4(_ text: String) -> UInt32? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var value: UInt32 = 0
-        for part in parts {
-            guard let octet = UInt8(part) else { return nil }
-            value = value << 8 | UInt32(octet)
-        }
-        return value
+        IPv4Address(text)?.value
     }
 
     static func format(_ value: UInt32) -> String {
-        "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
+        IPv4Address(value).description
     }
 }

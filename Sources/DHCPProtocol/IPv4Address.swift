@@ -1,7 +1,7 @@
-/// An IPv4 address, stored in host order.
+/// An IPv4 address, stored in host order (`1.2.3.4` is `0x01020304`).
 ///
-/// `init?(_ text:)` accepts only the strict dotted-quad form (four decimal parts 0-255,
-/// no leading `+`, no empty parts, at most three digits each); anything else gives `nil`.
+/// The one address type of the package: the DHCP layer, the pure routing/DNS logic (Netconfig)
+/// and the netlink adapters all use it.
 public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     /// The address as a 32-bit number in host order (`192.168.1.2` is `0xC0A80102`).
     public var value: UInt32
@@ -23,16 +23,35 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
         value = v
     }
 
+    /// Parses strict dotted-quad text ("192.168.225.20").
+    ///
+    /// Returns nil for anything else: fewer or more than four parts, empty parts, values above
+    /// 255, signs, spaces, or leading zeros (which some parsers read as octal).
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var v: UInt32 = 0
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0 >= "0" && $0 <= "9" }),
-                  let n = UInt32(part), n <= 255 else { return nil }
-            v = v << 8 | n
+        var parts: [UInt32] = []
+        var current: UInt32 = 0
+        var digits = 0
+        var leadingZero = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if digits == 1 && leadingZero { return nil }
+                if digits == 0 { leadingZero = byte == UInt8(ascii: "0") }
+                digits += 1
+                guard digits <= 3 else { return nil }
+                current = current * 10 + UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "."):
+                guard digits > 0, current <= 255, parts.count < 3 else { return nil }
+                parts.append(current)
+                current = 0
+                digits = 0
+            default:
+                return nil
+            }
         }
-        value = v
+        guard digits > 0, current <= 255, parts.count == 3 else { return nil }
+        parts.append(current)
+        value = parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3]
     }
 
     /// The four bytes in network order.
@@ -46,7 +65,10 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
         "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
     }
 
-    /// The netmask of a prefix length 0-32 (`24` gives `255.255.255.0`).
+    // MARK: Subnets
+
+    /// The netmask of a prefix length 0-32 (`24` gives `255.255.255.0`; values outside 0...32
+    /// are clamped).
     public static func netmask(prefixLength: Int) -> IPv4Address {
         let p = max(0, min(32, prefixLength))
         return IPv4Address(p == 0 ? 0 : UInt32.max << UInt32(32 - p))
@@ -57,6 +79,35 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
         let ones = value.leadingZeroBitCount == 0 ? (~value).leadingZeroBitCount : 0
         return IPv4Address.netmask(prefixLength: ones) == self ? ones : nil
     }
+
+    /// This address with the host bits cleared for `prefixLength`.
+    public func network(prefixLength: Int) -> IPv4Address {
+        IPv4Address(value & IPv4Address.netmask(prefixLength: prefixLength).value)
+    }
+
+    /// This address with the host bits set for `prefixLength` (the subnet's broadcast address).
+    public func subnetBroadcast(prefixLength: Int) -> IPv4Address {
+        IPv4Address(value | ~IPv4Address.netmask(prefixLength: prefixLength).value)
+    }
+
+    /// Whether `other` lies in the same `prefixLength` subnet as this address.
+    public func sharesSubnet(with other: IPv4Address, prefixLength: Int) -> Bool {
+        network(prefixLength: prefixLength) == other.network(prefixLength: prefixLength)
+    }
+
+    // MARK: Address classes
+
+    /// 0.0.0.0/8 ("this network").
+    public var isUnspecified: Bool { value >> 24 == 0 }
+    /// 127.0.0.0/8.
+    public var isLoopback: Bool { value >> 24 == 127 }
+    /// 224.0.0.0/4.
+    public var isMulticast: Bool { value >> 28 == 0xE }
+    /// 240.0.0.0/4 including 255.255.255.255.
+    public var isReserved: Bool { value >> 28 == 0xF }
+
+    /// Usable as a unicast host address on an interface or as a resolver/gateway address.
+    public var isUnicast: Bool { !isUnspecified && !isLoopback && !isMulticast && !isReserved }
 
     public static func < (a: IPv4Address, b: IPv4Address) -> Bool { a.value < b.value }
 

@@ -1,3 +1,5 @@
+import DHCPProtocol
+
 /// Resolvers and search domains that passed validation and may be written to resolv.conf,
 /// handed to resolvconf or to systemd-resolved.
 ///
@@ -11,11 +13,11 @@ public struct DNSConfiguration: Equatable, Sendable {
     public static let maximumServers = 3
     public static let maximumDomains = 6
 
-    public let servers: [IPv4]
+    public let servers: [IPv4Address]
     public let searchDomains: [String]
 
     /// Validates every value and throws on the first bad one.
-    public init(servers: [IPv4], domains: [String]) throws(DNSValidationError) {
+    public init(servers: [IPv4Address], domains: [String]) throws(DNSValidationError) {
         for server in servers where !server.isUnicast { throw .unusableServer(server) }
         guard servers.count <= Self.maximumServers else { throw .tooManyServers(servers.count) }
         guard domains.count <= Self.maximumDomains else { throw .tooManyDomains(domains.count) }
@@ -27,9 +29,9 @@ public struct DNSConfiguration: Equatable, Sendable {
 
     /// Keeps what is valid and reports what was dropped, so one bad domain from the network
     /// does not cost the resolvers. Extra servers or domains beyond the limits are dropped too.
-    public static func sanitized(servers: [IPv4], domains: [String]) -> (configuration: DNSConfiguration, rejected: [DNSValidationError]) {
+    public static func sanitized(servers: [IPv4Address], domains: [String]) -> (configuration: DNSConfiguration, rejected: [DNSValidationError]) {
         var rejected: [DNSValidationError] = []
-        var goodServers: [IPv4] = []
+        var goodServers: [IPv4Address] = []
         for server in unique(servers) {
             if !server.isUnicast { rejected.append(.unusableServer(server)) }
             else if goodServers.count == maximumServers { rejected.append(.tooManyServers(servers.count)) }
@@ -51,7 +53,7 @@ public struct DNSConfiguration: Equatable, Sendable {
 
     public static let empty = DNSConfiguration(validated: [], [])
 
-    private init(validated servers: [IPv4], _ domains: [String]) {
+    private init(validated servers: [IPv4Address], _ domains: [String]) {
         self.servers = servers
         searchDomains = domains
     }
@@ -112,7 +114,7 @@ public struct DNSConfiguration: Equatable, Sendable {
 
 /// Why a resolver or domain from the network was refused. Domains inside are already escaped.
 public enum DNSValidationError: Error, Equatable, Sendable, CustomStringConvertible {
-    case unusableServer(IPv4)
+    case unusableServer(IPv4Address)
     case tooManyServers(Int)
     case tooManyDomains(Int)
     case emptyDomain

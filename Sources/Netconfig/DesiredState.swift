@@ -1,3 +1,5 @@
+import DHCPProtocol
+
 /// The exact set of kernel objects bg95 owns for one interface and one configuration.
 ///
 /// Computed from an `InterfaceConfig` (the lease) and `RoutingSettings`; the installer brings
@@ -30,8 +32,8 @@ public struct DesiredState: Equatable, Sendable {
         guard (1...32).contains(config.prefixLength) else { throw .invalidPrefixLength(config.prefixLength) }
         guard config.address.isUnicast else { throw .unusableAddress(config.address) }
         if config.prefixLength <= 30 {
-            let network = config.address.network(prefixLength: config.prefixLength)
-            let broadcast = IPv4(rawValue: network.rawValue | ~IPv4.netmask(prefixLength: config.prefixLength).rawValue)
+            let network = config.address.network(prefixLength: Int(config.prefixLength))
+            let broadcast = config.address.subnetBroadcast(prefixLength: Int(config.prefixLength))
             if config.address == network || config.address == broadcast {
                 throw .networkOrBroadcastAddress(config.address, prefixLength: config.prefixLength)
             }
@@ -50,10 +52,10 @@ public struct DesiredState: Equatable, Sendable {
         rules = []
 
         let source = config.address
-        func defaultRoute(table: UInt32, metric: UInt32, via gateway: IPv4) -> ManagedRoute {
+        func defaultRoute(table: UInt32, metric: UInt32, via gateway: IPv4Address) -> ManagedRoute {
             ManagedRoute(
                 table: table, destination: .any, destinationPrefixLength: 0, gateway: gateway,
-                onLink: !gateway.sharesSubnet(with: source, prefixLength: config.prefixLength),
+                onLink: !gateway.sharesSubnet(with: source, prefixLength: Int(config.prefixLength)),
                 interfaceIndex: interfaceIndex, metric: metric, preferredSource: source
             )
         }
@@ -68,7 +70,7 @@ public struct DesiredState: Equatable, Sendable {
             // The subnet route in the policy table keeps traffic to the module's own subnet
             // (its DNS forwarder) direct instead of via the gateway.
             let subnet = ManagedRoute(
-                table: table, destination: config.address.network(prefixLength: config.prefixLength),
+                table: table, destination: config.address.network(prefixLength: Int(config.prefixLength)),
                 destinationPrefixLength: config.prefixLength, gateway: nil, interfaceIndex: interfaceIndex,
                 metric: 0, preferredSource: source
             )

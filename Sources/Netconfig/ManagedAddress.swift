@@ -1,12 +1,14 @@
+import DHCPProtocol
+
 /// An IPv4 address on an interface, as bg95 installs it and as a dump reports it.
 ///
 /// Identity only: the lifetime is not part of it (the kernel counts it down), see `AddressLifetime`.
 public struct ManagedAddress: Hashable, Sendable, CustomStringConvertible {
     public var interfaceIndex: Int32
-    public var address: IPv4
+    public var address: IPv4Address
     public var prefixLength: UInt8
 
-    public init(interfaceIndex: Int32, address: IPv4, prefixLength: UInt8) {
+    public init(interfaceIndex: Int32, address: IPv4Address, prefixLength: UInt8) {
         self.interfaceIndex = interfaceIndex
         self.address = address
         self.prefixLength = prefixLength

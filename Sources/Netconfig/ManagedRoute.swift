@@ -1,3 +1,5 @@
+import DHCPProtocol
+
 /// An IPv4 unicast route bg95 owns (tagged with its protocol), as installed and as dumped.
 ///
 /// Equality covers every field the kernel reports back, so a dumped route equals the desired
@@ -5,22 +7,22 @@
 public struct ManagedRoute: Hashable, Sendable, CustomStringConvertible {
     /// Routing table id (254 is main).
     public var table: UInt32
-    public var destination: IPv4
+    public var destination: IPv4Address
     public var destinationPrefixLength: UInt8
     /// The next hop; nil for a directly connected (link-scope) route.
-    public var gateway: IPv4?
+    public var gateway: IPv4Address?
     /// The gateway is reachable on the link even though it lies outside the subnet (`onlink`).
     public var onLink: Bool
     public var interfaceIndex: Int32
     public var metric: UInt32
     /// The preferred source address (`src`), so the route goes with the address.
-    public var preferredSource: IPv4?
+    public var preferredSource: IPv4Address?
 
     public static let mainTable: UInt32 = 254
 
     public init(
-        table: UInt32, destination: IPv4, destinationPrefixLength: UInt8, gateway: IPv4?,
-        onLink: Bool = false, interfaceIndex: Int32, metric: UInt32, preferredSource: IPv4?
+        table: UInt32, destination: IPv4Address, destinationPrefixLength: UInt8, gateway: IPv4Address?,
+        onLink: Bool = false, interfaceIndex: Int32, metric: UInt32, preferredSource: IPv4Address?
     ) {
         self.table = table
         self.destination = destination

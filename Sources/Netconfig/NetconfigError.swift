@@ -1,13 +1,15 @@
+import DHCPProtocol
+
 /// Why a configuration from the network or the settings cannot be turned into kernel state.
 public enum NetconfigError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The address is not a usable unicast host address (0/8, 127/8, multicast, 240/4).
-    case unusableAddress(IPv4)
+    case unusableAddress(IPv4Address)
     /// Prefix length outside 1...32.
     case invalidPrefixLength(UInt8)
     /// The address is the network or broadcast address of its own subnet.
-    case networkOrBroadcastAddress(IPv4, prefixLength: UInt8)
+    case networkOrBroadcastAddress(IPv4Address, prefixLength: UInt8)
     /// The gateway is not a unicast address or equals our own address.
-    case unusableGateway(IPv4)
+    case unusableGateway(IPv4Address)
     /// MTU below 68 (RFC 791's minimum) or above 65535.
     case invalidMTU(UInt32)
     case reservedTable(UInt32)

@@ -1,4 +1,5 @@
 import CMnl
+import DHCPProtocol
 import Netconfig
 
 /// A received netlink message with its attributes indexed, every read bounds-checked.
@@ -52,9 +53,9 @@ public struct NetlinkAttributes {
         return mnl_attr_get_u32(attribute)
     }
 
-    public func address(_ type: Int) -> IPv4? {
+    public func address(_ type: Int) -> IPv4Address? {
         guard let attribute = table[UInt16(type)], mnl_attr_get_payload_len(attribute) == 4 else { return nil }
-        return IPv4(rawValue: UInt32(bigEndian: mnl_attr_get_u32(attribute)))
+        return IPv4Address(UInt32(bigEndian: mnl_attr_get_u32(attribute)))
     }
 
     /// A string attribute up to its first NUL (or its full payload when there is none).

@@ -1,4 +1,5 @@
 import CMnl
+import DHCPProtocol
 import Netconfig
 
 /// Appends a family header and attributes to a request being built by `NetlinkSocket`.
@@ -31,8 +32,8 @@ public struct NetlinkMessageBuilder {
     }
 
     /// An IPv4 address in network byte order.
-    public mutating func put(_ type: Int, address: IPv4) {
-        var networkOrder = address.rawValue.bigEndian
+    public mutating func put(_ type: Int, address: IPv4Address) {
+        var networkOrder = address.value.bigEndian
         if !mnl_attr_put_check(header, capacity, UInt16(type), 4, &networkOrder) { overflow = "attribute \(type) does not fit" }
     }
 

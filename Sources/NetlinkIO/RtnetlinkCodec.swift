@@ -49,7 +49,7 @@ enum RtnetlinkCodec {
         builder.put(Int(IFA_LOCAL), address: address.address)
         builder.put(Int(IFA_ADDRESS), address: address.address)
         if address.prefixLength < 31 {
-            let broadcast = IPv4(rawValue: address.address.rawValue | ~IPv4.netmask(prefixLength: address.prefixLength).rawValue)
+            let broadcast = address.address.subnetBroadcast(prefixLength: Int(address.prefixLength))
             builder.put(Int(IFA_BROADCAST), address: broadcast)
         }
         guard let lifetime else { return }  // a delete carries no lifetime or tag

@@ -1,3 +1,5 @@
+import DHCPProtocol
+
 /// Reads the `key = value` configuration format of `/etc/bg95d.conf`.
 ///
 /// Format: one `key = value` per line; blank lines and lines starting with `#` or `;` are
@@ -266,10 +268,7 @@ public enum ConfigurationParser {
     }
 
     public static func isIPv4(_ value: String) -> Bool {
-        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in
-            !part.isEmpty && part.count <= 3 && part.allSatisfy({ $0.isASCII && $0.isNumber }) && (Int(part) ?? 256) <= 255
-        }
+        IPv4Address(value) != nil
     }
 }
 

@@ -192,8 +192,8 @@ final class DHCPSession: @unchecked Sendable {
     private func apply(_ lease: DHCPLease) {
         guard let installer, let client else { return }
         let config = InterfaceConfig(
-            address: IPv4(rawValue: lease.address.value), prefixLength: UInt8(lease.prefixLength),
-            gateway: lease.gateway.map { IPv4(rawValue: $0.value) }, dns: lease.dnsServers.map { IPv4(rawValue: $0.value) },
+            address: lease.address, prefixLength: UInt8(lease.prefixLength),
+            gateway: lease.gateway, dns: lease.dnsServers,
             domains: lease.domainName.map { [$0] } ?? [], mtu: lease.mtu.map(UInt32.init),
             leaseLifetime: lease.leaseSeconds == DHCPLease.infinite ? nil : lease.leaseSeconds)
         do {

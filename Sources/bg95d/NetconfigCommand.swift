@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import DHCPProtocol
 import Dispatch
 import Netconfig
 import NetlinkIO
@@ -52,16 +53,16 @@ struct NetconfigCommand: ParsableCommand {
 
         func run() throws {
             let parts = address.split(separator: "/")
-            guard parts.count == 2, let ip = IPv4(parts[0]), let prefix = UInt8(parts[1]) else {
+            guard parts.count == 2, let ip = IPv4Address(parts[0]), let prefix = UInt8(parts[1]) else {
                 throw ValidationError("--address must look like 192.168.225.20/24")
             }
             var config = InterfaceConfig(address: ip, prefixLength: prefix, mtu: mtu, leaseLifetime: lifetime)
             if let gateway {
-                guard let gw = IPv4(gateway) else { throw ValidationError("--gateway is not an IPv4 address") }
+                guard let gw = IPv4Address(gateway) else { throw ValidationError("--gateway is not an IPv4 address") }
                 config.gateway = gw
             }
             for server in dns {
-                guard let resolver = IPv4(server) else { throw ValidationError("--dns \(server) is not an IPv4 address") }
+                guard let resolver = IPv4Address(server) else { throw ValidationError("--dns \(server) is not an IPv4 address") }
                 config.dns.append(resolver)
             }
             config.domains = domain

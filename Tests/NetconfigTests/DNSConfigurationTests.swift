@@ -1,11 +1,12 @@
+import DHCPProtocol
 import Netconfig
 import XCTest
 
 final class DNSConfigurationTests: XCTestCase {
     func testValidValuesRenderAsResolvConf() throws {
-        let dns = try DNSConfiguration(servers: [IPv4(192, 168, 225, 1), IPv4(192, 168, 225, 1), IPv4(10, 0, 0, 53)],
+        let dns = try DNSConfiguration(servers: [IPv4Address(192, 168, 225, 1), IPv4Address(192, 168, 225, 1), IPv4Address(10, 0, 0, 53)],
                                        domains: ["Example.COM.", "lab_1.example.com"])
-        XCTAssertEqual(dns.servers, [IPv4(192, 168, 225, 1), IPv4(10, 0, 0, 53)], "duplicates dropped")
+        XCTAssertEqual(dns.servers, [IPv4Address(192, 168, 225, 1), IPv4Address(10, 0, 0, 53)], "duplicates dropped")
         XCTAssertEqual(dns.searchDomains, ["example.com", "lab_1.example.com"])
         XCTAssertEqual(dns.resolvConf(header: ["bg95d\nnameserver 6.6.6.6"]), """
             # bg95dnameserver 6.6.6.6
@@ -39,8 +40,8 @@ final class DNSConfigurationTests: XCTestCase {
         }
 
         XCTAssertThrowsError(try DNSConfiguration(servers: [.any], domains: [])) { XCTAssertEqual($0 as? DNSValidationError, .unusableServer(.any)) }
-        XCTAssertThrowsError(try DNSConfiguration(servers: [IPv4(224, 0, 0, 251)], domains: []))
-        XCTAssertThrowsError(try DNSConfiguration(servers: Array(repeating: IPv4(10, 0, 0, 1), count: 4), domains: [])) {
+        XCTAssertThrowsError(try DNSConfiguration(servers: [IPv4Address(224, 0, 0, 251)], domains: []))
+        XCTAssertThrowsError(try DNSConfiguration(servers: Array(repeating: IPv4Address(10, 0, 0, 1), count: 4), domains: [])) {
             XCTAssertEqual($0 as? DNSValidationError, .tooManyServers(4))
         }
         XCTAssertThrowsError(try DNSConfiguration(servers: [], domains: ["x\r"]))
@@ -48,10 +49,10 @@ final class DNSConfigurationTests: XCTestCase {
 
     func testSanitizedKeepsTheGoodValuesAndReportsTheBad() {
         let (dns, rejected) = DNSConfiguration.sanitized(
-            servers: [IPv4(10, 0, 0, 1), .broadcast, IPv4(10, 0, 0, 2), IPv4(10, 0, 0, 3), IPv4(10, 0, 0, 4)],
+            servers: [IPv4Address(10, 0, 0, 1), .broadcast, IPv4Address(10, 0, 0, 2), IPv4Address(10, 0, 0, 3), IPv4Address(10, 0, 0, 4)],
             domains: ["good.example", "bad\nline", "GOOD.example"]
         )
-        XCTAssertEqual(dns.servers, [IPv4(10, 0, 0, 1), IPv4(10, 0, 0, 2), IPv4(10, 0, 0, 3)])
+        XCTAssertEqual(dns.servers, [IPv4Address(10, 0, 0, 1), IPv4Address(10, 0, 0, 2), IPv4Address(10, 0, 0, 3)])
         XCTAssertEqual(dns.searchDomains, ["good.example"])
         XCTAssertEqual(rejected, [.unusableServer(.broadcast), .tooManyServers(5), .invalidCharacter(0x0A, domain: "bad\\x0aline")])
         XCTAssertTrue(DNSConfiguration.sanitized(servers: [], domains: []).configuration.isEmpty)

@@ -1,20 +1,21 @@
+import DHCPProtocol
 import Netconfig
 import XCTest
 
 final class DesiredStateTests: XCTestCase {
     let lease = InterfaceConfig(
-        address: IPv4(192, 168, 225, 20), prefixLength: 24, gateway: IPv4(192, 168, 225, 1),
-        dns: [IPv4(192, 168, 225, 1)], mtu: 1400, leaseLifetime: 120
+        address: IPv4Address(192, 168, 225, 20), prefixLength: 24, gateway: IPv4Address(192, 168, 225, 1),
+        dns: [IPv4Address(192, 168, 225, 1)], mtu: 1400, leaseLifetime: 120
     )
 
     func testDefaultSettingsOwnAddressFallbackRoutePolicyTableAndRule() throws {
         let state = try DesiredState(interfaceIndex: 7, config: lease, settings: RoutingSettings())
-        let source = IPv4(192, 168, 225, 20), gateway = IPv4(192, 168, 225, 1)
+        let source = IPv4Address(192, 168, 225, 20), gateway = IPv4Address(192, 168, 225, 1)
         XCTAssertEqual(state.address, ManagedAddress(interfaceIndex: 7, address: source, prefixLength: 24))
         XCTAssertEqual(state.lifetime, AddressLifetime(valid: 120, preferred: 120))
         XCTAssertEqual(state.mtu, 1400)
         XCTAssertEqual(state.routes, [
-            ManagedRoute(table: 1095, destination: IPv4(192, 168, 225, 0), destinationPrefixLength: 24, gateway: nil,
+            ManagedRoute(table: 1095, destination: IPv4Address(192, 168, 225, 0), destinationPrefixLength: 24, gateway: nil,
                          interfaceIndex: 7, metric: 0, preferredSource: source),
             ManagedRoute(table: 254, destination: .any, destinationPrefixLength: 0, gateway: gateway,
                          interfaceIndex: 7, metric: 1024, preferredSource: source),
@@ -59,13 +60,13 @@ final class DesiredStateTests: XCTestCase {
             do { _ = try DesiredState(interfaceIndex: index, config: config, settings: settings); return nil } catch { return error }
         }
         XCTAssertEqual(error { $0.address = .any }, .unusableAddress(.any))
-        XCTAssertEqual(error { $0.address = IPv4(127, 0, 0, 1) }, .unusableAddress(IPv4(127, 0, 0, 1)))
-        XCTAssertEqual(error { $0.address = IPv4(224, 0, 0, 5) }, .unusableAddress(IPv4(224, 0, 0, 5)))
+        XCTAssertEqual(error { $0.address = IPv4Address(127, 0, 0, 1) }, .unusableAddress(IPv4Address(127, 0, 0, 1)))
+        XCTAssertEqual(error { $0.address = IPv4Address(224, 0, 0, 5) }, .unusableAddress(IPv4Address(224, 0, 0, 5)))
         XCTAssertEqual(error { $0.prefixLength = 0 }, .invalidPrefixLength(0))
         XCTAssertEqual(error { $0.prefixLength = 33 }, .invalidPrefixLength(33))
-        XCTAssertEqual(error { $0.address = IPv4(192, 168, 225, 0) }, .networkOrBroadcastAddress(IPv4(192, 168, 225, 0), prefixLength: 24))
-        XCTAssertEqual(error { $0.address = IPv4(192, 168, 225, 255) }, .networkOrBroadcastAddress(IPv4(192, 168, 225, 255), prefixLength: 24))
-        XCTAssertEqual(error { $0.gateway = IPv4(192, 168, 225, 20) }, .unusableGateway(IPv4(192, 168, 225, 20)))
+        XCTAssertEqual(error { $0.address = IPv4Address(192, 168, 225, 0) }, .networkOrBroadcastAddress(IPv4Address(192, 168, 225, 0), prefixLength: 24))
+        XCTAssertEqual(error { $0.address = IPv4Address(192, 168, 225, 255) }, .networkOrBroadcastAddress(IPv4Address(192, 168, 225, 255), prefixLength: 24))
+        XCTAssertEqual(error { $0.gateway = IPv4Address(192, 168, 225, 20) }, .unusableGateway(IPv4Address(192, 168, 225, 20)))
         XCTAssertEqual(error { $0.gateway = .broadcast }, .unusableGateway(.broadcast))
         XCTAssertEqual(error { $0.mtu = 67 }, .invalidMTU(67))
         XCTAssertEqual(error { $0.mtu = 70000 }, .invalidMTU(70000))
@@ -76,6 +77,6 @@ final class DesiredStateTests: XCTestCase {
         XCTAssertEqual(error({ _ in }, settings: RoutingSettings(rulePriority: 0)), .invalidRulePriority(0))
         XCTAssertEqual(error({ _ in }, settings: RoutingSettings(protocolTag: 4)), .reservedProtocolTag(4))
         // /31 and /32 have no network/broadcast address to refuse.
-        XCTAssertNil(error { $0.prefixLength = 31; $0.address = IPv4(192, 168, 225, 20); $0.gateway = IPv4(192, 168, 225, 21) })
+        XCTAssertNil(error { $0.prefixLength = 31; $0.address = IPv4Address(192, 168, 225, 20); $0.gateway = IPv4Address(192, 168, 225, 21) })
     }
 }

@@ -1,10 +1,11 @@
+import DHCPProtocol
 import Netconfig
 import XCTest
 
 final class NetconfigPlanTests: XCTestCase {
     let settings = RoutingSettings()
 
-    func state(_ address: IPv4 = IPv4(192, 168, 225, 20), gateway: IPv4 = IPv4(192, 168, 225, 1), lifetime: UInt32? = 120, mtu: UInt32? = nil) throws -> DesiredState {
+    func state(_ address: IPv4Address = IPv4Address(192, 168, 225, 20), gateway: IPv4Address = IPv4Address(192, 168, 225, 1), lifetime: UInt32? = 120, mtu: UInt32? = nil) throws -> DesiredState {
         try DesiredState(interfaceIndex: 3, config: InterfaceConfig(address: address, prefixLength: 24, gateway: gateway, mtu: mtu, leaseLifetime: lifetime), settings: settings)
     }
 
@@ -35,7 +36,7 @@ final class NetconfigPlanTests: XCTestCase {
 
     func testNewGatewayReplacesOnlyTheGatewayRoutes() throws {
         let old = try state()
-        let new = try state(gateway: IPv4(192, 168, 225, 2))
+        let new = try state(gateway: IPv4Address(192, 168, 225, 2))
         let changes = NetconfigPlan.changes(from: owned(old), to: new, link: upLink)
         let staleDefaults = old.routes.filter { $0.gateway != nil }.sorted { $0.description < $1.description }
         XCTAssertEqual(changes, staleDefaults.map { .removeRoute($0) }
@@ -45,7 +46,7 @@ final class NetconfigPlanTests: XCTestCase {
 
     func testNewAddressRemovesRulesRoutesThenTheOldAddress() throws {
         let old = try state()
-        let new = try state(IPv4(192, 168, 225, 33))
+        let new = try state(IPv4Address(192, 168, 225, 33))
         let changes = NetconfigPlan.changes(from: owned(old), to: new, link: upLink)
         let kinds = changes.map { change -> String in
             switch change {

@@ -1,3 +1,4 @@
+import DHCPProtocol
 import Foundation
 import Netconfig
 import NetlinkIO
@@ -19,7 +20,7 @@ final class NetlinkDNSTests: XCTestCase {
         if let folder { try? FileManager.default.removeItem(atPath: folder) }
     }
 
-    private let configuration = try! DNSConfiguration(servers: [IPv4(192, 168, 225, 1), IPv4(10, 0, 0, 53)], domains: ["Cellular.Example."])
+    private let configuration = try! DNSConfiguration(servers: [IPv4Address(192, 168, 225, 1), IPv4Address(10, 0, 0, 53)], domains: ["Cellular.Example."])
 
     /// A stub program that appends "<args>" and its stdin to `log`, exiting with `status`.
     private func stub(_ name: String, status: Int32 = 0) throws -> (path: String, log: String) {

@@ -1,4 +1,5 @@
 import CMnl
+import DHCPProtocol
 import Netconfig
 @testable import NetlinkIO
 import XCTest
@@ -54,8 +55,8 @@ final class NetlinkMessageParsingTests: XCTestCase {
         body.attribute(Int(RTA_PREFSRC.rawValue), [192, 168, 225, 20])
         let parsed = parseRoute(Bytes.message(type: Int(RTM_NEWROUTE), body.bytes))
         XCTAssertEqual(parsed?.protocolTag, 0x95)
-        XCTAssertEqual(parsed?.0, ManagedRoute(table: 1095, destination: .any, destinationPrefixLength: 0, gateway: IPv4(192, 168, 225, 1),
-                                               interfaceIndex: 3, metric: 1024, preferredSource: IPv4(192, 168, 225, 20)))
+        XCTAssertEqual(parsed?.0, ManagedRoute(table: 1095, destination: .any, destinationPrefixLength: 0, gateway: IPv4Address(192, 168, 225, 1),
+                                               interfaceIndex: 3, metric: 1024, preferredSource: IPv4Address(192, 168, 225, 20)))
     }
 
     func testShortOrOverlongInputIsNeverReadPastItsEnd() {

@@ -1,3 +1,4 @@
+import DHCPProtocol
 import Dispatch
 import Foundation
 import Netconfig
@@ -70,7 +71,7 @@ final class NetlinkMonitorTests: XCTestCase {
 
         // Our own address, tagged, then deleted by someone else.
         let installer = RouteInstaller(socket: socket, settings: RoutingSettings())
-        let config = InterfaceConfig(address: IPv4(192, 168, 225, 20), prefixLength: 24, gateway: IPv4(192, 168, 225, 1))
+        let config = InterfaceConfig(address: IPv4Address(192, 168, 225, 20), prefixLength: 24, gateway: IPv4Address(192, 168, 225, 1))
         let desired = try DesiredState(interfaceIndex: index, config: config, settings: installer.settings)
         try installer.apply(desired)
         mark = recorder.wait(for: "address added", from: mark) {

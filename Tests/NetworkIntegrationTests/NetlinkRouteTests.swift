@@ -1,3 +1,4 @@
+import DHCPProtocol
 import Foundation
 import Netconfig
 import NetlinkIO
@@ -20,8 +21,8 @@ final class NetlinkRouteTests: XCTestCase {
 
     private func config(lifetime: UInt32? = 600) -> InterfaceConfig {
         InterfaceConfig(
-            address: IPv4(NetlinkTopology.address)!, prefixLength: 24, gateway: IPv4(NetlinkTopology.gateway)!,
-            dns: [IPv4(NetlinkTopology.gateway)!], mtu: 1400, leaseLifetime: lifetime
+            address: IPv4Address(NetlinkTopology.address)!, prefixLength: 24, gateway: IPv4Address(NetlinkTopology.gateway)!,
+            dns: [IPv4Address(NetlinkTopology.gateway)!], mtu: 1400, leaseLifetime: lifetime
         )
     }
 
@@ -71,7 +72,7 @@ final class NetlinkRouteTests: XCTestCase {
 
         // A new lease with another gateway replaces the stale routes exactly.
         var moved = config()
-        moved.gateway = IPv4(192, 168, 225, 2)
+        moved.gateway = IPv4Address(192, 168, 225, 2)
         let movedState = try DesiredState(interfaceIndex: index, config: moved, settings: installer.settings)
         let movedChanges = try installer.apply(movedState)
         XCTAssertEqual(movedChanges.filter { if case .removeRoute = $0 { return true } else { return false } }.count, 2, "\(movedChanges)")
