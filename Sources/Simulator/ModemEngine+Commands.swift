@@ -361,7 +361,7 @@ extension ModemEngine {
             guard attached else { return reply([], .cme(30), after: 1.0) }
             let fresh = cids.filter { activeContexts[$0] == nil }
             // The +CGEV URC arrives before the final OK: a URC in the middle of a response.
-            reply(after: fresh.isEmpty ? 0.1 : 1.2, urcs: fresh.map { "+CGEV: ME PDN ACT \($0)" }, then: {
+            reply(after: fresh.isEmpty ? 0.1 : clock.latencies.dataCall, urcs: fresh.map { "+CGEV: ME PDN ACT \($0)" }, then: {
                 guard self.attached else { return }
                 for cid in fresh { self.activate(cid: cid) }
             })

@@ -193,11 +193,12 @@ final class ModemEngine: @unchecked Sendable {
         guard powered, cfun == 1, simStatus == .ready else { completion?(); return }
         registrationGeneration += 1
         let generation = registrationGeneration
-        after(1.0) {
+        let outcome = clock.latencies.registration
+        after(min(1.0, outcome / 4)) {
             guard generation == self.registrationGeneration else { return }
             self.setRegistration(2)
         }
-        after(4.0) {
+        after(outcome) {
             guard generation == self.registrationGeneration else { completion?(); return }
             guard self.ratAllowed else { completion?(); return }  // keeps searching
             self.ratInUse = self.offeredRAT
@@ -302,7 +303,7 @@ final class ModemEngine: @unchecked Sendable {
             return
         }
         let alreadyActive = activeContexts[cid] != nil
-        after(alreadyActive ? 0.3 : 1.0) {
+        after(alreadyActive ? 0.3 : clock.latencies.dataCall) {
             guard self.attached else { return }
             self.activate(cid: cid)
             self.netdevCID = cid

@@ -147,6 +147,13 @@ extension Simulator {
             }
             clock.speed = speed
             respond("ok speed factor=\(args[0])")
+        case "latency":
+            let usage = "error usage: latency <\(SimLatencies.phases.joined(separator: "|"))> <module seconds in [0, 3600]>"
+            guard args.count == 2, let seconds = Double(args[1]), seconds >= 0, seconds <= 3600 else {
+                return respond(usage)
+            }
+            guard clock.latencies.set(args[0], to: seconds) else { return respond(usage) }
+            respond("ok latency \(args[0])=\(args[1])")
         case "status":
             guard needsNoArgs() else { return }
             respond(statusJSON())
@@ -167,6 +174,9 @@ extension Simulator {
         status["carrier"] = topology.carrier
         status["forwarding"] = topology.forwarding
         status["speed"] = clock.speed
+        status["latencies"] = [
+            "registration": clock.latencies.registration, "boot": clock.latencies.boot, "data-call": clock.latencies.dataCall,
+        ]
         status["leaseTime"] = topology.leaseTime
         status["prefix"] = options.prefix
         let cleaned = status.mapValues { value -> Any in

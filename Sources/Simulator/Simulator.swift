@@ -196,7 +196,7 @@ public final class Simulator: @unchecked Sendable {
         clock.after(0.3) { [self] in
             guard generation == hardwareGeneration else { return }
             unplugHardware()
-            clock.after(2.5) { [self] in
+            clock.after(clock.latencies.boot) { [self] in
                 guard generation == hardwareGeneration else { return }
                 do {
                     try plugHardware()

@@ -152,7 +152,8 @@ struct CtlCommand: ParsableCommand {
         discussion: """
             verbs: unplug, replug, reboot, pdp-drop, detach, attach, deregister <cause>, signal <rsrp>,
             sim-remove, sim-insert, stall <seconds>, stall-off, garbage, dhcp-stop, dhcp-start,
-            carrier-off, carrier-on, lease-time <s>, speed <F>, status
+            carrier-off, carrier-on, lease-time <s>, speed <F>,
+            latency <registration|boot|data-call> <module seconds>, status
             """)
 
     @Option(help: "The simulator's prefix (default: $BG95SIM_PREFIX or bg95sim).")

@@ -50,6 +50,14 @@ final class SimulatorFaultTests: XCTestCase {
             "cmd:ATE0", "ctl:speed 3", "timeout:1", "noanswer:AT+COPS=?", "timeout:5", "expect:^OK$",
             "ctl:speed 30", "timeout:1", "cmd:AT+COPS=?",
         ])
+        // Per-phase latencies: registration made slow (150 s of module time = 5 s at speed 30)
+        // keeps the module searching well past the default 4 s (0.13 s), then it registers.
+        try sim.atOK([
+            "cmd:ATE0", "cmd:AT+CEREG=1", "ctl:latency registration 150", "cmd:AT+CFUN=0", "cmd:AT+CFUN=1",
+            "timeout:1.5", "silent:^\\+CEREG: [15]$", "timeout:20", "expect:^\\+CEREG: 1$",
+        ])
+        XCTAssertEqual((try sim.status()["latencies"] as? [String: Any])?["registration"] as? Double, 150)
+        XCTAssertFalse(try sim.ctl("latency", "warp", "3").succeeded, "an unknown phase is refused")
     }
 
     func testPlugFaults() throws {
