@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build release test unit integration demo bench clean
+.PHONY: all deps build release test demo bench clean
 
 all: build
 
