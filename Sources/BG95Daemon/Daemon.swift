@@ -43,7 +43,7 @@ public final class Daemon: @unchecked Sendable {
         self.configuration = configuration
         self.log = log
         self.modem = modem
-        machine = SupervisorMachine(settings: configuration.supervisorSettings, now: .now)
+        machine = SupervisorMachine(settings: configuration.supervisor, now: .now)
         probe = ReachabilityProbe(queue: queue)
     }
 
@@ -58,7 +58,7 @@ public final class Daemon: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         self.onExit = onExit
         installSignalHandlers()
-        log.notice("bg95d \(BG95Version.string) starting (apn \(configuration.apn.isEmpty ? "unchanged" : configuration.apn), probe \(configuration.probeTarget), interval \(configuration.probeInterval))")
+        log.notice("bg95d \(BG95Version.string) starting (apn \(configuration.apn.isEmpty ? "unchanged" : configuration.apn), probe \(configuration.probeTarget), interval \(configuration.supervisor.probeInterval))")
         do {
             let network = try NetworkConfigurator(configuration: configuration, log: log)
             self.network = network

@@ -317,7 +317,7 @@ public final class ModemControllerDriver: ModemDriver {
             let current = bringUp.bands
             bringUp.bands = BandConfiguration(gsm: current?.gsm ?? BandMask(hex: "0")!, catM1: bands, nbIoT: bands)
         }
-        bringUp.registrationTimeout = configuration.registrationTimeout
+        bringUp.registrationTimeout = configuration.supervisor.registrationTimeout
         return bringUp
     }
 

@@ -115,20 +115,20 @@ public enum ConfigurationParser {
         case "dns_backend": c.dnsBackend = try choice(value, fail)
         case "dns_file": c.dnsFile = try absolutePath(value, fail)
         case "probe_target": c.probeTarget = try probeTarget(value, fail)
-        case "probe_interval": c.probeInterval = try duration(value, minimum: .seconds(1), fail)
+        case "probe_interval": c.supervisor.probeInterval = try duration(value, minimum: .seconds(1), fail)
         case "probe_timeout": c.probeTimeout = try duration(value, minimum: .milliseconds(100), fail)
-        case "probe_attempts": c.probeAttempts = Int(try unsigned(value, range: 1...20, fail))
-        case "bringup_timeout": c.bringUpTimeout = try duration(value, minimum: .seconds(1), fail)
-        case "link_timeout": c.linkTimeout = try duration(value, minimum: .milliseconds(100), fail)
-        case "dhcp_timeout": c.dhcpTimeout = try duration(value, minimum: .seconds(1), fail)
-        case "registration_timeout": c.registrationTimeout = try duration(value, minimum: .seconds(1), fail)
-        case "recovery_step_timeout": c.recoveryStepTimeout = try duration(value, minimum: .seconds(1), fail)
-        case "device_timeout": c.deviceTimeout = try duration(value, minimum: .seconds(1), fail)
-        case "diagnosis_timeout": c.diagnosisTimeout = try duration(value, minimum: .seconds(1), fail)
-        case "backoff_initial": c.backoffInitial = try duration(value, minimum: .milliseconds(10), fail)
-        case "backoff_max": c.backoffMax = try duration(value, minimum: .milliseconds(10), fail)
-        case "attempts_per_rung": c.attemptsPerRung = Int(try unsigned(value, range: 1...100, fail))
-        case "release_on_shutdown": c.releaseOnShutdown = try boolean(value, fail)
+        case "probe_attempts": c.supervisor.verifyAttempts = Int(try unsigned(value, range: 1...20, fail))
+        case "bringup_timeout": c.supervisor.bringUpTimeout = try duration(value, minimum: .seconds(1), fail)
+        case "link_timeout": c.supervisor.linkTimeout = try duration(value, minimum: .milliseconds(100), fail)
+        case "dhcp_timeout": c.supervisor.dhcpTimeout = try duration(value, minimum: .seconds(1), fail)
+        case "registration_timeout": c.supervisor.registrationTimeout = try duration(value, minimum: .seconds(1), fail)
+        case "recovery_step_timeout": c.supervisor.recoveryStepTimeout = try duration(value, minimum: .seconds(1), fail)
+        case "device_timeout": c.supervisor.deviceTimeout = try duration(value, minimum: .seconds(1), fail)
+        case "diagnosis_timeout": c.supervisor.diagnosisTimeout = try duration(value, minimum: .seconds(1), fail)
+        case "backoff_initial": c.supervisor.backoff.initial = try duration(value, minimum: .milliseconds(10), fail)
+        case "backoff_max": c.supervisor.backoff.maximum = try duration(value, minimum: .milliseconds(10), fail)
+        case "attempts_per_rung": c.supervisor.attemptsPerRung = Int(try unsigned(value, range: 1...100, fail))
+        case "release_on_shutdown": c.supervisor.releaseOnShutdown = try boolean(value, fail)
         case "control_socket": c.controlSocket = try absolutePath(value, fail)
         case "control_group":
             guard value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }) else {
@@ -165,7 +165,7 @@ public enum ConfigurationParser {
         if c.auth != .none && c.username.isEmpty {
             throw ConfigurationError(location: location, reason: "auth \(c.auth.rawValue) needs a username")
         }
-        if c.backoffMax < c.backoffInitial {
+        if c.supervisor.backoff.maximum < c.supervisor.backoff.initial {
             throw ConfigurationError(location: location, reason: "backoff_max is shorter than backoff_initial")
         }
     }

@@ -34,20 +34,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var probeTarget: ProbeTarget = .icmp("8.8.8.8")
     public var probeInterval: Duration = .seconds(300)
     public var probeTimeout: Duration = .seconds(5)
-    public var probeAttempts: Int = 3
 
-    // Supervision timing.
-    public var bringUpTimeout: Duration = .seconds(600)
-    public var linkTimeout: Duration = .seconds(30)
-    public var dhcpTimeout: Duration = .seconds(60)
-    public var registrationTimeout: Duration = .seconds(180)
-    public var recoveryStepTimeout: Duration = .seconds(180)
-    public var deviceTimeout: Duration = .seconds(90)
-    public var diagnosisTimeout: Duration = .seconds(60)
-    public var backoffInitial: Duration = .seconds(5)
-    public var backoffMax: Duration = .seconds(600)
-    public var attemptsPerRung: Int = 2
-    public var releaseOnShutdown: Bool = true
+    /// The supervisor's timing and policy (probe interval and attempts, timeouts, backoff,
+    /// attempts per rung, release on shutdown): the file's keys map onto it directly.
+    public var supervisor = SupervisorSettings()
 
     // Operating.
     public var controlSocket: String = "/run/bg95d/control.sock"
@@ -64,24 +54,6 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var logLevel: LogPriority = .info
 
     public init() {}
-
-    /// The supervisor's timing and policy from this configuration.
-    public var supervisorSettings: SupervisorSettings {
-        var settings = SupervisorSettings()
-        settings.probeInterval = probeInterval
-        settings.verifyAttempts = probeAttempts
-        settings.bringUpTimeout = bringUpTimeout
-        settings.linkTimeout = linkTimeout
-        settings.dhcpTimeout = dhcpTimeout
-        settings.registrationTimeout = registrationTimeout
-        settings.recoveryStepTimeout = recoveryStepTimeout
-        settings.deviceTimeout = deviceTimeout
-        settings.diagnosisTimeout = diagnosisTimeout
-        settings.backoff = Backoff(initial: backoffInitial, maximum: backoffMax)
-        settings.attemptsPerRung = attemptsPerRung
-        settings.releaseOnShutdown = releaseOnShutdown
-        return settings
-    }
 
     /// The LTE band list as the hexadecimal mask `AT+QCFG="band"` takes (band n is bit n-1),
     /// or nil when bands are left alone.

@@ -55,7 +55,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let configuration = try loadConfiguration()
         if checkConfig {
-            print("configuration OK: apn \(configuration.apn.isEmpty ? "(unchanged)" : configuration.apn), probe \(configuration.probeTarget) every \(configuration.probeInterval), control \(configuration.controlSocket)")
+            print("configuration OK: apn \(configuration.apn.isEmpty ? "(unchanged)" : configuration.apn), probe \(configuration.probeTarget) every \(configuration.supervisor.probeInterval), control \(configuration.controlSocket)")
             return
         }
         let log = DaemonLogger(level: configuration.logLevel)

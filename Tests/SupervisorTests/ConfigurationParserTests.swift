@@ -75,11 +75,11 @@ final class ConfigurationParserTests: XCTestCase {
         XCTAssertEqual(c.policyPriority, 2000)
         XCTAssertEqual(c.dnsBackend, .resolvconf)
         XCTAssertEqual(c.probeTarget, .dns("testhost.bg95.test"))
-        XCTAssertEqual(c.probeInterval, .seconds(300))
+        XCTAssertEqual(c.supervisor.probeInterval, .seconds(300))
         XCTAssertEqual(c.probeTimeout, .milliseconds(1500))
-        XCTAssertEqual(c.dhcpTimeout, .seconds(20))
-        XCTAssertEqual(c.backoffMax, .seconds(3600))
-        XCTAssertFalse(c.releaseOnShutdown)
+        XCTAssertEqual(c.supervisor.dhcpTimeout, .seconds(20))
+        XCTAssertEqual(c.supervisor.backoff.maximum, .seconds(3600))
+        XCTAssertFalse(c.supervisor.releaseOnShutdown)
         XCTAssertTrue(c.controlGroupMayChange)
         XCTAssertEqual(c.logLevel, .debug)
         XCTAssertEqual(c.usbPath, "1-1.2")
@@ -142,7 +142,7 @@ final class ConfigurationParserTests: XCTestCase {
         let split = try ConfigurationParser.splitOverride("apn=fromcli")
         let c = try ConfigurationParser.applyOverrides([split, ("probe_interval", "30s")], to: file)
         XCTAssertEqual(c.apn, "fromcli")
-        XCTAssertEqual(c.probeInterval, .seconds(30))
+        XCTAssertEqual(c.supervisor.probeInterval, .seconds(30))
         XCTAssertThrowsError(try ConfigurationParser.applyOverrides([("nope", "1")], to: file))
         XCTAssertThrowsError(try ConfigurationParser.splitOverride("apn"))
         do {
@@ -177,7 +177,7 @@ final class ConfigurationParserTests: XCTestCase {
 
     func testSettingsComeFromTheConfiguration() throws {
         let c = try parse("probe_interval = 42s\nattempts_per_rung = 5\nbackoff_initial = 3s\nbackoff_max = 9s")
-        let s = c.supervisorSettings
+        let s = c.supervisor
         XCTAssertEqual(s.probeInterval, .seconds(42))
         XCTAssertEqual(s.attemptsPerRung, 5)
         XCTAssertEqual(s.backoff, Backoff(initial: .seconds(3), maximum: .seconds(9)))
