@@ -244,7 +244,7 @@ public struct BringUpMachine: Sendable {
             }
         case .usbNetSet:
             guard response.isOK else {
-                fail(.commandFailed(step: "usbnet", command: response.command.description, result: response.result.description), into: &actions)
+                failCommand("usbnet", response, into: &actions)
                 return
             }
             actions.append(.log("usbnet: rebooting into ECM (AT+CFUN=1,1)"))
@@ -265,7 +265,7 @@ public struct BringUpMachine: Sendable {
             handleRadioQuery(setting, response, into: &actions)
         case .radioSet(let setting):
             guard response.isOK else {
-                fail(.commandFailed(step: setting.name, command: response.command.description, result: response.result.description), into: &actions)
+                failCommand(setting.name, response, into: &actions)
                 return
             }
             nextRadioSetting(into: &actions)
@@ -283,13 +283,13 @@ public struct BringUpMachine: Sendable {
             }
         case .contextDefine:
             guard response.isOK else {
-                fail(.commandFailed(step: "PDP context", command: response.command.description, result: response.result.description), into: &actions)
+                failCommand("PDP context", response, into: &actions)
                 return
             }
             afterContextDefined(into: &actions)
         case .contextAuth:
             guard response.isOK else {
-                fail(.commandFailed(step: "PDP authentication", command: response.command.description, result: response.result.description), into: &actions)
+                failCommand("PDP authentication", response, into: &actions)
                 return
             }
             startRegistration(into: &actions)
@@ -318,7 +318,7 @@ public struct BringUpMachine: Sendable {
             }
         case .attach:
             guard response.isOK else {
-                fail(.commandFailed(step: "attach", command: response.command.description, result: response.result.description), into: &actions)
+                failCommand("attach", response, into: &actions)
                 return
             }
             startDataCall(into: &actions)
@@ -342,7 +342,7 @@ public struct BringUpMachine: Sendable {
             }
         case .netDevConnect:
             guard response.isOK else {
-                fail(.commandFailed(step: "data call", command: response.command.description, result: response.result.description), into: &actions)
+                failCommand("data call", response, into: &actions)
                 return
             }
             // The connect completes asynchronously (`+QNETDEVSTATUS: 1`): traffic only flows
@@ -376,7 +376,7 @@ public struct BringUpMachine: Sendable {
             }
         case .activate:
             guard response.isOK else {
-                fail(.commandFailed(step: "data call", command: response.command.description, result: response.result.description), into: &actions)
+                failCommand("data call", response, into: &actions)
                 return
             }
             queryAddress(into: &actions)
@@ -431,7 +431,7 @@ public struct BringUpMachine: Sendable {
             fail(.simFailure("+CME ERROR: 13"), into: &actions)
             return
         case .error, .cme, .cms, .failure, .timedOut, .cancelled:
-            fail(.commandFailed(step: "SIM", command: response.command.description, result: response.result.description), into: &actions)
+            failCommand("SIM", response, into: &actions)
             return
         }
         let simState: SIMState
@@ -721,6 +721,11 @@ public struct BringUpMachine: Sendable {
         self.step = step
         awaiting = command
         actions.append(.send(command))
+    }
+
+    /// Fails the bring-up because `response` (the command of `step`) did not end in OK.
+    private mutating func failCommand(_ step: String, _ response: ATResponse, into actions: inout [BringUpAction]) {
+        fail(.commandFailed(step: step, command: response.command.description, result: response.result.description), into: &actions)
     }
 
     private mutating func fail(_ error: BringUpError, into actions: inout [BringUpAction]) {
