@@ -27,6 +27,10 @@ public final class DHCPClient: @unchecked Sendable {
         public var expireAfterOverride: UInt32?
         /// Probe a new address with ARP for this long before using it (nil or 0: no probe).
         public var addressProbeMilliseconds: Int64?
+        /// First retransmission after this many ms (then 4, 8 ... 64 s). The server bg95d talks to
+        /// is the module across a USB cable, where a lost first packet is a link-up race: 500 ms
+        /// instead of the RFC's 4 s. nil gives the RFC's schedule.
+        public var firstRetransmitMilliseconds: Int64? = 500
         /// Seed for xid and jitter; nil draws one from the kernel.
         public var randomSeed: UInt64?
         public init() {}
@@ -86,6 +90,7 @@ public final class DHCPClient: @unchecked Sendable {
         configuration.rebindAfterOverride = options.rebindAfterOverride
         configuration.expireAfterOverride = options.expireAfterOverride
         configuration.addressProbeMilliseconds = options.addressProbeMilliseconds
+        configuration.firstRetransmitMilliseconds = options.firstRetransmitMilliseconds
         machine = DHCPClientMachine(configuration: configuration)
         packetSocket = try DHCPPacketSocket(interface: interface)
         if let probe = options.addressProbeMilliseconds, probe > 0 {

@@ -7,6 +7,19 @@ public enum DHCPBackoff {
         return seconds * 1000 + jitterMilliseconds
     }
 
+    /// The same, for a link where the server is one hop away across a cable (the module's DHCP
+    /// server on the ECM link): a first packet lost there is a link-up race (carrier came up a
+    /// moment before the module's side listens), not congestion, so the first retransmission
+    /// follows after `firstMilliseconds` (± a tenth of the jitter), and from the second on the
+    /// RFC's 4, 8, 16 ... 64 s apply. `firstMilliseconds` nil gives `retransmitDelay(attempt:)`.
+    public static func retransmitDelay(attempt: Int, jitterMilliseconds: Int64, firstMilliseconds: Int64?) -> Int64 {
+        guard let first = firstMilliseconds else {
+            return retransmitDelay(attempt: attempt, jitterMilliseconds: jitterMilliseconds)
+        }
+        if attempt <= 0 { return max(0, first + jitterMilliseconds / 10) }
+        return retransmitDelay(attempt: attempt - 1, jitterMilliseconds: jitterMilliseconds)
+    }
+
     /// The wait before retransmitting a RENEWING/REBINDING REQUEST: half the time left until
     /// `deadline` (T2 or expiry), but at least 60 s; never past the deadline itself.
     public static func reacquisitionDelay(now: DHCPInstant, deadline: DHCPInstant) -> Int64 {

@@ -13,6 +13,9 @@ public struct DHCPClientConfiguration: Sendable {
     /// Probe a newly leased address with ARP for this long before using it (nil: no probe,
     /// like dhcpcd's `noarp`; the fast path the benchmark measures).
     public var addressProbeMilliseconds: Int64?
+    /// Wait before the first retransmission of a DISCOVER or REQUEST (nil: the RFC's 4 s). See
+    /// `DHCPBackoff.retransmitDelay(attempt:jitterMilliseconds:firstMilliseconds:)`.
+    public var firstRetransmitMilliseconds: Int64?
     /// Option 55.
     public var parameterRequestList: [UInt8] = [1, 3, 6, 12, 15, 26, 28, 51, 54, 58, 59]
     /// FOR TESTS: replace the server's T1 / T2 / lease time (seconds) so renewal, rebinding and

@@ -319,7 +319,8 @@ public struct DHCPClientMachine: Sendable {
     }
 
     private mutating func scheduleRetransmit(_ now: DHCPInstant) {
-        retransmitAt = now.adding(milliseconds: DHCPBackoff.retransmitDelay(attempt: attempt, jitterMilliseconds: nextJitter()))
+        retransmitAt = now.adding(milliseconds: DHCPBackoff.retransmitDelay(
+            attempt: attempt, jitterMilliseconds: nextJitter(), firstMilliseconds: configuration.firstRetransmitMilliseconds))
     }
 
     /// The one way into a state; logs `old -> new`.

@@ -63,6 +63,29 @@ final class DHCPClientMachineTests: XCTestCase {
         XCTAssertEqual(machine.statistics.sent, 7)
     }
 
+    /// On the ECM link the server is the module across a cable: a first DISCOVER lost to the
+    /// link-up race is repeated after ~0.5 s, then the RFC's schedule (4, 8 ... s) follows.
+    func testFastFirstRetransmissionThenRFCBackoff() throws {
+        configure { $0.firstRetransmitMilliseconds = 500 }
+        handle(.start(previousAddress: nil), at: 0)
+        let xid = machine.transactionID
+        var now: Int64 = 0
+        for (expected, slack): (Int64, Int64) in [(500, 100), (4000, 1000), (8000, 1000), (16000, 1000)] {
+            let deadline = try XCTUnwrap(machine.nextDeadline)
+            let wait = deadline.milliseconds - now
+            XCTAssert((expected - slack)...(expected + slack) ~= wait, "waited \(wait) ms for \(expected) ms")
+            now = deadline.milliseconds
+            let r = sent(handle(.tick, at: now))
+            XCTAssertEqual(r.map(\.0.messageType), [.discover])
+            XCTAssertEqual(r.first?.0.transactionID, xid)
+        }
+        // A REQUEST lost after the OFFER is also repeated fast.
+        handle(.received(Fixtures.offer(xid: xid)), at: now + 1)
+        guard case .requesting = machine.state else { return XCTFail("not requesting: \(machine.state)") }
+        let wait = try XCTUnwrap(machine.nextDeadline).milliseconds - (now + 1)
+        XCTAssert(400...600 ~= wait, "REQUEST retransmission after \(wait) ms")
+    }
+
     func testFullExchangeAndTimers() throws {
         handle(.start(previousAddress: nil), at: 0)
         let xid = machine.transactionID
@@ -391,6 +414,9 @@ final class DHCPClientMachineTests: XCTestCase {
 
     func testBackoffFunctions() {
         XCTAssertEqual((0...6).map { DHCPBackoff.retransmitDelay(attempt: $0, jitterMilliseconds: 0) }, [4000, 8000, 16000, 32000, 64000, 64000, 64000])
+        XCTAssertEqual((0...3).map { DHCPBackoff.retransmitDelay(attempt: $0, jitterMilliseconds: 0, firstMilliseconds: 500) }, [500, 4000, 8000, 16000])
+        XCTAssertEqual(DHCPBackoff.retransmitDelay(attempt: 0, jitterMilliseconds: -1000, firstMilliseconds: 500), 400)
+        XCTAssertEqual(DHCPBackoff.retransmitDelay(attempt: 2, jitterMilliseconds: 0, firstMilliseconds: nil), 16000)
         XCTAssertEqual(DHCPBackoff.reacquisitionDelay(now: .seconds(0), deadline: .seconds(1000)), 500_000)
         XCTAssertEqual(DHCPBackoff.reacquisitionDelay(now: .seconds(0), deadline: .seconds(100)), 60_000)
         XCTAssertEqual(DHCPBackoff.reacquisitionDelay(now: .seconds(0), deadline: .seconds(30)), 30_000)
