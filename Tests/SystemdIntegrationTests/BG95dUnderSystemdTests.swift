@@ -25,9 +25,19 @@ final class BG95dUnderSystemdTests: XCTestCase {
         XCTAssertEqual(try container.property("Type"), "notify")
         XCTAssertEqual(try container.property("DropInPaths"), "/etc/systemd/system/bg95d.service.d/test-simulator.conf")
 
-        // 1. `systemctl start` returns once READY arrived: the control socket answers at once,
-        //    with the STATUS text the daemon sent along.
+        // 1. `systemctl start` returns once READY arrived: systemd's own debug log shows the unit
+        //    leaving "start" for "running" only after the READY=1 message, the control socket
+        //    answers at once, with the STATUS text the daemon sent along.
+        try container.check(["systemctl", "log-level", "debug"])
         try container.check(["systemctl", "start", "bg95d"])
+        try container.check(["systemctl", "log-level", "info"])
+        let manager = try container.check(["journalctl", "_PID=1", "-o", "cat", "--no-pager"]).stdout
+            .split(separator: "\n").filter { $0.hasPrefix("bg95d.service: ") }
+        let ready = manager.firstIndex { $0.contains("Got notification message from PID") && $0.contains("READY=1") }
+        let running = manager.firstIndex { $0.contains("Changed start -> running") }
+        XCTAssertNotNil(ready, "no READY=1 from bg95d in systemd's log:\n\(manager.joined(separator: "\n"))")
+        XCTAssertNotNil(running, "bg95d never went start -> running:\n\(manager.joined(separator: "\n"))")
+        if let ready, let running { XCTAssertLessThan(ready, running, "running before READY") }
         XCTAssertEqual(try container.property("ActiveState"), "active")
         XCTAssertEqual(try container.property("SubState"), "running")
         let first = try container.bg95ctl(["status", "--json"])
