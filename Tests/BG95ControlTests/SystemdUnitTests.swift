@@ -37,7 +37,7 @@ final class SystemdUnitTests: XCTestCase {
         XCTAssertNotEqual(try Command.run(["systemd-analyze", "verify", broken]).status, 0)
     }
 
-    func testSecurityExposureIsAtMostTwo() throws {
+    func testSecurityExposureIsAtMostTwoPointOne() throws {
         try TestEnvironment.requireTools(["systemd-analyze"])
         let result = try Command.run(["systemd-analyze", "security", "--offline=true", "--no-pager", unitPath])
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -24,6 +24,9 @@ final class BG95dUnderSystemdTests: XCTestCase {
         XCTAssertEqual(try container.property("LoadState"), "loaded")
         XCTAssertEqual(try container.property("Type"), "notify")
         XCTAssertEqual(try container.property("DropInPaths"), "/etc/systemd/system/bg95d.service.d/test-simulator.conf")
+        // What `make install` says next: enable it for boot (WantedBy=multi-user.target).
+        try container.check(["systemctl", "enable", "bg95d"])
+        XCTAssertEqual(try container.run(["systemctl", "is-enabled", "bg95d"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "enabled")
 
         // 1. `systemctl start` returns once READY arrived: systemd's own debug log shows the unit
         //    leaving "start" for "running" only after the READY=1 message, the control socket
