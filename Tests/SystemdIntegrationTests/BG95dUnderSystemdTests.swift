@@ -89,8 +89,19 @@ final class BG95dUnderSystemdTests: XCTestCase {
         XCTAssertFalse(locks.contains("LCK..root-test"), "/run/lock is shared: \(locks)")
         XCTAssertTrue(locks.contains { $0.hasPrefix("bg95d-tty-") }, "bg95d holds no port lock in its /run/lock: \(locks)")
         XCTAssertFalse(try container.check(["ls", "-A", "/run/lock"]).stdout.contains("bg95d-tty-"))
-        // The device policy is configured (whether this container's cgroup enforces it: see the README).
+        // DevicePolicy=closed as the kernel enforces it (cgroup v1 devices.list of the unit):
+        // the pseudo devices and ptys (the simulated port is one), ttyUSB (major 188) when the
+        // kernel has that driver, nothing else.
         XCTAssertEqual(try container.property("DevicePolicy"), "closed")
+        let allowed = try container.check(["cat", "/sys/fs/cgroup/devices/system.slice/bg95d.service/devices.list"]).stdout
+            .split(separator: "\n").map(String.init)
+        XCTAssertFalse(allowed.contains("a *:* rwm"), "every device is allowed: \(allowed)")
+        XCTAssertTrue(allowed.contains("c 136:* rw"), "no ptys: \(allowed)")
+        let ttyUSBRegistered = try String(contentsOfFile: "/proc/devices", encoding: .utf8).contains(" ttyUSB\n")
+        XCTAssertEqual(allowed.contains("c 188:* rw"), ttyUSBRegistered, "ttyUSB: \(allowed)")
+        let standard: Set<String> = ["c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm",
+                                     "c 136:* rw", "c 188:* rw", "c 0:0 rwm", "b 0:0 rwm", "c 10:229 rw"]
+        XCTAssertEqual(Set(allowed).subtracting(standard), [], "devices beyond the policy: \(allowed)")
 
         // 4. SIGKILL: Restart=on-failure brings it back online, cleaning up what the killed one left.
         try container.check(["systemctl", "kill", "--kill-who=main", "-s", "KILL", "bg95d"])

@@ -16,8 +16,13 @@ import XCTest
 ///   - the toolchain's Swift runtime, read-only (the tests install the debug build, which links
 ///     it dynamically; a release `make install` carries it statically);
 ///   - CAP_NET_ADMIN for PID 1, which nspawn withholds by default: on a real machine systemd
-///     has it and hands it to bg95d through AmbientCapabilities.
-/// - The unit's environment for the umockdev preload is a drop-in written only here.
+///     has it and hands it to bg95d through AmbientCapabilities;
+///   - a devices cgroup (v1) of its own, `/sys/fs/cgroup/devices/bg95-<prefix>`: nspawn mounts
+///     the devices controller read-only, so systemd could not apply DevicePolicy=. The run's
+///     sub-hierarchy is bound over it after boot and systemd re-executed to pick it up, as a
+///     host's systemd has it. Deleted again by `close()`.
+/// - The unit's environment for the umockdev preload is a drop-in written only here; nothing
+///   of the unit's hardening is relaxed by it.
 ///
 /// `close()` powers the container off, stops the simulator and deletes the folder; it runs on
 /// failure too (deinit). Waits are bounded polls of what systemd or bg95d report, never sleeps.
@@ -34,6 +39,9 @@ final class SystemdContainer {
     var testbed: String { simulator["UMOCKDEV_DIR"] ?? "" }
     var testHost: String { simulator["BG95SIM_TEST_HOST"] ?? "198.51.100.7" }
     var consoleLog: String { folder + "/console.log" }
+    /// This run's devices cgroup on the host (delegated to the container's systemd).
+    var devicesCgroup: String { Self.devicesHierarchy + "/bg95-\(prefix)" }
+    static let devicesHierarchy = "/sys/fs/cgroup/devices"
     var upper: String { folder + "/upper" }
 
     /// Test-only drop-in: the simulated module and a short watchdog (the SIGSTOP test waits for it).
@@ -43,6 +51,10 @@ final class SystemdContainer {
     init() throws {
         try TestEnvironment.requireRoot()
         try TestEnvironment.requireTools(["systemd-nspawn", "unshare", "nsenter", "ip", "make", "mount", "dnsmasq", "nft", "ping"])
+        guard FileManager.default.fileExists(atPath: Self.devicesHierarchy + "/devices.list") else {
+            XCTFail("no cgroup v1 devices controller at \(Self.devicesHierarchy): the test gives the container's systemd one to enforce DevicePolicy=")
+            throw ContainerError.setup("devices cgroup")
+        }
         bg95sim = try TestEnvironment.product("bg95sim")
         _ = try TestEnvironment.product("bg95d")
         _ = try TestEnvironment.product("bg95ctl")
@@ -152,12 +164,12 @@ final class SystemdContainer {
             """
         try write(configuration, to: "/etc/bg95d.conf", mode: 0o644)
         let dropIn = """
-            # Test only: the simulated module (umockdev preload and testbed), its pty on devpts,
-            # and a watchdog short enough for the SIGSTOP test.
+            # Test only: the simulated module (umockdev preload and testbed; its port is a pty,
+            # which DevicePolicy=closed allows anyway) and a watchdog short enough for the
+            # SIGSTOP test.
             [Service]
             Environment=LD_PRELOAD=\(simulator["LD_PRELOAD"] ?? "libumockdev-preload.so.0") UMOCKDEV_DIR=\(testbed)
             ReadWritePaths=\(testbed)
-            DeviceAllow=char-pts rw
             WatchdogSec=\(Self.watchdogSeconds)s
             TimeoutAbortSec=5s
 
@@ -178,17 +190,20 @@ final class SystemdContainer {
     private func boot(root: String) throws {
         let script = """
             set -e
+            mkdir "$7"
+            echo $$ > "$7/cgroup.procs"
             mount --make-rprivate /
             mkdir -p /run/systemd/nspawn
             mount -t tmpfs tmpfs /run/systemd/nspawn
             mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/upper,workdir=$2/work" "$2/merged"
             exec systemd-nspawn -q -D "$2/merged" -M "bg95-$3" --keep-unit --register=no --boot --console=pipe \
               --capability=CAP_NET_ADMIN --network-namespace-path="/run/netns/$4" \
-              --bind="$5" --bind=/dev/pts:/dev/pts --bind-ro="$6"
+              --bind="$5" --bind=/dev/pts:/dev/pts --bind-ro="$6" --bind="$7:/run/host-devices-cgroup"
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestEnvironment.which("unshare") ?? "/usr/bin/unshare")
-        process.arguments = ["-m", "sh", "-c", script, "sh", root, folder, prefix, hostNamespace, testbed, try Self.swiftRuntime()]
+        process.arguments = ["-m", "sh", "-c", script, "sh", root, folder, prefix, hostNamespace, testbed, try Self.swiftRuntime(),
+                             devicesCgroup]
         _ = FileManager.default.createFile(atPath: consoleLog, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: consoleLog))
         process.standardOutput = log
@@ -200,6 +215,15 @@ final class SystemdContainer {
             self.initPID = Self.children(of: process.processIdentifier).first ?? 0
             return self.initPID > 0
         }
+        try awaitRunning()
+        // The devices controller, writable, where systemd looks for it; re-executing makes
+        // systemd detect it (it probes controllers when it starts).
+        try check(["mount", "--bind", "/run/host-devices-cgroup", Self.devicesHierarchy])
+        try check(["systemctl", "daemon-reexec"])
+        try awaitRunning()
+    }
+
+    private func awaitRunning() throws {
         try waitFor("systemctl is-system-running = running", timeout: 90) {
             let state = (try? self.run(["systemctl", "is-system-running"]).stdout) ?? ""
             if state.hasPrefix("degraded") {
@@ -324,8 +348,29 @@ final class SystemdContainer {
                 if initPID > 0 { kill(initPID, SIGKILL) }
             }
         }
+        removeDevicesCgroup()
         _ = try? Command.run([bg95sim, "stop", "--prefix", prefix])
         try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// rmdir of the run's devices cgroups, deepest first (they are empty once the container is gone).
+    private func removeDevicesCgroup() {
+        guard FileManager.default.fileExists(atPath: devicesCgroup) else { return }
+        var folders = [devicesCgroup]
+        if let walker = FileManager.default.enumerator(atPath: devicesCgroup) {
+            while let relative = walker.nextObject() as? String {
+                var isDirectory: ObjCBool = false
+                let path = devicesCgroup + "/" + relative
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                    folders.append(path)
+                }
+            }
+        }
+        for folder in folders.sorted(by: { $0.count > $1.count }) {
+            if rmdir(folder) != 0 {
+                print("cannot remove cgroup \(folder): errno \(errno)")
+            }
+        }
     }
 }
 
