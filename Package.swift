@@ -74,5 +74,7 @@ let package = Package(
         .testTarget(name: "ModemIntegrationTests", dependencies: ["ModemIO", "Modem", "ATProtocol", "TestSupport"]),
         .testTarget(name: "NetworkIntegrationTests", dependencies: ["DHCPIO", "NetlinkIO", "Netconfig", "DHCPProtocol", "TestSupport"]),
         .testTarget(name: "DaemonIntegrationTests", dependencies: ["BG95Daemon", "BG95Control", "TestSupport"]),
+        // systemd PID 1 in a container (systemd-nspawn) and udevadm; root, fails loudly without them.
+        .testTarget(name: "SystemdIntegrationTests", dependencies: ["TestSupport"]),
     ]
 )

@@ -4,7 +4,8 @@ import XCTest
 
 /// `systemd/bg95d.service` checked by systemd's own tools: `systemd-analyze verify` (against a
 /// copy whose ExecStart points at the built bg95d, since verify wants the binary to exist) and
-/// the `systemd-analyze security --offline=true` exposure, which must stay at 2.0 or below.
+/// the `systemd-analyze security --offline=true` exposure, which must stay at 2.1 or below (2.0
+/// plus the 0.2-weighted `@resources` item that allowing `setpriority` for libdispatch costs).
 final class SystemdUnitTests: XCTestCase {
     private var unitPath: String { TestEnvironment.packageRoot + "/systemd/bg95d.service" }
 
@@ -36,7 +37,7 @@ final class SystemdUnitTests: XCTestCase {
         XCTAssertNotEqual(try Command.run(["systemd-analyze", "verify", broken]).status, 0)
     }
 
-    func testSecurityExposureIsAtMostTwo() throws {
+    func testSecurityExposureIsAtMostTwoPointOne() throws {
         try TestEnvironment.requireTools(["systemd-analyze"])
         let result = try Command.run(["systemd-analyze", "security", "--offline=true", "--no-pager", unitPath])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -46,7 +47,7 @@ final class SystemdUnitTests: XCTestCase {
             return XCTFail("no exposure figure in:\n\(result.stdout)")
         }
         print("systemd-analyze security --offline=true bg95d.service: exposure \(figure)")
-        XCTAssertLessThanOrEqual(figure, 2.0, result.stdout)
+        XCTAssertLessThanOrEqual(figure, 2.1, result.stdout)
         for hardened in ["✓ ProtectSystem=", "✓ NoNewPrivileges=", "✓ RestrictAddressFamilies=~…", "✓ CapabilityBoundingSet=~CAP_SYS_ADMIN",
                          "✓ User=/DynamicUser=", "✓ SystemCallFilter=~@mount", "✓ RestrictNamespaces=~net"] {
             XCTAssertTrue(result.stdout.contains(hardened), "missing \(hardened)")
@@ -59,7 +60,8 @@ final class SystemdUnitTests: XCTestCase {
         for required in ["Type=notify", "NotifyAccess=main", "WatchdogSec=30s", "Restart=on-failure", "RuntimeDirectory=bg95d",
                          "StateDirectory=bg95d", "ProtectSystem=strict", "DevicePolicy=closed", "DeviceAllow=char-ttyUSB rw",
                          "RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_PACKET AF_INET AF_INET6", "SystemCallFilter=@system-service",
-                         "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE", "ExecStart=/usr/local/bin/bg95d run"] {
+                         "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE", "ExecStart=/usr/local/bin/bg95d run",
+                         "SystemCallFilter=setpriority"] {
             XCTAssertTrue(settings.contains(required), "bg95d.service lacks \(required)")
         }
     }
