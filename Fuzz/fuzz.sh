@@ -66,7 +66,8 @@ for target in $TARGETS; do
     mkdir -p "$corpus" "$crashes" "Fuzz/Corpus/$target"
     log=$SCRATCH/fuzz-$target.log
     status=0
-    "$SCRATCH/fuzz-$target" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+    # The Swift runtime's backtracer would fight ASan over the crash report.
+    SWIFT_BACKTRACE=enable=no "$SCRATCH/fuzz-$target" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
         -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "Fuzz/Corpus/$target" >"$log" 2>&1 || status=$?
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     done_line=$(grep -E '^#[0-9]+.*(DONE|INITED|pulse|NEW|REDUCE)' "$log" | tail -1)

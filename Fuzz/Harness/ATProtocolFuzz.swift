@@ -21,7 +21,9 @@ enum ATProtocolFuzz {
         }
         precondition(frames == chunkedFrames, "framer output depends on chunking")
         for case .line(let line) in frames {
-            precondition(line.utf8.count <= 256, "framer let an overlong line through")
+            // The cap counts input bytes; each becomes at most one scalar (invalid UTF-8 turns
+            // into U+FFFD, 3 bytes in the String, so utf8.count may exceed the cap).
+            precondition(line.unicodeScalars.count <= 256, "framer let an overlong line through")
             parseEverything(line)
         }
 
