@@ -59,7 +59,9 @@ done
 
 # 3. Run each and collect its final stats.
 failed=0
-printf '%-16s %12s %8s %8s %8s\n' target executions cov ft crashes > $SCRATCH/fuzz-table.txt
+table=$(mktemp)
+trap 'rm -f "$table"' EXIT
+printf '%-16s %12s %8s %8s %8s\n' target executions cov ft crashes > "$table"
 for target in $TARGETS; do
     corpus=$SCRATCH/corpus/$target
     crashes=$SCRATCH/crashes/$target
@@ -79,8 +81,8 @@ for target in $TARGETS; do
         echo "fuzz: $target failed (exit $status), see $log and $crashes/" >&2
         grep -E 'ERROR|Fatal error|SUMMARY' "$log" | head -5 >&2 || true
     fi
-    printf '%-16s %12s %8s %8s %8s\n' "$target" "${executions:-?}" "${cov:-?}" "${ft:-?}" "$found" >> $SCRATCH/fuzz-table.txt
+    printf '%-16s %12s %8s %8s %8s\n' "$target" "${executions:-?}" "${cov:-?}" "${ft:-?}" "$found" >> "$table"
 done
 echo "fuzz: ${SECONDS_PER_TARGET} s per target"
-cat $SCRATCH/fuzz-table.txt
+cat "$table"
 exit $failed
