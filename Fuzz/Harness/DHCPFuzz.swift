@@ -7,8 +7,11 @@ enum DHCPFuzz {
     static func run(_ bytes: [UInt8]) {
         // The decoders, with round trips where an encoder exists.
         if let message = try? DHCPMessage(parsing: bytes) {
+            // The encoder writes every option into the options area and leaves overload out.
+            var expected = message
+            expected.options[DHCPOptionCode.overload] = nil
             let again = try? DHCPMessage(parsing: message.encoded())
-            precondition(again == message, "DHCPMessage does not round-trip")
+            precondition(again == expected, "DHCPMessage does not round-trip")
         }
         _ = try? IPv4UDPPacket(parsing: bytes, verifyUDPChecksum: true)
         _ = try? IPv4UDPPacket(parsing: bytes, verifyUDPChecksum: false)

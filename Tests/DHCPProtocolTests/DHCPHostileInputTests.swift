@@ -124,3 +124,19 @@ final class DHCPHostileInputTests: XCTestCase {
         XCTAssertThrowsError(try DHCPMessage(parsing: [UInt8](repeating: 6, count: 65_536)))
     }
 }
+
+/// Found by `make fuzz` (Fuzz/Corpus/dhcp/overload-reencoded-twice): a message whose options
+/// continue in `sname` (overload, option 52) was re-encoded with all options in the options
+/// area *and* option 52 still set, so decoding it again read the sname options twice.
+final class DHCPOverloadReencodingTests: XCTestCase {
+    func testOverloadedMessageReencodesWithoutDuplicatingOptions() throws {
+        var sname = [UInt8](repeating: 0, count: 64)
+        sname.replaceSubrange(0..<3, with: [8, 1, 7])
+        let bytes = Fixtures.reply(xid: 1, options: [53, 1, 5, 52, 1, 2, 54, 4] + Fixtures.server.bytes + [255], sname: sname)
+        let message = try DHCPMessage(parsing: bytes)
+        XCTAssertEqual(message.options[8], [7])
+        let again = try DHCPMessage(parsing: message.encoded())
+        XCTAssertEqual(again.options[8], [7])
+        XCTAssertNil(again.options[DHCPOptionCode.overload])
+    }
+}
