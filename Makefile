@@ -21,6 +21,7 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	BG95_BIN_DIR=$$($(SWIFT) build --show-bin-path) $(SWIFT) test --skip-build --disable-swift-testing
+	SWIFT=$(SWIFT) FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) ./Fuzz/fuzz.sh
 
 demo: deps
 	@./scripts/demo.sh
@@ -30,6 +31,14 @@ bench: deps
 
 clean:
 	rm -rf .build
+
+# libFuzzer targets (docs/reliability.md, "Fuzzing"): FUZZ_SECONDS per target, prints a table
+# of executions, coverage and crashes; `make test` runs TEST_FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 10
+.PHONY: fuzz
+fuzz: deps
+	SWIFT=$(SWIFT) FUZZ_SECONDS=$(FUZZ_SECONDS) ./Fuzz/fuzz.sh
 
 # ---------------------------------------------------------------------------------------------
 # Operating: man pages, shell completions, install/uninstall (README "Operating").

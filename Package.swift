@@ -24,6 +24,8 @@ let package = Package(
 
         // Thin typed wrappers over syscalls: the only place besides the IO targets that imports Glibc.
         .target(name: "BG95System"),
+        // Pure: rate limit for log sources an outside party can trigger (no I/O, time passed in).
+        .target(name: "LogLimit"),
 
         // Pure codecs and state machines.
         .target(name: "ATProtocol"),
@@ -34,9 +36,9 @@ let package = Package(
 
         // I/O adapters.
         .target(name: "ModemIO", dependencies: ["CUdev", "BG95System", "ATProtocol", "Modem"]),
-        .target(name: "DHCPIO", dependencies: ["DHCPProtocol", "BG95System"]),
+        .target(name: "DHCPIO", dependencies: ["DHCPProtocol", "BG95System", "LogLimit"]),
         .target(name: "NetlinkIO", dependencies: ["CMnl", "BG95System", "DHCPProtocol", "Netconfig"]),
-        .target(name: "BG95Control", dependencies: ["BG95System"]),
+        .target(name: "BG95Control", dependencies: ["BG95System", "LogLimit"]),
         .target(
             name: "BG95Daemon",
             dependencies: ["Supervisor", "ModemIO", "DHCPIO", "DHCPProtocol", "NetlinkIO", "BG95Control", "Netconfig"]
@@ -69,7 +71,7 @@ let package = Package(
         .testTarget(name: "DHCPProtocolTests", dependencies: ["DHCPProtocol"]),
         .testTarget(name: "NetconfigTests", dependencies: ["Netconfig", "DHCPProtocol"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Modem", "ATProtocol", "DHCPProtocol"]),
-        .testTarget(name: "BG95ControlTests", dependencies: ["BG95Control", "TestSupport"]),
+        .testTarget(name: "BG95ControlTests", dependencies: ["BG95Control", "TestSupport", "LogLimit"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"]),
         .testTarget(name: "ModemIntegrationTests", dependencies: ["ModemIO", "Modem", "ATProtocol", "TestSupport"]),
         .testTarget(name: "NetworkIntegrationTests", dependencies: ["DHCPIO", "NetlinkIO", "Netconfig", "DHCPProtocol", "TestSupport"]),

@@ -4,6 +4,8 @@
 # Debian/Ubuntu (apt). Safe to run repeatedly; does nothing when all are present.
 set -eu
 PACKAGES="libudev-dev libmnl-dev pkg-config umockdev libumockdev-dev dnsmasq-base nftables iproute2 iputils-ping bind9-dnsutils systemd busybox debootstrap systemd-container udev binutils"
+# /usr/bin/python3: the control-socket flood tests run their flooders as another uid (issue 12).
+PACKAGES="$PACKAGES python3"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

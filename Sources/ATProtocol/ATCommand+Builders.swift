@@ -217,11 +217,14 @@ extension ATCommand {
 
     // MARK: Operator passthrough
 
-    /// An operator's command line (`bg95ctl at`), validated: it must start with `AT`, hold only
-    /// printable ASCII (no CR, LF or other control bytes), at most 256 bytes, balanced quotes,
-    /// no `\`, and no `;` outside quotes (which would chain a second command). Information
-    /// lines with the command's own `+NAME` belong to its response for read (`?`), test (`=?`)
-    /// and action forms; for set forms (`=...`) they are treated as URCs.
+    /// An operator's command line (`bg95ctl at`), validated: at most 256 bytes of printable
+    /// ASCII (no CR, LF or other control bytes), no `\\`, balanced quotes, and exactly one
+    /// command by the grammar in `ATCommandGrammar` (`AT` plus one basic or one extended
+    /// command with its arguments). V.250 concatenation (`ATE0Q0`, `ATI+CGDCONT=...`), `;`
+    /// chains and anything after the command are refused with the byte offset where the
+    /// second command or the junk starts. Information lines with the command's own `+NAME`
+    /// belong to its response for read (`?`), test (`=?`) and action forms; for set forms
+    /// (`=...`) they are treated as URCs.
     public static func raw(_ text: String) throws(ATCommandError) -> ATCommand {
         guard !text.isEmpty else { throw ATCommandError(field: .rawCommand, reason: .empty) }
         guard text.utf8.count <= 256 else { throw ATCommandError(field: .rawCommand, reason: .tooLong(maximum: 256)) }
@@ -232,22 +235,18 @@ extension ATCommand {
             case 0x80...: throw ATCommandError(field: .rawCommand, reason: .containsNonASCII)
             case 0x5C: throw ATCommandError(field: .rawCommand, reason: .containsBackslash)
             case 0x22: inQuote.toggle()
-            case 0x3B where !inQuote: throw ATCommandError(field: .rawCommand, reason: .forbiddenCharacter)
             default: continue
             }
         }
         guard !inQuote else { throw ATCommandError(field: .rawCommand, reason: .containsQuote) }
-        guard text.prefix(2).uppercased() == "AT" else {
-            throw ATCommandError(field: .rawCommand, reason: .notAnATCommand)
-        }
-        let name = ATCommand.name(of: text)
-        let body = text.dropFirst(2)
-        let isSet = body.contains("=") && !body.hasSuffix("=?")
         let match: ResponseMatch
-        if name.hasPrefix("+"), !isSet, name != "+QPING" {
-            match = name == "+CEREG" && body.hasSuffix("?") ? .registrationRead : .prefix(name)
-        } else {
+        switch try ATCommandGrammar(parsing: Array(text.utf8)).command {
+        case .extended("+QPING", _), .extended(_, .set), .attention, .basic:
             match = .none
+        case .extended("+CEREG", .read):
+            match = .registrationRead
+        case .extended(let name, .read), .extended(let name, .test), .extended(let name, .action):
+            match = .prefix(name)
         }
         return ATCommand(text, match: match)
     }

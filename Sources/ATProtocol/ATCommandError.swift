@@ -34,8 +34,17 @@ public struct ATCommandError: Error, Equatable, Sendable, CustomStringConvertibl
         case notAPIN
         /// A number outside the range the command accepts.
         case outOfRange
-        /// A raw command must start with `AT`.
+        /// A raw command must start with `AT` (or `at`).
         case notAnATCommand
+        /// A raw command carries a second command right after the first (V.250 concatenation
+        /// such as `ATE0Q0` or `ATI+CGDCONT=...`), starting at this byte offset.
+        case secondCommand(offset: Int)
+        /// A raw command chains a second command with `;` at this byte offset.
+        case chained(offset: Int)
+        /// A raw command does not follow the one-command grammar (`ATCommandGrammar`).
+        case syntax(offset: Int, expected: String)
+        /// `ATA`, `ATD...`, `ATO`: they switch the AT port to data mode.
+        case dataModeCommand
     }
 
     public let field: ATArgumentField
@@ -47,4 +56,27 @@ public struct ATCommandError: Error, Equatable, Sendable, CustomStringConvertibl
     }
 
     public var description: String { "\(field.rawValue): \(reason)" }
+}
+
+extension ATCommandError.Reason: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .containsQuote: return "contains or leaves open a double quote"
+        case .containsBackslash: return "contains a backslash"
+        case .containsControlCharacter: return "contains a control character (CR, LF, NUL, ...)"
+        case .containsNonASCII: return "contains a character outside printable ASCII"
+        case .forbiddenCharacter: return "contains a character this field does not allow"
+        case .tooLong(let maximum): return "longer than \(maximum) bytes"
+        case .empty: return "is empty"
+        case .notAPIN: return "a PIN must be 4 to 8 decimal digits"
+        case .outOfRange: return "out of range"
+        case .notAnATCommand: return "must start with \"AT\" or \"at\""
+        case .secondCommand(let offset):
+            return "a second command starts at byte \(offset); send exactly one command per line"
+        case .chained(let offset):
+            return "\";\" at byte \(offset) chains a second command; send exactly one command per line"
+        case .syntax(let offset, let expected): return "at byte \(offset): expected \(expected)"
+        case .dataModeCommand: return "ATA, ATD and ATO switch the port to data mode and are refused"
+        }
+    }
 }

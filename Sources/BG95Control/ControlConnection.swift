@@ -9,6 +9,13 @@ import BG95System
 final class ControlConnection: @unchecked Sendable {
     let fd: Int32
     let peer: PeerCredentials
+    /// The peer's rank for admission (`ControlAdmission`).
+    let rank: ControlAdmission.Rank
+    /// Order of acceptance, also the connection's id for eviction.
+    let sequence: UInt64
+    private let acceptedAt = DispatchTime.now()
+    /// Complete request lines received so far.
+    private var requestsReceived = 0
     private unowned let server: ControlServer
     private let queue: DispatchQueue
     private var readSource: DispatchSourceRead?
@@ -26,9 +33,11 @@ final class ControlConnection: @unchecked Sendable {
     private(set) var wantsURCs = false
     var pendingReplies = 0 { didSet { rearmTimer() } }
 
-    init(fd: Int32, peer: PeerCredentials, server: ControlServer, queue: DispatchQueue) {
+    init(fd: Int32, peer: PeerCredentials, rank: ControlAdmission.Rank, sequence: UInt64, server: ControlServer, queue: DispatchQueue) {
         self.fd = fd
         self.peer = peer
+        self.rank = rank
+        self.sequence = sequence
         self.server = server
         self.queue = queue
     }
@@ -51,6 +60,17 @@ final class ControlConnection: @unchecked Sendable {
         timer.resume()
         read.resume()
         rearmTimer()
+    }
+
+    /// No complete request yet (idle or trickling its first line): may be evicted for room.
+    var isFresh: Bool { !closed && requestsReceived == 0 && pendingReplies == 0 && !subscribed }
+
+    /// Closes a fresh connection to make room, telling it why (best effort, never blocks).
+    func evict(reason: String) {
+        var line = ControlMessage.response(ControlResponse(id: nil, command: nil, outcome: .failure(ControlFailure(.busy, "socket full; connection closed before its first request")))).encoded()
+        line.append(UInt8(ascii: "\n"))
+        _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        close(reason: reason)
     }
 
     func subscribe(urcs: Bool) {
@@ -137,7 +157,10 @@ final class ControlConnection: @unchecked Sendable {
             let copy = ArraySlice(Array(line))
             input.removeSubrange(...newline)
             partialSince = nil
-            if !isBlank { server.receive(line: copy, from: self) }
+            if !isBlank {
+                requestsReceived += 1
+                server.receive(line: copy, from: self)
+            }
             if closed { return }
         }
         if input.count >= limit {
@@ -196,6 +219,13 @@ final class ControlConnection: @unchecked Sendable {
 
     // MARK: - Timers
 
+    /// Before its first request a connection gets the shorter of the first-request and the
+    /// idle timeout.
+    private var firstRequestDeadline: DispatchTime {
+        let configuration = server.configuration
+        return acceptedAt + .milliseconds(min(configuration.firstRequestTimeoutMilliseconds, configuration.idleTimeoutMilliseconds))
+    }
+
     private func rearmTimer() {
         guard let timer, !closed else { return }
         let configuration = server.configuration
@@ -203,6 +233,8 @@ final class ControlConnection: @unchecked Sendable {
         if closeAfterFlush {
             // Give a refused client a moment to read its error, then drop it regardless.
             deadline = .now() + .milliseconds(1_000)
+        } else if requestsReceived == 0 {
+            deadline = min(firstRequestDeadline, partialSince.map { $0 + .milliseconds(configuration.requestTimeoutMilliseconds) } ?? .distantFuture)
         } else if let partialSince {
             deadline = partialSince + .milliseconds(configuration.requestTimeoutMilliseconds)
         } else if subscribed || pendingReplies > 0 {
@@ -218,6 +250,13 @@ final class ControlConnection: @unchecked Sendable {
         let now = DispatchTime.now()
         if closeAfterFlush {
             close(reason: "refused client did not read its error")
+        } else if requestsReceived == 0, let partialSince,
+                  now >= min(firstRequestDeadline, partialSince + .milliseconds(server.configuration.requestTimeoutMilliseconds)) {
+            refuse(.timeout, "request line not completed in time")
+        } else if requestsReceived == 0, partialSince == nil, now >= firstRequestDeadline {
+            close(reason: "no request after connecting")
+        } else if requestsReceived == 0 {
+            rearmTimer()
         } else if let partialSince, now >= partialSince + .milliseconds(server.configuration.requestTimeoutMilliseconds) {
             refuse(.timeout, "request line not completed within \(server.configuration.requestTimeoutMilliseconds) ms")
         } else if partialSince == nil, !subscribed, pendingReplies == 0,

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import BG95System
+import LogLimit
 
 /// The daemon's side of the control socket: a Unix stream socket served entirely by
 /// DispatchSources on the daemon's serial queue.
@@ -14,7 +15,12 @@ import BG95System
 /// - a malformed request gets an error response and the connection stays usable;
 /// - a line longer than `controlMaxRequestBytes` gets `request-too-large` and the connection closes;
 /// - a partial line not completed within `requestTimeoutMilliseconds` gets `timeout` and closes;
+/// - a connection must send its first request within `firstRequestTimeoutMilliseconds`; until
+///   then it may be evicted to make room (`ControlAdmission`: slots reserved for root, per-uid
+///   and outsider limits), so idle or unprivileged peers can never lock root out;
 /// - idle connections close after `idleTimeoutMilliseconds`;
+/// - an accept storm is taken in slices of `acceptsPerWakeUp`, so the queue keeps serving;
+/// - log lines a client can trigger are rate-limited (`RateLimitedLog`);
 /// - a client whose unread output exceeds `maxQueuedBytes` (a stuck subscriber) is dropped;
 /// - writes never block and never raise SIGPIPE (MSG_NOSIGNAL).
 ///
@@ -36,6 +42,13 @@ public final class ControlServer: @unchecked Sendable {
     private var listenFD: Int32 = -1
     private var listenSource: DispatchSourceRead?
     private var connections: [ObjectIdentifier: ControlConnection] = [:]
+    private var nextSequence: UInt64 = 0
+    /// Log lines triggered by clients (refusals, drops, evictions) go through this.
+    private var clientLog: RateLimitedLog
+    private var clientLogTimer: DispatchSourceTimer?
+
+    /// Connections accepted per wake-up of the listening socket; the rest wait for the next.
+    static let acceptsPerWakeUp = 16
 
     /// `log` receives one line per notable event (refusals, drops); it never sees request
     /// contents beyond the command name, so no secret can leak through it.
@@ -44,12 +57,19 @@ public final class ControlServer: @unchecked Sendable {
         self.queue = queue
         self.handler = handler
         self.log = log
+        self.clientLog = RateLimitedLog(
+            source: "control clients", burst: max(1, configuration.logBurst),
+            interval: .seconds(max(1, configuration.logIntervalSeconds)))
     }
 
     deinit {
         for connection in connections.values { connection.close() }
         listenSource?.cancel()
+        clientLogTimer?.cancel()
     }
+
+    /// Client-triggered log lines suppressed so far by the rate limit.
+    public var suppressedLogLines: Int { clientLog.totalSuppressed }
 
     /// The number of open client connections.
     public var connectionCount: Int { connections.count }
@@ -81,7 +101,7 @@ public final class ControlServer: @unchecked Sendable {
                 try retryingInterrupts("chown(\(path), -1, \(group))") { chown(path, uid_t.max, group) }
             }
             try retryingInterrupts("chmod(\(path))") { chmod(path, mode_t(configuration.mode)) }
-            try retryingInterrupts("listen(\(path))") { listen(fd, 16) }
+            try retryingInterrupts("listen(\(path))") { listen(fd, 64) }
         } catch {
             Glibc.close(fd)
             throw error
@@ -103,6 +123,9 @@ public final class ControlServer: @unchecked Sendable {
         unlink(configuration.path)
         for connection in connections.values { connection.close() }
         connections.removeAll()
+        clientLogTimer?.cancel()
+        clientLogTimer = nil
+        for line in clientLog.flush(now: .seconds(Int64.max / 2)) { log(line) }
     }
 
     /// Pushes `event` to every subscribed connection (URCs only to those that asked).
@@ -133,7 +156,7 @@ public final class ControlServer: @unchecked Sendable {
     }
 
     private func acceptPending() {
-        while true {
+        for _ in 0..<Self.acceptsPerWakeUp {
             // accept4 is hidden without _GNU_SOURCE; set the flags right after (single-threaded
             // daemon: no exec can race in between).
             let fd = accept(listenFD, nil, nil)
@@ -141,7 +164,7 @@ public final class ControlServer: @unchecked Sendable {
                 let code = errno
                 if code == EINTR || code == ECONNABORTED { continue }
                 if code != EAGAIN && code != EWOULDBLOCK {
-                    log("\(SystemError(code: code, call: "accept"))")
+                    logClientEvent("\(SystemError(code: code, call: "accept"))")
                 }
                 return
             }
@@ -149,32 +172,77 @@ public final class ControlServer: @unchecked Sendable {
             do {
                 try setNonBlocking(fd)
             } catch {
-                log("\(error)")
+                logClientEvent("\(error)")
                 Glibc.close(fd)
                 continue
             }
             guard let peer = PeerCredentials.of(socket: fd) else {
-                log("refusing a connection whose credentials cannot be read")
+                logClientEvent("refusing a connection whose credentials cannot be read")
                 Glibc.close(fd)
                 continue
             }
-            if connections.count >= configuration.maxClients {
-                log("refusing \(peer): too many clients (\(connections.count))")
-                var line = ControlMessage.response(ControlResponse(id: nil, command: nil, outcome: .failure(ControlFailure(.busy, "too many clients")))).encoded()
-                line.append(UInt8(ascii: "\n"))
-                _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                Glibc.close(fd)
-                continue
-            }
-            let connection = ControlConnection(fd: fd, peer: peer, server: self, queue: queue)
-            connections[ObjectIdentifier(connection)] = connection
-            connection.start()
+            admit(fd: fd, peer: peer)
         }
+    }
+
+    private func admit(fd: Int32, peer: PeerCredentials) {
+        let rank = ControlAdmission.Rank(peer, policy: configuration.policy)
+        let slots = connections.values.map {
+            ControlAdmission.Slot(id: Int(truncatingIfNeeded: $0.sequence), uid: $0.peer.uid, rank: $0.rank, fresh: $0.isFresh, sequence: $0.sequence)
+        }
+        switch ControlAdmission.decide(newcomer: peer.uid, rank: rank, open: slots, configuration: configuration) {
+        case .admit:
+            break
+        case .admitEvicting(let id):
+            if let victim = connections.values.first(where: { Int(truncatingIfNeeded: $0.sequence) == id }) {
+                victim.evict(reason: "evicted for \(peer): no request yet while the socket is full")
+            }
+        case .refuse(let reason):
+            logClientEvent("refusing \(peer): \(reason)")
+            var line = ControlMessage.response(ControlResponse(id: nil, command: nil, outcome: .failure(ControlFailure(.busy, reason)))).encoded()
+            line.append(UInt8(ascii: "\n"))
+            _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            Glibc.close(fd)
+            return
+        }
+        nextSequence += 1
+        let connection = ControlConnection(fd: fd, peer: peer, rank: rank, sequence: nextSequence, server: self, queue: queue)
+        connections[ObjectIdentifier(connection)] = connection
+        connection.start()
+    }
+
+    /// Logs a line a client caused, through the rate limit; a timer reports what was
+    /// suppressed once the interval is over.
+    func logClientEvent(_ line: String) {
+        let now = Self.monotonicNow()
+        for line in clientLog.admit(line, now: now) { log(line) }
+        scheduleClientLogSummary()
+    }
+
+    private func scheduleClientLogSummary() {
+        guard clientLogTimer == nil, let due = clientLog.summaryDue else { return }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        let delay = due - Self.monotonicNow()
+        let nanoseconds = max(0, delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)
+        timer.schedule(deadline: .now() + .nanoseconds(Int(nanoseconds)), leeway: .milliseconds(100))
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            self.clientLogTimer?.cancel()
+            self.clientLogTimer = nil
+            for line in self.clientLog.flush(now: Self.monotonicNow()) { self.log(line) }
+            self.scheduleClientLogSummary()
+        }
+        clientLogTimer = timer
+        timer.resume()
+    }
+
+    static func monotonicNow() -> Duration {
+        .nanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds))
     }
 
     func connectionClosed(_ connection: ControlConnection, reason: String?) {
         connections.removeValue(forKey: ObjectIdentifier(connection))
-        if let reason { log("closed connection of \(connection.peer): \(reason)") }
+        if let reason { logClientEvent("closed connection of \(connection.peer): \(reason)") }
     }
 
     func receive(line: ArraySlice<UInt8>, from connection: ControlConnection) {
@@ -182,12 +250,12 @@ public final class ControlServer: @unchecked Sendable {
         do {
             request = try ControlRequest(parsing: line)
         } catch {
-            log("refused a request from \(connection.peer): \(error.failure)")
+            logClientEvent("refused a request from \(connection.peer): \(error.failure)")
             connection.respond(ControlResponse(id: error.id, command: nil, outcome: .failure(error.failure)))
             return
         }
         if case .denied(let reason) = configuration.policy.decide(request.name, for: connection.peer) {
-            log("permission denied for \(request.name.rawValue) from \(connection.peer)")
+            logClientEvent("permission denied for \(request.name.rawValue) from \(connection.peer)")
             connection.respond(ControlResponse(id: request.id, command: request.name, outcome: .failure(ControlFailure(.permissionDenied, reason))))
             return
         }

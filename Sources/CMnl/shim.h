@@ -25,4 +25,12 @@ static inline int bg95_attr_remaining(const struct nlmsghdr *nlh, const struct n
 static inline int bg95_nlmsg_has_header(const struct nlmsghdr *nlh, size_t header_len) {
     return nlh->nlmsg_len >= MNL_NLMSG_HDRLEN + MNL_ALIGN(header_len);
 }
+
+/* mnl_nlmsg_ok compares nlmsg_len with the buffer length as a signed int, so a length above
+ * INT_MAX (e.g. 0xffffffff) passes and the message is read far past the buffer (found by
+ * `make fuzz`, Fuzz/Corpus/rtnetlink/nlmsg-len-above-int-max). This compares unsigned. */
+static inline bool bg95_nlmsg_ok(const struct nlmsghdr *nlh, int len) {
+    return len >= (int)sizeof(struct nlmsghdr) && nlh->nlmsg_len >= sizeof(struct nlmsghdr)
+        && nlh->nlmsg_len <= (unsigned int)len;
+}
 #endif

@@ -4,6 +4,7 @@ import Glibc
 import BG95System
 import DHCPProtocol
 import Dispatch
+import LogLimit
 
 /// Runs a `DHCPClientMachine` on one interface, on the caller's serial queue.
 ///
@@ -68,6 +69,11 @@ public final class DHCPClient: @unchecked Sendable {
     private var probingAddress: IPv4Address?
     private let timer: DispatchSourceTimer
     private var serverMACs: [IPv4Address: [UInt8]] = [:]
+    /// Source addresses remembered at most; beyond it the table starts over, so spoofed
+    /// sources cannot grow it (the real server's next packet is remembered again).
+    static let maxServerMACs = 16
+    /// Dropped packets are logged through this: anyone on the link can send them.
+    private var dropLog = RateLimitedLog(source: "dhcp drops", burst: 5, interval: .seconds(10))
     private var badPackets = 0
     private var sendFailures = 0
     private var running = false
@@ -174,6 +180,8 @@ public final class DHCPClient: @unchecked Sendable {
 
     private func feed(_ event: DHCPClientEvent) {
         let now = DHCPInstant(milliseconds: bootTimeMilliseconds())
+        // A storm that has stopped gets its summary line with the next event (packet or timer).
+        for line in dropLog.flush(now: .milliseconds(now.milliseconds)) { onLog?(line) }
         let actions = machine.handle(event, now: now)
         for action in actions { perform(action) }
         if running || isStartEvent(event) { rearm(now) }
@@ -217,9 +225,18 @@ public final class DHCPClient: @unchecked Sendable {
             onLeaseRenewed?(lease)
         case .deconfigure(let lease, let reason):
             onLeaseLost?(lease, reason)
+        case .log(let line) where line.hasPrefix(DHCPClient.dropLinePrefix):
+            logDrop(line)
         case .log(let line):
             onLog?(line)
         }
+    }
+
+    /// How `DHCPClientMachine` words its drop lines ("ignoring packet (<reason>): ...").
+    static let dropLinePrefix = "ignoring packet"
+
+    private func logDrop(_ line: String) {
+        for line in dropLog.admit(line, now: .milliseconds(bootTimeMilliseconds())) { onLog?(line) }
     }
 
     private func send(_ message: DHCPMessage, _ destination: DHCPDestination) {
@@ -269,11 +286,14 @@ public final class DHCPClient: @unchecked Sendable {
                 packet = try IPv4UDPPacket(parsing: received.bytes, verifyUDPChecksum: received.checksumReady)
             } catch {
                 badPackets += 1
-                onLog?("ignoring packet (badPacket): \(error)")
+                logDrop("\(DHCPClient.dropLinePrefix) (badPacket): \(error)")
                 continue
             }
             guard packet.destinationPort == 68 else { continue }
-            if received.sourceMAC.count == 6 { serverMACs[packet.source] = received.sourceMAC }
+            if received.sourceMAC.count == 6 {
+                if serverMACs[packet.source] == nil && serverMACs.count >= DHCPClient.maxServerMACs { serverMACs.removeAll() }
+                serverMACs[packet.source] = received.sourceMAC
+            }
             feed(.received(packet.payload))
         }
     }

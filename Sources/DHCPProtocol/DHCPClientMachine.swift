@@ -197,8 +197,8 @@ public struct DHCPClientMachine: Sendable {
 
         switch (state, type) {
         case (.selecting, .offer):
-            guard let server = message.serverIdentifier, !message.yourAddress.isAny, message.yourAddress != .broadcast else {
-                return drop(.invalidLease, "OFFER without server id or address")
+            guard let server = message.serverIdentifier, message.yourAddress.isUnicast else {
+                return drop(.invalidLease, "OFFER without server id or usable address (\(message.yourAddress))")
             }
             let offer = DHCPOffer(address: message.yourAddress, serverIdentifier: server)
             log("OFFER of \(offer.address) from \(server)")

@@ -2,8 +2,10 @@
 ///
 /// Built by `init(ack:acquiredAt:)`, which refuses (returns `nil`) an ACK without a usable
 /// address, lease time or a contiguous netmask, and drops (leaves out) values that would be
-/// unsafe to pass on: a domain name that is not a plain host name, an MTU below 68, resolver
-/// addresses 0.0.0.0/255.255.255.255. Times are in seconds from `acquiredAt`; a lease of
+/// unsafe to pass on: a domain name that is not a plain host name, an MTU below 68, routers
+/// and resolvers that are not unicast (0/8, 127/8, multicast, 240/4 and broadcast) or are our
+/// own address. A lease shorter than `minimumLeaseSeconds` is raised to it, so a server cannot
+/// drive the client into a renewal storm. Times are in seconds from `acquiredAt`; a lease of
 /// `UInt32.max` is infinite (no renewal, never expires).
 public struct DHCPLease: Equatable, Sendable, CustomStringConvertible {
     public var address: IPv4Address
@@ -21,6 +23,8 @@ public struct DHCPLease: Equatable, Sendable, CustomStringConvertible {
     public var acquiredAt: DHCPInstant
 
     public static let infinite = UInt32.max
+    /// Shorter leases (0 included) are taken as this long (dhcpcd uses 20 s, we renew at T1).
+    public static let minimumLeaseSeconds: UInt32 = 60
 
     public init(address: IPv4Address, prefixLength: Int, gateway: IPv4Address?, dnsServers: [IPv4Address],
                 domainName: String?, mtu: Int?, leaseSeconds: UInt32, renewalSeconds: UInt32? = nil,
@@ -43,17 +47,19 @@ public struct DHCPLease: Equatable, Sendable, CustomStringConvertible {
               let lease = ack.leaseTime, let server = ack.serverIdentifier ?? fallback else { return nil }
         let prefix = ack.subnetMask.map { $0.prefixLength! } ?? DHCPLease.classfulPrefix(ack.yourAddress)
         let mtu = ack.interfaceMTU.map(Int.init).flatMap { $0 >= 68 ? $0 : nil }
-        self.init(address: ack.yourAddress, prefixLength: prefix,
-                  gateway: ack.routers.first { !$0.isAny && $0 != .broadcast },
-                  dnsServers: ack.domainNameServers.filter { !$0.isAny && $0 != .broadcast },
+        let ours = ack.yourAddress
+        self.init(address: ours, prefixLength: prefix,
+                  gateway: ack.routers.first { $0.isUnicast && $0 != ours },
+                  dnsServers: ack.domainNameServers.filter { $0.isUnicast && $0 != ours },
                   domainName: ack.domainName.flatMap(DHCPLease.validatedDomainName),
-                  mtu: mtu, leaseSeconds: lease, renewalSeconds: ack.renewalTime, rebindingSeconds: ack.rebindingTime,
+                  mtu: mtu, leaseSeconds: max(lease, DHCPLease.minimumLeaseSeconds),
+                  renewalSeconds: ack.renewalTime, rebindingSeconds: ack.rebindingTime,
                   serverIdentifier: server, acquiredAt: acquiredAt)
     }
 
     /// Why `ack` cannot become a lease, or `nil` when it can.
     public static func rejection(of ack: DHCPMessage, fallbackServer: IPv4Address? = nil) -> String? {
-        if ack.yourAddress.isAny || ack.yourAddress == .broadcast { return "no usable yiaddr (\(ack.yourAddress))" }
+        if !ack.yourAddress.isUnicast { return "no usable yiaddr (\(ack.yourAddress))" }
         if ack.leaseTime == nil { return "no lease time (option 51)" }
         if ack.serverIdentifier == nil && fallbackServer == nil { return "no server identifier (option 54)" }
         if let mask = ack.subnetMask, mask.prefixLength == nil { return "non-contiguous netmask \(mask)" }

@@ -96,6 +96,11 @@ public struct DHCPMessage: Equatable, Sendable {
         out += DHCPMessage.fixed(serverName, 64)
         out += DHCPMessage.fixed(bootFile, 128)
         out += DHCPMessage.magicCookie
+        // Every option, also one read from an overloaded sname/file, goes into the options
+        // area; an overload option (52) would make a receiver read them a second time from
+        // sname/file (found by `make fuzz`: Fuzz/Corpus/dhcp/overload-reencoded-twice).
+        var options = self.options
+        options[DHCPOptionCode.overload] = nil
         out += options.encoded()
         if out.count < DHCPMessage.minimumEncodedLength {
             out += Array(repeating: 0, count: DHCPMessage.minimumEncodedLength - out.count)

@@ -110,7 +110,7 @@ public final class NetlinkMonitor: @unchecked Sendable {
             if received == 0 { return }
             var remaining = Int32(received)
             var message = buffer.assumingMemoryBound(to: nlmsghdr.self)
-            while mnl_nlmsg_ok(message, remaining) {
+            while bg95_nlmsg_ok(message, remaining) {
                 dispatch(NetlinkMessage(header: UnsafePointer(message)))
                 message = mnl_nlmsg_next(message, &remaining)!
             }

@@ -128,7 +128,7 @@ public final class NetlinkSocket: @unchecked Sendable {
             }
             var remaining = Int32(received)
             var message = UnsafeMutableRawPointer(receiveBuffer).assumingMemoryBound(to: nlmsghdr.self)
-            while mnl_nlmsg_ok(message, remaining) {
+            while bg95_nlmsg_ok(message, remaining) {
                 defer { message = mnl_nlmsg_next(message, &remaining)! }
                 // Replies to earlier requests that timed out are skipped, not misread.
                 guard message.pointee.nlmsg_seq == sequence, mnl_nlmsg_portid_ok(message, portID) else { continue }

@@ -25,6 +25,8 @@ final class ScriptedDaemon: @unchecked Sendable {
     ]
     var doctorReport = DoctorReport(steps: DoctorReport.Step.Kind.allCases.map { .init($0, outcome: .ok) })
     private(set) var received: [ControlRequest] = []
+    /// Every line the server logged (appended on `queue`).
+    private(set) var logLines: [String] = []
 
     init(configure: (inout ControlServerConfiguration) -> Void = { _ in }) throws {
         var template = Array("/tmp/bg95ctl-test-XXXXXX".utf8CString)
@@ -34,7 +36,7 @@ final class ScriptedDaemon: @unchecked Sendable {
         var configuration = ControlServerConfiguration(path: directory + "/control.sock")
         configure(&configuration)
         path = configuration.path
-        let server = ControlServer(configuration: configuration, queue: queue) { [unowned self] request, peer, reply in
+        let server = ControlServer(configuration: configuration, queue: queue, log: { [weak self] in self?.logLines.append($0) }) { [unowned self] request, peer, reply in
             self.handle(request, reply: reply)
         }
         self.server = server

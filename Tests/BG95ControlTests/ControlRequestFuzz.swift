@@ -1,0 +1,1 @@
+../../Fuzz/Harness/ControlRequestFuzz.swift
