@@ -63,11 +63,13 @@ final class BG95ctlCommandTests: XCTestCase {
         let daemon = try ScriptedDaemon()
         let up = try run(daemon, "up", ["--no-wait"])
         XCTAssertEqual(up.status, 0)
-        XCTAssertEqual(up.stdout, "accepted (state down)\n")
+        XCTAssertEqual(up.stdout, "up: accepted, state down\n")
         let watch = try run(daemon, "watch", ["--until", "online", "--timeout", "30", "--no-urcs"])
         XCTAssertEqual(watch.status, 0, watch.stderr)
         let down = try run(daemon, "down")
         XCTAssertEqual(down.status, 0, down.stderr)
+        XCTAssertTrue(down.stdout.hasPrefix("down: accepted, state "), down.stdout)
+        XCTAssertTrue(down.stdout.split(separator: "\n").first?.hasSuffix(", waiting for down") == true, down.stdout)
         XCTAssertTrue(down.stdout.hasSuffix("down\ndown\n") || down.stdout.contains("  down"), down.stdout)
         XCTAssertEqual(daemon.onQueue { daemon.state }, "down")
     }
@@ -116,10 +118,14 @@ final class BG95ctlCommandTests: XCTestCase {
         let unavailable = try run(daemon, "at", ["AT+QGMR"])
         XCTAssertEqual(unavailable.status, 5)
         XCTAssertTrue(unavailable.stderr.contains("not-available: no module"), unavailable.stderr)
+        // A refusal by the daemon is a usage error in words.
+        let refused = try run(daemon, "at", ["AT+REFUSED"])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertEqual(refused.stderr, "bg95ctl: refused: the AT command contains a backslash\n")
         // Unsafe strings never leave the CLI.
         let unsafe = try run(daemon, "at", ["AT+CFUN=0\r\nAT+CFUN=1,1"])
         XCTAssertEqual(unsafe.status, 2)
-        XCTAssertEqual(daemon.onQueue { daemon.received.filter { $0.name == .at }.count }, 3)
+        XCTAssertEqual(daemon.onQueue { daemon.received.filter { $0.name == .at }.count }, 4)
     }
 
     func testDoctorPrintsEveryStepWithFixes() throws {
@@ -153,8 +159,21 @@ final class BG95ctlCommandTests: XCTestCase {
         let help = try Command.run([try TestEnvironment.product("bg95ctl"), "--help"])
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.stdout.contains("3 bg95d is not running; 4 permission"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("1 status: not online"), help.stdout)
         let badTimeout = try Command.run([try TestEnvironment.product("bg95ctl"), "up", "--timeout", "-1"])
         XCTAssertEqual(badTimeout.status, 2)
+        let zero = try Command.run([try TestEnvironment.product("bg95ctl"), "up", "--timeout", "0"])
+        XCTAssertEqual(zero.status, 2)
+        XCTAssertTrue(zero.stderr.contains("--timeout must be more than 0 and at most 86400 seconds"), zero.stderr)
+        // A typo in a state name is refused with the list, not waited on forever.
+        let typo = try Command.run([try TestEnvironment.product("bg95ctl"), "watch", "--until", "onlin"])
+        XCTAssertEqual(typo.status, 2)
+        XCTAssertTrue(typo.stderr.contains("no state \"onlin\" (did you mean online?); states: waiting-for-device,"), typo.stderr)
+        // A chained AT command is a usage error in words, before anything is sent.
+        let chained = try Command.run([try TestEnvironment.product("bg95ctl"), "at", "at+csq;+cops?"])
+        XCTAssertEqual(chained.status, 2)
+        XCTAssertTrue(chained.stderr.contains("';', which would chain a second command"), chained.stderr)
+        XCTAssertFalse(chained.stderr.contains("forbiddenCharacter"), chained.stderr)
     }
 
     /// Help text is part of the interface (style.md 12): a change here is deliberate.
@@ -165,14 +184,18 @@ final class BG95ctlCommandTests: XCTestCase {
             OVERVIEW: Show the link's state, module, network, lease, probe and counters
             (the default).
 
-            --json prints the StatusSnapshot object documented in docs/control-api.md.
+            --json prints the StatusSnapshot object documented in docs/control-api.md;
+            --prometheus the same facts as Prometheus metrics (bg95_*). Exit status: 0
+            online, 1 not online, 5 failed (bg95d waits for an operator), 3 bg95d is not
+            running.
 
-            USAGE: bg95ctl status [--socket <path>] [--json]
+            USAGE: bg95ctl status [--socket <path>] [--json] [--prometheus]
 
             OPTIONS:
               --socket <path>         Path of bg95d's control socket. (default:
                                       /run/bg95d/control.sock)
               --json                  Print the status as JSON (stable schema).
+              --prometheus            Print the status as Prometheus text metrics.
               --version               Show the version.
               -h, --help              Show help information.
 
@@ -196,7 +219,7 @@ final class BG95ctlCommandTests: XCTestCase {
             try Command.run(["setpriv", "--reuid=65534", "--regid=\(group)", "--clear-groups", "--", copy] + arguments + ["--socket", daemon.path])
         }
         let status = try asNobody(group: nogroup, ["status"])
-        XCTAssertEqual(status.status, 0, status.stderr)
+        XCTAssertEqual(status.status, 1, status.stderr)  // read, and not online
         XCTAssertTrue(status.stdout.contains("DOWN"), status.stdout)
         let down = try asNobody(group: nogroup, ["down", "--no-wait"])
         XCTAssertEqual(down.status, 4, down.stdout + down.stderr)

@@ -102,8 +102,11 @@ final class BG95ctlIntegrationTests: XCTestCase {
     }
 
     private func snapshot(_ result: CommandResult, file: StaticString = #filePath, line: UInt = #line) throws -> StatusSnapshot {
-        XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
-        return try JSONDecoder().decode(StatusSnapshot.self, from: Data(result.stdout.utf8))
+        let snapshot = try JSONDecoder().decode(StatusSnapshot.self, from: Data(result.stdout.utf8))
+        // The exit status classifies the state: 0 online, 1 not online, 5 failed.
+        let expected: Int32 = snapshot.state == "online" ? 0 : snapshot.state == "failed" ? 5 : 1
+        XCTAssertEqual(result.status, expected, result.stderr, file: file, line: line)
+        return snapshot
     }
 }
 
@@ -117,13 +120,14 @@ enum StatusSchema {
         "module": .object(["model": .string, "firmware": .string, "imei": .string, "iccidMasked": .string, "usbnet": .string, "atPort": .string]),
         "sim": .string, "operator": .string, "plmn": .string, "rat": .string, "band": .string,
         "signal": .object(["rsrp": .number, "rsrq": .number, "sinr": .number, "rssi": .number]),
-        "registration": .string, "registrationCause": .int,
+        "registration": .string, "registrationCause": .int, "registrationCauseText": .string,
+        "tac": .string, "cellID": .string, "factAges": .map,
         "dataCall": .object(["state": .string, "cid": .int, "apn": .string, "pdnAddress": .string]),
         "interface": .string, "carrier": .bool, "address": .string, "gateway": .string, "dns": .strings,
         "leaseRemaining": .int, "routes": .strings,
         "lastProbe": .object(["method": .string, "target": .string, "ok": .bool, "age": .int, "rttMs": .number, "detail": .string]),
         "onlineSince": .int, "uptime": .int,
-        "counters": .object(["recoveries": .map, "rxBytes": .int, "txBytes": .int]),
+        "counters": .object(["recoveries": .map, "rxBytes": .int, "txBytes": .int, "rxBytesTotal": .int, "txBytesTotal": .int]),
         "lastError": .string, "recoveryRung": .string,
     ]
 

@@ -131,8 +131,15 @@ final class SimulatedSetup {
         }
     }
 
+    /// `bg95ctl status --json`; its exit status classifies (0 online, 1 not online, 5 failed),
+    /// so anything else is an error here.
     func status() throws -> String {
-        try Command.check([bg95ctl, "status", "--socket", socketPath, "--json"]).stdout
+        let result = try Command.run([bg95ctl, "status", "--socket", socketPath, "--json"])
+        guard [0, 1, 5].contains(result.status) else {
+            XCTFail("bg95ctl status failed (\(result.status)): \(result.stderr)")
+            throw SetupError.timeout("status")
+        }
+        return result.stdout
     }
 
     /// The StatusSnapshot as a dictionary.
