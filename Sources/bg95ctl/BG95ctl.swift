@@ -13,7 +13,7 @@ struct BG95ctl: ParsableCommand {
             Reading (status, watch, doctor) needs root or the daemon's control group; changing \
             state (up, down, reset, at) needs root unless the daemon allows the group.
 
-            Exit status: 0 success; 1 status: not online (doctor: a problem found); 2 usage \
+            Exit status: 0 success; 1 status: not online; 2 usage \
             error or a refused argument; 3 bg95d is not running; 4 permission denied; 5 the \
             command failed or timed out (also: AT result not OK, status: state failed, a fatal \
             error while waiting).

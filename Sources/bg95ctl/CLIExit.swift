@@ -3,7 +3,7 @@ import BG95Control
 /// bg95ctl's documented exit codes (also in `bg95ctl --help` and the man page).
 enum CLIExit: Int32 {
     case ok = 0
-    /// `status`: the link is not online (but not failed); `doctor`: a problem was found.
+    /// `status`: the link is not online (but not failed).
     case notOnline = 1
     case usage = 2
     case notRunning = 3
