@@ -54,7 +54,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "bg95ctl",
-            dependencies: ["BG95Control", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["BG95Control", "ATProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "bg95sim",
