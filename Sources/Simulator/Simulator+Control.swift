@@ -157,6 +157,9 @@ extension Simulator {
         case "status":
             guard needsNoArgs() else { return }
             respond(statusJSON())
+        // Host worlds for `bg95ctl doctor` (operator helper; HostWorld+Control.swift).
+        case "host-world":
+            handleHostWorld(args, respond: respond)
         default:
             respond("error unknown verb \(verb)")
         }
