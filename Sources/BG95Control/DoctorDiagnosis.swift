@@ -217,8 +217,11 @@ public enum DoctorDiagnosis {
             if !link.exists {
                 add(.carrier, .failed, "\(link.name) does not exist in this network namespace",
                     fix: "the ECM net device is missing: check the drivers step and `ip link`")
+            } else if !link.adminUp {
+                add(.carrier, .failed, "\(link.name) is down (not brought up)",
+                    fix: "bg95d brings it up once the data call runs (bg95ctl up)")
             } else if !link.carrier {
-                add(.carrier, .failed, "\(link.name) " + (link.adminUp ? "is up but has no carrier" : "is down"),
+                add(.carrier, .failed, "\(link.name) is up but has no carrier",
                     fix: "the module dropped the ECM link: bg95d restarts the data call; if it persists, bg95ctl reset")
             } else {
                 add(.carrier, .ok, "\(link.name) up, carrier")
@@ -270,7 +273,7 @@ public enum DoctorDiagnosis {
             add(.probe, probe.ok ? .ok : .failed, "\(probe.target): \(probe.detail)",
                 fix: probe.ok ? nil : "the data path through the module does not reach \(probe.target)")
         } else {
-            add(.probe, .skipped, "no probe target known")
+            add(.probe, .skipped, o.link?.addresses.isEmpty == false ? "no probe target known (--probe-target)" : "no address to probe from")
         }
         return finish(steps, o, snapshot)
     }

@@ -26,8 +26,10 @@ enum DoctorAT {
                 let response = try client.request(.at(command: command.text, timeout: 3), timeout: 10)
                 switch response.outcome {
                 case .success(.at(let result)): return (result.lines, result.final)
-                case .failure(let failure) where failure.code == .timeout: return ([], nil)
-                case .failure(let failure): return ([], "refused: \(failure.message)")
+                case .failure(let failure) where failure.code == .permissionDenied || failure.code == .invalidArgument:
+                    return ([], "refused: \(failure.message)")
+                case .failure:  // timeout, not-available (port stalled or gone), failed
+                    return ([], nil)
                 case .success: return ([], nil)
                 }
             } catch {

@@ -117,15 +117,22 @@ enum DoctorLook {
     }
 
     /// Processes with `path` open: every /proc/<pid>/fd entry that is the same character
-    /// device (compared by device number, so a umockdev pty behind /dev/ttyUSB2 matches too).
+    /// device, or links to the same file once opened (a umockdev node reports its sysfs
+    /// device number to stat, while other processes' fds show the pty behind it).
     static func holders(of path: String) -> [DoctorObservations.PortHolder] {
-        guard let device = HostFiles.characterDevice(path) else { return [] }
+        let device = HostFiles.characterDevice(path)
+        let opened = HostFiles.openedIdentity(path)
+        guard device != nil || opened != nil else { return [] }
         let me = getpid()
         var found: [DoctorObservations.PortHolder] = []
         for entry in HostFiles.list("/proc") {
             guard let pid = Int32(entry), pid != me else { continue }
             let fds = HostFiles.list("/proc/\(pid)/fd")
-            if fds.contains(where: { HostFiles.characterDevice("/proc/\(pid)/fd/\($0)") == device }) {
+            if fds.contains(where: {
+                let fd = "/proc/\(pid)/fd/\($0)"
+                if let opened, HostFiles.linkTarget(fd) == opened { return true }
+                return device != nil && HostFiles.characterDevice(fd) == device
+            }) {
                 found.append(.init(pid: pid, command: HostFiles.read("/proc/\(pid)/comm") ?? "?"))
             }
         }
