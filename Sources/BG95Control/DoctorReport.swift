@@ -16,8 +16,9 @@ public struct DoctorReport: Equatable, Codable, Sendable {
         self.remedy = remedy
     }
 
-    /// Whether every step passed (warnings allowed).
-    public var healthy: Bool { steps.allSatisfy { $0.outcome == .ok || $0.outcome == .warning } }
+    /// Whether no step failed (warnings and skipped steps allowed: a step skipped because an
+    /// operator took the link down is not a fault).
+    public var healthy: Bool { !steps.contains { $0.outcome == .failed } }
 
     public struct Step: Equatable, Codable, Sendable {
         /// A stable step id; the daemon uses the `Kind` raw values, in that order.

@@ -71,7 +71,10 @@ enum DoctorLook {
             argv += ["oif", linkName]
             let route = Subprocess.run(argv)
             let line = route.output.split(separator: "\n").first.map(String.init) ?? route.output
-            o.routeGet = line.split(separator: " ").filter { !$0.isEmpty }.joined(separator: " ")
+            // `ip route get` ends with "uid <n>" (the asking user): not part of the route.
+            var words = line.split(separator: " ").map(String.init)
+            if let uid = words.firstIndex(of: "uid") { words.removeSubrange(uid..<min(uid + 2, words.count)) }
+            o.routeGet = words.joined(separator: " ")
             o.routeUsesLink = route.status == 0 && line.contains(" dev \(linkName)") && line.contains(" via ")
         }
         o.dnsServers = snapshot?.dns ?? []

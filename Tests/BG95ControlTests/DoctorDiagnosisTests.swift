@@ -121,6 +121,7 @@ final class DoctorDiagnosisTests: XCTestCase {
         let report = DoctorDiagnosis.diagnose(o)
         XCTAssertEqual(report.headline, "bg95d is down: an operator took the link down (bg95ctl down)")
         XCTAssertEqual(report.remedy, "bg95ctl up")
+        XCTAssertTrue(report.healthy)
         XCTAssertFalse(report.steps.contains { $0.outcome == .failed && $0.id != "daemon" }, DoctorText.render(report))
         XCTAssertFalse(DoctorText.render(report).contains("new_id"))
     }
