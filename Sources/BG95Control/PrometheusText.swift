@@ -6,7 +6,10 @@
 /// Label values are escaped (`\\`, `\"`, `\n`), so a hostile operator name cannot break the
 /// file. Pure: same snapshot, same text.
 public enum PrometheusText {
-    public static func render(_ s: StatusSnapshot) -> String {
+    /// With `ages` false (the textfile), values that change every second by themselves
+    /// (state age, probe age, online seconds, lease left) are left out and the online start is
+    /// given as a timestamp, so the file only changes when something happens.
+    public static func render(_ s: StatusSnapshot, ages: Bool = true) -> String {
         var out = MetricWriter()
         var info: [(String, String)] = []
         if let version = s.daemonVersion { info.append(("version", version)) }
@@ -19,7 +22,7 @@ public enum PrometheusText {
         out.gauge("bg95_state", "1 for the supervisor state bg95d is in, 0 for the others.",
                   states.map { ([("state", $0)], $0 == s.state ? 1 : 0) })
         out.gauge("bg95_online", "1 while the end-to-end probe proves the link online.", [([], s.state == "online" ? 1 : 0)])
-        if let age = s.stateAge {
+        if ages, let age = s.stateAge {
             out.gauge("bg95_state_age_seconds", "Seconds since bg95d entered its current state.", [([], Double(age))])
         }
         if let registration = s.registration {
@@ -39,13 +42,16 @@ public enum PrometheusText {
         if let call = s.dataCall {
             out.gauge("bg95_data_call_active", "1 while the PDP context carrying the ECM traffic is active.", [([], call.state == "active" ? 1 : 0)])
         }
-        if let uptime = s.uptime {
+        if !ages, let since = s.onlineSince {
+            out.gauge("bg95_online_since_timestamp_seconds", "Unix time the link last became online.", [([], Double(since))])
+        }
+        if ages, let uptime = s.uptime {
             out.gauge("bg95_online_seconds", "Seconds the link has been online without interruption.", [([], Double(uptime))])
         }
         if let carrier = s.carrier {
             out.gauge("bg95_carrier", "1 when the ECM interface reports carrier (a hint only).", [([], carrier ? 1 : 0)])
         }
-        if let remaining = s.leaseRemaining {
+        if ages, let remaining = s.leaseRemaining {
             out.gauge("bg95_lease_remaining_seconds", "Seconds until the DHCP lease on the ECM interface expires.", [([], Double(remaining))])
         }
         if let probe = s.lastProbe {
@@ -54,7 +60,7 @@ public enum PrometheusText {
             if let rtt = probe.rttMs {
                 out.gauge("bg95_probe_rtt_seconds", "Round-trip time of the last successful probe.", [([], rtt / 1000)])
             }
-            if let age = probe.age {
+            if ages, let age = probe.age {
                 out.gauge("bg95_probe_age_seconds", "Seconds since the last probe finished.", [([], Double(age))])
             }
         }
