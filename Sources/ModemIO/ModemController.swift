@@ -269,7 +269,8 @@ public final class ModemController: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         finishRecoveries(.failure(.interrupted("the data call was ended on request")))
         dataCall = nil
-        guard let channel, channel.health != .closed else { return }
+        // Without a port the disconnect is cancelled at once; the machine stays stopped either
+        // way, so a module that appears meanwhile is not brought up behind the operator's back.
         apply(.endDataCall)
     }
 

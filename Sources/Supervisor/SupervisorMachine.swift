@@ -566,7 +566,7 @@ public struct SupervisorMachine: Sendable {
         cancelAllTimers()
         tearDownNetwork(release: settings.releaseOnShutdown)
         // Status must not say "down" while the module keeps the PDN up: end the data call.
-        if devicePresent { actions.append(.endDataCall) }
+        actions.append(.endDataCall)
         bringUpComplete = false
         resetProgress()
         ladder.reset()
