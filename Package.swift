@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "BG95Control", dependencies: ["BG95System"]),
         .target(
             name: "BG95Daemon",
-            dependencies: ["Supervisor", "ModemIO", "DHCPIO", "DHCPProtocol", "NetlinkIO", "BG95Control", "Netconfig"]
+            dependencies: ["Supervisor", "Modem", "ATProtocol", "ModemIO", "DHCPIO", "DHCPProtocol", "NetlinkIO", "BG95Control", "Netconfig"]
         ),
         .target(name: "Simulator", dependencies: ["CUmockdev", "BG95System"]),
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import BG95Control
+import Modem
 import BG95System
 import DHCPIO
 import DHCPProtocol
@@ -45,6 +46,13 @@ public final class Daemon: @unchecked Sendable {
         self.modem = modem
         machine = SupervisorMachine(settings: configuration.supervisor, now: .now)
         probe = ReachabilityProbe(queue: queue)
+    }
+
+    /// Everything known about the module, each fact with when it was last confirmed (nil while
+    /// the modem layer is stopped). Call on `queue`.
+    public var module: ModuleModel? {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return modem.module
     }
 
     /// Starts everything on the queue and never returns (exits the process on SIGTERM).
@@ -132,6 +140,9 @@ public final class Daemon: @unchecked Sendable {
         case .stopModem:
             modem.stop()
             modemStarted = false
+        case .endDataCall:
+            log.info("action: ending the data call")
+            modem.endDataCall()
         case .bringLinkUp(let interface):
             bringLinkUp(interface)
         case .startDHCP(let interface):

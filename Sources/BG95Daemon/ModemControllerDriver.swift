@@ -22,7 +22,6 @@ public final class ModemControllerDriver: ModemDriver {
     /// The data call is up but udev has not yet reported the ECM interface.
     private var dataCallWaitingForInterface = false
     private var lastStage: BringUpStage?
-    private var registration: RegistrationInfo?
 
     private let queue: DispatchQueue
 
@@ -77,7 +76,7 @@ public final class ModemControllerDriver: ModemDriver {
             } catch {
                 send(.supervisor(.bringUpFailed(.hard(error.description))))
             }
-        case .failed, .up:
+        case .failed, .up, .stopped:
             controller.restartBringUp()
         case .waitingForModule, .identifying, .configuringURCPort, .checkingUSBNet, .rebooting, .unlockingSIM,
              .configuringRadio, .configuringContext, .registering, .attaching, .activating:
@@ -100,6 +99,12 @@ public final class ModemControllerDriver: ModemDriver {
         case .renewDHCP: completion(.success("nothing to do on the module"))
         }
     }
+
+    public func endDataCall() {
+        controller?.endDataCall()
+    }
+
+    public var module: ModuleModel? { controller?.module }
 
     public func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {
         guard let controller else { return completion(Diagnosis()) }
@@ -150,21 +155,44 @@ public final class ModemControllerDriver: ModemDriver {
         }
     }
 
+    /// Maps the module model onto the status (the model is the one source; nothing is cached here).
     public func fill(_ snapshot: inout StatusSnapshot) {
         guard let controller else { return }
+        let model = controller.module
         if let device = controller.device {
-            var module = StatusSnapshot.Module(firmware: controller.firmware, atPort: device.atPort)
-            module.usbnet = device.netInterface != nil ? "ecm" : nil
+            var module = StatusSnapshot.Module(
+                model: model.model?.value, firmware: model.firmware?.value ?? controller.firmware,
+                imei: model.imei?.value, atPort: device.atPort)
+            module.iccidMasked = model.iccid.map { StatusSnapshot.maskICCID($0.value) }
+            module.usbnet = model.usbnet?.value.rawValue ?? (device.netInterface != nil ? "ecm" : nil)
             snapshot.module = module
         }
-        if let call = controller.dataCall {
-            snapshot.dataCall = StatusSnapshot.DataCall(state: "active", cid: call.call.contextID, apn: call.call.apn,
-                                                        pdnAddress: call.call.addresses.first)
-        } else if controller.device != nil {
-            snapshot.dataCall = StatusSnapshot.DataCall(state: "inactive")
+        if let sim = model.sim { snapshot.sim = sim.value.rawValue } else if let error = model.simError { snapshot.sim = error.value }
+        if let selection = model.operatorSelection?.value { snapshot.operator = selection.operatorName }
+        if case .serving(let network)? = model.networkInfo?.value {
+            snapshot.plmn = network.operatorCode
+            snapshot.rat = network.accessTechnology
+            snapshot.band = network.band
         }
-        if let registration, registration.status == .denied, let cause = registration.rejectCause {
+        switch model.servingSignal?.value {
+        case .catM1(let lte)?, .nbIoT(let lte)?:
+            snapshot.signal = StatusSnapshot.Signal(rsrp: Double(lte.rsrp), rsrq: Double(lte.rsrq),
+                                                    sinr: lte.sinrDecibels, rssi: Double(lte.rssi))
+        case .gsm(let rssi)?:
+            snapshot.signal = StatusSnapshot.Signal(rssi: Double(rssi))
+        case .noService?, nil:
+            break
+        }
+        if let registration = model.registration?.value, registration.status == .denied,
+           let cause = registration.rejectCause ?? model.lastRejectCause?.value {
             snapshot.registrationCause = cause.cause
+        }
+        switch model.dataCall?.value {
+        case .up(let call)?:
+            snapshot.dataCall = StatusSnapshot.DataCall(state: "active", cid: call.contextID, apn: call.apn,
+                                                        pdnAddress: call.addresses.first)
+        case .down?, .lost?, nil:
+            if controller.device != nil { snapshot.dataCall = StatusSnapshot.DataCall(state: "inactive") }
         }
     }
 
@@ -233,7 +261,7 @@ public final class ModemControllerDriver: ModemDriver {
             stage = .configuring
         case .registering: stage = .registering
         case .attaching, .activating: stage = .startingDataCall
-        case .waitingForModule, .up, .failed: stage = nil
+        case .waitingForModule, .up, .failed, .stopped: stage = nil
         }
         send(.log(.debug, "bring-up: \(state)"))
         if let stage, stage != lastStage {
@@ -249,7 +277,6 @@ public final class ModemControllerDriver: ModemDriver {
             send(.urc("RDY"))
             send(.supervisor(.moduleRestarted))
         case .registration(let info):
-            registration = info
             send(.urc("+CEREG: \(info.status.rawValue)"))
             send(.supervisor(.registrationChanged(RegistrationState(stat: info.status.rawValue))))
         case .packetDomain(let event):
@@ -290,6 +317,7 @@ public final class ModemControllerDriver: ModemDriver {
 
     private func bringUpConfiguration() throws(DaemonError) -> BringUpConfiguration {
         var bringUp = BringUpConfiguration(apn: configuration.apn)
+        bringUp.surveyAfterDataCall = true
         switch configuration.pdpType {
         case .ip: bringUp.pdpType = .ipv4
         case .ipv6: bringUp.pdpType = .ipv6

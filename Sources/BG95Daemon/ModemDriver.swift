@@ -1,4 +1,5 @@
 import BG95Control
+import Modem
 import Supervisor
 
 /// What the daemon needs from the modem layer, in the supervisor's terms.
@@ -11,8 +12,12 @@ public protocol ModemDriver: AnyObject {
     func start(emit: @escaping (ModemDriverEvent) -> Void) throws(DaemonError)
     /// Stops using the module (closes the AT port, stops discovery) without changing it.
     func stop()
-    /// Runs the bring-up unless one is already running.
+    /// Runs the bring-up unless one is already running (also after `endDataCall`).
     func bringUp()
+    /// `down`: ends the data call on the module and keeps the bring-up stopped until `bringUp`.
+    func endDataCall()
+    /// What is known about the module (nil while the modem layer is stopped).
+    var module: ModuleModel? { get }
     /// Carries out a module-side recovery step; completes with a detail for the log.
     func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, DaemonError>) -> Void)
     /// Asks the module why the probe failed (CEREG?, CGACT?, QNETDEVCTL?, QPING to `pingTarget`).

@@ -19,6 +19,17 @@ public enum BringUpEvent: Sendable, Equatable {
     /// The controller rebooted the module (`AT+CFUN=1,1`) on request: expect it to vanish
     /// and come back, then start over.
     case rebootRequested
+    /// Recovery: end the data call and bring it up again (`AT+QNETDEVCTL=0`/`AT+CGACT=0`, then
+    /// the bring-up). Only the bring-up started by this request reports `.finished`.
+    case restartDataCall
+    /// Recovery: radio off and on (`AT+CFUN=0`, `AT+CFUN=1`), then the bring-up.
+    case cycleRadio
+    /// Recovery: reboot the module (`AT+CFUN=1,1`), then the bring-up when it is back.
+    case reboot
+    /// `down`: end the data call and stay stopped until `.restart`.
+    case endDataCall
+    /// udev reported the device's AT port and ECM interface (nil: none).
+    case deviceChanged(atPort: String?, netInterface: String?)
 }
 
 /// The machine's timers; starting one that runs replaces it.

@@ -31,6 +31,8 @@ public struct BringUpMachine: Sendable {
     public private(set) var model: String?
     /// Whether `AT+QNETDEVCTL` exists on this firmware, once probed.
     public private(set) var dataCallMethod: DataCallMethod?
+    /// What is known about the module, filled from every reply and URC the machine sees.
+    public private(set) var module = ModuleModel()
 
     private var step: Step = .idle
     private var awaiting: ATCommand?
@@ -56,6 +58,8 @@ public struct BringUpMachine: Sendable {
     private let activateContext: ATCommand
     private let addressQuery: ATCommand
     private let setScanSequence: ATCommand?
+    private let disconnectNetDevice: ATCommand
+    private let deactivateContext: ATCommand
 
     /// Validates the configuration by building every command that carries a configured value.
     public init(configuration: BringUpConfiguration) throws(BringUpError) {
@@ -73,6 +77,8 @@ public struct BringUpMachine: Sendable {
             connectNetDevice = try ATCommand.connectNetDevice(cid: configuration.contextID)
             activateContext = try ATCommand.activateContext(cid: configuration.contextID)
             addressQuery = try ATCommand.addressQuery(cid: configuration.contextID)
+            disconnectNetDevice = try ATCommand.disconnectNetDevice(cid: configuration.contextID)
+            deactivateContext = try ATCommand.deactivateContext(cid: configuration.contextID)
             setScanSequence = try configuration.scanSequence.map { sequence throws(ATCommandError) in
                 try ATCommand.setScanSequence(sequence)
             }
@@ -88,13 +94,18 @@ public struct BringUpMachine: Sendable {
         case .moduleReady:
             moduleReady(now: now, into: &actions)
         case .moduleVanished:
-            moduleVanished(into: &actions)
+            moduleVanished(now: now, into: &actions)
         case .response(let response):
+            // Every answer is a fact about the module, whoever asked.
+            module.absorb(response, at: now)
             guard let awaiting, response.command == awaiting else { break }  // someone else's
             self.awaiting = nil
-            handle(response, into: &actions)
+            handle(response, now: now, into: &actions)
         case .urc(let urc):
+            module.absorb(urc, at: now)
             handle(urc, into: &actions)
+        case .deviceChanged(let atPort, let netInterface):
+            module.noteDevice(atPort: atPort, ecmInterface: netInterface, at: now)
         case .timerFired(let timer):
             timerFired(timer, into: &actions)
         case .restart:
@@ -103,6 +114,14 @@ public struct BringUpMachine: Sendable {
             begin(now: now, into: &actions)
         case .rebootRequested:
             expectRebootPhase(into: &actions)
+        case .restartDataCall:
+            startRecovery(.restartDataCall, into: &actions)
+        case .cycleRadio:
+            startRecovery(.cycleRadio, into: &actions)
+        case .reboot:
+            startRecovery(.reboot, into: &actions)
+        case .endDataCall:
+            endDataCall(into: &actions)
         }
         return actions
     }
@@ -110,6 +129,10 @@ public struct BringUpMachine: Sendable {
     // MARK: Module presence
 
     private mutating func moduleReady(now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+        if case .stopped = state {
+            actions.append(.log("module ready; staying stopped until `up`"))
+            return
+        }
         if expectingReboot {
             expectingReboot = false
             actions.append(.cancelTimer(.reboot))
@@ -118,7 +141,7 @@ public struct BringUpMachine: Sendable {
         begin(now: now, into: &actions)
     }
 
-    private mutating func moduleVanished(into actions: inout [BringUpAction]) {
+    private mutating func moduleVanished(now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
         awaiting = nil
         if expectingReboot {
             vanishedDuringReboot = true
@@ -126,7 +149,9 @@ public struct BringUpMachine: Sendable {
         }
         cancelTimers(into: &actions)
         step = .idle
+        module.dataCall = module.dataCall.map { _ in Observed(.down, at: now) }
         if case .failed = state { return }
+        if case .stopped = state { return }
         actions.append(.log("module vanished; the bring-up starts over when it is back"))
         enter(.waitingForModule, into: &actions)
     }
@@ -157,9 +182,13 @@ public struct BringUpMachine: Sendable {
 
     // MARK: Responses
 
-    private mutating func handle(_ response: ATResponse, into actions: inout [BringUpAction]) {
+    private mutating func handle(_ response: ATResponse, now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
         switch response.result {
         case .timedOut:
+            if step == .recovery(.reboot) {
+                step = .awaitingReboot
+                return
+            }
             if step == .reboot {
                 // The module may reboot before it answers.
                 expectRebootPhase(into: &actions)
@@ -175,6 +204,10 @@ public struct BringUpMachine: Sendable {
             return
         case .cancelled:
             // The port closed under the command; `moduleVanished`/`moduleReady` follow.
+            if step == .recovery(.reboot) {
+                step = .awaitingReboot
+                return
+            }
             if step == .reboot { expectRebootPhase(into: &actions) }
             return
         case .ok, .error, .cme, .cms, .failure:
@@ -184,6 +217,27 @@ public struct BringUpMachine: Sendable {
         switch step {
         case .idle, .awaitingReboot, .registrationWait, .retryWait, .done:
             return  // no command of ours is outstanding in these steps
+        case .survey(let remaining):
+            survey(remaining, into: &actions)
+        case .recovery(let recovery):
+            actions.append(.log("recovery: \(response.command) -> \(response.result)"))
+            switch recovery {
+            case .restartDataCall:
+                actions.append(.log("bring-up: starting over"))
+                begin(now: now, into: &actions)
+            case .cycleRadio:
+                send(.setFunctionality(.full), step: .recovery(.radioOn), into: &actions)
+            case .radioOn:
+                actions.append(.log("bring-up: starting over"))
+                begin(now: now, into: &actions)
+            case .reboot:
+                // OK or not, the module reboots (or is already gone): wait for it.
+                step = .awaitingReboot
+            case .endDataCall:
+                step = .idle
+                module.dataCall = Observed(.down, at: now)
+                actions.append(.log("data call: ended on request; the module stays as it is until `up`"))
+            }
         case .identify:
             if response.isOK, let identity = try? ModuleIdentity(parsing: response.lines) {
                 model = identity.model
@@ -271,7 +325,14 @@ public struct BringUpMachine: Sendable {
             nextRadioSetting(into: &actions)
         case .contextQuery:
             let contexts = (try? response.replies(PDPContextDefinition.self)) ?? []
-            if let current = contexts.first(where: { $0.cid == configuration.contextID }),
+            if configuration.apn.isEmpty {
+                // No APN configured: the module's context (set by a person, or the network's
+                // default) is left exactly as it is; writing `""` over it could cut it off.
+                let current = contexts.first(where: { $0.cid == configuration.contextID })
+                    .map { "\($0.type.rawValue) \"\($0.apn)\"" } ?? "undefined (the network's default)"
+                actions.append(.log("PDP context \(configuration.contextID): no APN configured; leaving it as it is (\(current))"))
+                afterContextDefined(into: &actions)
+            } else if let current = contexts.first(where: { $0.cid == configuration.contextID }),
                 current.type == configuration.pdpType, current.apn == configuration.apn {
                 actions.append(.log("PDP context \(configuration.contextID): \(configuration.pdpType.rawValue) \"\(configuration.apn)\" already"))
                 afterContextDefined(into: &actions)
@@ -401,7 +462,7 @@ public struct BringUpMachine: Sendable {
                 actions.append(.startTimer(.retry, after: .seconds(1)))
                 return
             }
-            finish(addresses: addresses, into: &actions)
+            finish(addresses: addresses, now: now, into: &actions)
         }
     }
 
@@ -642,15 +703,84 @@ public struct BringUpMachine: Sendable {
         send(addressQuery, step: .addressQuery, into: &actions)
     }
 
-    private mutating func finish(addresses: [String], into actions: inout [BringUpAction]) {
+    private mutating func finish(addresses: [String], now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
         let call = DataCall(
             contextID: configuration.contextID, method: dataCallMethod ?? .autoconnect, addresses: addresses,
-            firmware: firmware, model: model, apn: configuration.apn,
+            firmware: firmware, model: model, apn: apnInUse,
             registration: lastRegistration?.status ?? .home)
         actions.append(.log("data call: up via \(call.method.rawValue), address \(addresses.joined(separator: ", "))"))
         step = .done
+        module.dataCall = Observed(.up(call), at: now)
         enter(.up(call), into: &actions)
         actions.append(.finished(call))
+        if configuration.surveyAfterDataCall { survey(Self.surveyQueries, into: &actions) }
+    }
+
+    /// The configured APN, or (none configured) the one the module's context holds.
+    private var apnInUse: String {
+        guard configuration.apn.isEmpty else { return configuration.apn }
+        return module.contexts?.value.first(where: { $0.cid == configuration.contextID })?.apn ?? ""
+    }
+
+    /// Identity, subscriber, operator and signal: read once the data call is up (not before, so
+    /// they never delay getting online); their answers only fill `module`.
+    static let surveyQueries: [ATCommand] = [
+        .imeiQuery, .imsiQuery, .iccidQuery, .operatorQuery, .networkInfoQuery, .servingSignalQuery,
+    ]
+
+    private mutating func survey(_ remaining: [ATCommand], into actions: inout [BringUpAction]) {
+        guard let next = remaining.first else {
+            step = .done
+            return
+        }
+        send(next, step: .survey(Array(remaining.dropFirst())), into: &actions)
+    }
+
+    // MARK: Recovery steps and the down sequence
+
+    /// A recovery step as states of this machine: whatever the bring-up was doing stops, the
+    /// step's commands go out, and a fresh bring-up follows. Only that bring-up's `.finished`
+    /// reports the data call up, so a bring-up that started before the request can never
+    /// answer for it.
+    private mutating func startRecovery(_ recovery: Recovery, into actions: inout [BringUpAction]) {
+        cancelTimers(into: &actions)
+        awaiting = nil
+        expectingReboot = false
+        timeouts = 0
+        switch recovery {
+        case .restartDataCall:
+            let disconnect = dataCallMethod == .qnetdevctl ? disconnectNetDevice : deactivateContext
+            actions.append(.log("recovery: restarting the data call (\(disconnect))"))
+            enter(.activating, into: &actions)
+            send(disconnect, step: .recovery(.restartDataCall), into: &actions)
+        case .cycleRadio, .radioOn:
+            actions.append(.log("recovery: radio off/on (AT+CFUN=0, AT+CFUN=1)"))
+            enter(.configuringRadio, into: &actions)
+            send(.setFunctionality(.minimum), step: .recovery(.cycleRadio), into: &actions)
+        case .reboot:
+            actions.append(.log("recovery: rebooting the module (AT+CFUN=1,1)"))
+            enter(.rebooting, into: &actions)
+            send(.reboot, step: .recovery(.reboot), into: &actions)
+            // The module may vanish before it answers: expect that from now on.
+            expectingReboot = true
+            vanishedDuringReboot = false
+            actions.append(.waitForModule(within: configuration.rebootTimeout))
+            actions.append(.startTimer(.reboot, after: configuration.rebootTimeout))
+        case .endDataCall:
+            endDataCall(into: &actions)
+        }
+    }
+
+    /// `down`: end the data call the way it was made (`AT+QNETDEVCTL=0,...` or
+    /// `AT+CGACT=0,...`) and stay stopped until `.restart`.
+    private mutating func endDataCall(into actions: inout [BringUpAction]) {
+        cancelTimers(into: &actions)
+        awaiting = nil
+        expectingReboot = false
+        let disconnect = dataCallMethod == .qnetdevctl ? disconnectNetDevice : deactivateContext
+        actions.append(.log("data call: ending it (\(disconnect))"))
+        enter(.stopped, into: &actions)
+        send(disconnect, step: .recovery(.endDataCall), into: &actions)
     }
 
     private mutating func startUSBNet(into actions: inout [BringUpAction]) {
@@ -774,10 +904,15 @@ extension BringUpMachine {
         case netDevTest, netDevQuery, netDevConnect, netDevConfirm, activationQuery, activate, addressQuery
         case retryWait
         case done
+        /// Reading the survey queries after the data call is up; the rest still to send.
+        case survey([ATCommand])
+        /// A recovery step's (or `down`'s) command is in flight.
+        case recovery(Recovery)
 
         var name: String {
             switch self {
-            case .idle, .done, .retryWait: return "bring-up"
+            case .idle, .done, .retryWait, .survey: return "bring-up"
+            case .recovery: return "recovery"
             case .identify, .firmware: return "identify"
             case .urcPortQuery, .urcPortSet: return "urcport"
             case .usbNetTest, .usbNetQuery, .usbNetSet, .reboot, .awaitingReboot: return "usbnet"
@@ -790,6 +925,20 @@ extension BringUpMachine {
                 return "data call"
             }
         }
+    }
+
+    /// The multi-command steps the supervisor asks for, each a state here (not a callback chain).
+    enum Recovery: Equatable, Sendable {
+        /// `AT+QNETDEVCTL=0,...`/`AT+CGACT=0,...` in flight; a fresh bring-up follows.
+        case restartDataCall
+        /// `AT+CFUN=0` in flight, then `.radioOn`.
+        case cycleRadio
+        /// `AT+CFUN=1` in flight; a fresh bring-up follows.
+        case radioOn
+        /// `AT+CFUN=1,1` in flight; the module re-enumerates.
+        case reboot
+        /// `down`: the disconnect is in flight; the machine stays stopped.
+        case endDataCall
     }
 
     /// What the `.retry` timer asks again.

@@ -52,6 +52,8 @@ public final class ModemController: @unchecked Sendable {
     public var portHealth: ATChannel.Health { channel?.health ?? .closed }
     /// Firmware revision from the last bring-up (`AT+QGMR`).
     public var firmware: String? { machine?.firmware }
+    /// Everything known about the module, each fact with when it was confirmed.
+    public var module: ModuleModel { machine?.module ?? ModuleModel() }
 
     public init(queue: DispatchQueue, log: @escaping (String) -> Void, onEvent: @escaping (ModemEvent) -> Void) {
         self.queue = queue
@@ -132,7 +134,8 @@ public final class ModemController: @unchecked Sendable {
             completion(.failure(.noModule))
             return
         }
-        channel.send(command) { response in
+        channel.send(command) { [weak self] response in
+            self?.apply(.response(response))
             switch response.result {
             case .timedOut: completion(.failure(.at(.timeout(command: command.description))))
             case .cancelled: completion(.failure(.at(.cancelled(command: command.description))))
@@ -149,7 +152,9 @@ public final class ModemController: @unchecked Sendable {
             completion(.failure(.noModule))
             return
         }
-        channel.send(command) { response in
+        channel.send(command) { [weak self] response in
+            // Every answer fills the module model, whoever asked.
+            self?.apply(.response(response))
             completion(Result { () throws(ATError) in try response.checked() }.mapError { .at($0) })
         }
     }
@@ -239,64 +244,45 @@ public final class ModemController: @unchecked Sendable {
         }
     }
 
-    // MARK: Recovery
+    // MARK: Recovery and down
 
-    /// Disconnects the data call (`AT+QNETDEVCTL=0,...` or `AT+CGACT=0,...`) and runs the
-    /// bring-up again; completes when the data call is up again or the bring-up failed.
+    /// Ends the data call and brings it up again (the machine's `.restartDataCall`); completes
+    /// when the bring-up that this request started has the data call up, or failed.
     public func restartDataCall(completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard let channel, channel.health != .closed, let machine else {
-            completion(.failure(.noModule))
-            return
-        }
-        let cid = machine.configuration.contextID
-        let disconnect: ATCommand?
-        switch machine.dataCallMethod {
-        case .qnetdevctl: disconnect = try? ATCommand.disconnectNetDevice(cid: cid)
-        case .autoconnect, nil: disconnect = try? ATCommand.deactivateContext(cid: cid)
-        }
-        recoveryWaiters.append(completion)
-        log("recovery: restarting the data call")
-        channel.send(disconnect ?? .attention) { [weak self] response in
-            self?.log("recovery: \(response.command) -> \(response.result)")
-            self?.apply(.restart)
-        }
+        recover(.restartDataCall, completion: completion)
     }
 
-    /// Radio off and on (`AT+CFUN=0`, `AT+CFUN=1`), then the bring-up again; completes when
-    /// the data call is up again or the bring-up failed.
+    /// Radio off and on, then the bring-up (the machine's `.cycleRadio`).
     public func cycleRadio(completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard let channel, channel.health != .closed else {
-            completion(.failure(.noModule))
-            return
-        }
-        recoveryWaiters.append(completion)
-        log("recovery: radio off/on (AT+CFUN=0, AT+CFUN=1)")
-        channel.send(.setFunctionality(.minimum)) { [weak self] off in
-            guard let self else { return }
-            self.log("recovery: \(off.command) -> \(off.result)")
-            self.channel?.send(.setFunctionality(.full)) { [weak self] on in
-                self?.log("recovery: \(on.command) -> \(on.result)")
-                self?.apply(.restart)
-            }
-        }
+        recover(.cycleRadio, completion: completion)
     }
 
     /// Reboots the module (`AT+CFUN=1,1`): it re-enumerates, and the bring-up runs again when
     /// it is back; completes when the data call is up again or the bring-up failed.
     public func rebootModule(completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
+        recover(.reboot, completion: completion)
+    }
+
+    /// `down`: ends the data call (`AT+QNETDEVCTL=0,...` or `AT+CGACT=0,...`) and keeps the
+    /// bring-up stopped until `restartBringUp()`. Waiting recoveries complete as interrupted.
+    public func endDataCall() {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let channel, channel.health != .closed else {
+        finishRecoveries(.failure(.interrupted("the data call was ended on request")))
+        dataCall = nil
+        // Without a port the disconnect is cancelled at once; the machine stays stopped either
+        // way, so a module that appears meanwhile is not brought up behind the operator's back.
+        apply(.endDataCall)
+    }
+
+    private func recover(_ event: BringUpEvent, completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let channel, channel.health != .closed, machine != nil else {
             completion(.failure(.noModule))
             return
         }
+        // A waiter from an earlier request belongs to a bring-up this one replaces.
         recoveryWaiters.append(completion)
-        log("recovery: rebooting the module (AT+CFUN=1,1)")
-        apply(.rebootRequested)
-        channel.send(.reboot) { [weak self] response in
-            self?.log("recovery: \(response.command) -> \(response.result)")
-        }
+        apply(event)
     }
 
     private func finishRecoveries(_ result: Result<DataCallInfo, ModemCommandError>) {
@@ -313,15 +299,18 @@ public final class ModemController: @unchecked Sendable {
             break
         case .modemAppeared(let found):
             device = found
+            apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name))
             openPort(of: found)
         case .modemVanished:
             device = nil
             dataCall = nil
+            apply(.deviceChanged(atPort: nil, netInterface: nil))
             reopenGeneration += 1
             channel?.close(reason: "module vanished")
             apply(.moduleVanished)
         case .netInterfaceAppeared(let found, _), .netInterfaceVanished(let found, _):
             device = found
+            apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name))
             if var call = dataCall {
                 call.device = found
                 dataCall = call

@@ -10,6 +10,10 @@ public enum SupervisorAction: Sendable, Equatable {
     case startBringUp
     /// Stop using the module (close the AT channel) without changing its configuration.
     case stopModem
+    /// `down`: end the data call on the module (`AT+QNETDEVCTL=0,...` or `AT+CGACT=0,...`) and
+    /// keep the modem layer from bringing it up again until `.startBringUp`. The AT channel
+    /// stays open (URCs, `bg95ctl at`).
+    case endDataCall
     /// Set the ECM interface up; answer with `carrierChanged` for its current carrier.
     case bringLinkUp(interface: String)
     /// Start the DHCP client on the interface (a fresh DISCOVER); answers with `leaseAcquired`.

@@ -565,7 +565,8 @@ public struct SupervisorMachine: Sendable {
         log(.notice, "admin down")
         cancelAllTimers()
         tearDownNetwork(release: settings.releaseOnShutdown)
-        actions.append(.stopModem)
+        // Status must not say "down" while the module keeps the PDN up: end the data call.
+        actions.append(.endDataCall)
         bringUpComplete = false
         resetProgress()
         ladder.reset()

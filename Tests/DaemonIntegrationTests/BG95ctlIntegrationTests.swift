@@ -25,6 +25,12 @@ final class BG95ctlIntegrationTests: XCTestCase {
         XCTAssertEqual(down.status, 0, down.stderr + "\n" + setup.tail())
         XCTAssertTrue(down.stdout.split(separator: "\n").last?.hasSuffix("down") == true, down.stdout)
         XCTAssertEqual(try snapshot(bg95ctl("status", "--json")).state, "down")
+        // ... and the module agrees: the data call is ended, not just hidden (issue 10, #4).
+        try setup.waitFor("the module's data call to end", timeout: 10) {
+            try setup.simulatorStatus()["dataPath"] as? Bool == false
+        }
+        XCTAssertTrue(try setup.simulatorStatus()["netdevConnected"] is NSNull, "QNETDEVCTL=0 was not sent")
+        XCTAssertEqual(try snapshot(bg95ctl("status", "--json")).dataCall?.state, "inactive")
 
         // up: progress through the bring-up states, then the summary line.
         let up = try bg95ctl("up", "--timeout", "120")
@@ -58,6 +64,14 @@ final class BG95ctlIntegrationTests: XCTestCase {
         XCTAssertEqual(status.address?.hasPrefix("192.168.225."), true)
         XCTAssertEqual(status.gateway, "192.168.225.1")
         XCTAssertEqual(status.lastProbe?.ok, true)
+        // The module model behind the status: identity, SIM, network and signal (issue 10).
+        XCTAssertEqual(status.module?.imei, "866349041234567")
+        XCTAssertEqual(status.module?.model, "BG95-M3")
+        XCTAssertEqual(status.module?.iccidMasked, "894902**********7890")
+        XCTAssertEqual(status.plmn, "26201")
+        XCTAssertEqual(status.operator, "Telekom.de")
+        XCTAssertNotNil(status.signal?.rsrp)
+        XCTAssertEqual(status.dataCall?.state, "active")
         XCTAssertEqual(status.lastProbe?.target, setup.testHost)
         XCTAssertGreaterThan(status.leaseRemaining ?? 0, 0)
         XCTAssertNotNil(status.uptime)

@@ -153,6 +153,12 @@ final class SimulatedSetup {
         try statusObject()["state"] as? String ?? "?"
     }
 
+    /// The simulator's own state (`bg95sim ctl status`): what the module really does.
+    func simulatorStatus() throws -> [String: Any] {
+        let text = try Command.check([bg95sim, "ctl", "--prefix", prefix, "status"]).stdout
+        return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+    }
+
     /// `bg95sim ctl <verb>`.
     func fault(_ words: String...) throws {
         try fault(words)

@@ -101,8 +101,10 @@ struct ScriptedModule {
 
     private mutating func deliver(_ output: ATSessionOutput) {
         switch output {
-        case .write(let id, _, _):
+        case .write(let id, let bytes, _):
+            // A command that waited in the session's queue goes out now.
             inFlight = id
+            written.append(String(decoding: bytes.dropLast(), as: UTF8.self))
         case .response(let response):
             if response.id == inFlight { inFlight = nil }
             event(.response(response))

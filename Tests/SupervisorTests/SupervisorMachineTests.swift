@@ -511,7 +511,7 @@ final class SupervisorMachineTests: XCTestCase {
         h.driveOnline()
         h.send(.adminDown)
         XCTAssertEqual(h.state, .down)
-        XCTAssertEqual(h.effects, [.stopDHCP(release: true), .removeNetwork, .stopModem])
+        XCTAssertEqual(h.effects, [.stopDHCP(release: true), .removeNetwork, .endDataCall])
         XCTAssertTrue(h.timers.isEmpty)
         h.send(.pdpDeactivated("x"))
         h.send(.deviceVanished)
