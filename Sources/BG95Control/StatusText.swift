@@ -91,8 +91,9 @@ public enum StatusText {
                 lines.append("(installed by bg95d; path not proven while \(s.state))")
             }
             // Each route is its own line: wrapping keeps its words, so it stays `ip route` syntax.
+            // `ip route` leaves out "table main"; so does status, to keep lines short.
             for (index, route) in lines.enumerated() {
-                addText(index == 0 ? "routes" : "", route)
+                addText(index == 0 ? "routes" : "", route.replacingTable254())
             }
         }
         if let probe = s.lastProbe {
@@ -174,6 +175,17 @@ public enum StatusText {
         if count < 1 << 20 { return Format.oneDecimal(Double(count) / 1024) + " KiB" }
         if count < 1 << 30 { return Format.oneDecimal(Double(count) / 1048576) + " MiB" }
         return Format.oneDecimal(Double(count) / 1073741824) + " GiB"
+    }
+}
+
+extension String {
+    /// The route without " table 254" (the main table, which `ip route` never names).
+    func replacingTable254() -> String {
+        var words = split(separator: " ").map(String.init)
+        if let index = words.firstIndex(of: "table"), index + 1 < words.count, words[index + 1] == "254" || words[index + 1] == "main" {
+            words.removeSubrange(index...(index + 1))
+        }
+        return words.joined(separator: " ")
     }
 }
 

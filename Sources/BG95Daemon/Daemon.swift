@@ -34,6 +34,8 @@ public final class Daemon: @unchecked Sendable {
     private var lease: DHCPLease?
     private var timers: [TimerKind: DispatchSourceTimer] = [:]
     private var signalSources: [DispatchSourceSignal] = []
+    /// ECM byte counters for `status` (StatusSnapshot+Operator.swift).
+    private let traffic = TrafficCounters()
     private var modemStarted = false
     private var recoveryCounters: [String: Int] = [:]
     private var onExit: ((Int32) -> Void)?
@@ -472,6 +474,8 @@ public final class Daemon: @unchecked Sendable {
         snapshot.lastError = status.hardError ?? status.reason
         snapshot.recoveryRung = status.recoveryRung?.description
         modem.fill(&snapshot)
+        if let model = modem.module { snapshot.addOperatorFacts(from: model, now: now) }
+        traffic.fill(&snapshot, interface: status.interface, dataCallUp: snapshot.dataCall?.state == "active")
         return snapshot
     }
 

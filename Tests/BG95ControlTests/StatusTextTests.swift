@@ -61,6 +61,16 @@ final class StatusTextTests: XCTestCase {
         XCTAssertFalse(online.contains("home  [stale"), online)
     }
 
+    func testMainTableIsNotNamedLikeIpRoute() {
+        var s = StatusSnapshot(state: "online")
+        s.routes = ["default via 192.168.225.1 dev eth2 src 192.168.225.20 table 254 metric 1024"]
+        XCTAssertEqual(StatusText.render(s), """
+            bg95d       ONLINE
+            routes      default via 192.168.225.1 dev eth2 src 192.168.225.20 metric 1024
+
+            """)
+    }
+
     func testDeniedShowsTheCauseInWordsAndFailedIsItsOwnExit() {
         var s = StatusSnapshot(state: "registering")
         s.registration = "denied"

@@ -19,3 +19,19 @@ final class DaemonLoggerFormatTests: XCTestCase {
         XCTAssertFalse(line.hasPrefix("<"))
     }
 }
+
+/// The kernel's byte counters as /proc/net/dev shows them (pure parse).
+final class TrafficCountersParseTests: XCTestCase {
+    func testParsesTheInterfaceLine() {
+        let text = """
+            Inter-|   Receive                                                |  Transmit
+             face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+                lo:     100       2    0    0    0     0          0         0      100       2    0    0    0     0       0          0
+              eth2: 12345      30    0    0    0     0          0         0     6789      25    0    0    0     0       0          0
+            """
+        XCTAssertEqual(TrafficCounters.parse(text, interface: "eth2")?.rx, 12345)
+        XCTAssertEqual(TrafficCounters.parse(text, interface: "eth2")?.tx, 6789)
+        XCTAssertNil(TrafficCounters.parse(text, interface: "eth20"))
+        XCTAssertNil(TrafficCounters.parse("  eth2: 1 2 3\n", interface: "eth2"))
+    }
+}

@@ -65,6 +65,17 @@ final class OperatorScenarioTests: XCTestCase {
         XCTAssertEqual(snapshot.interface, "eth2")
         XCTAssertEqual(snapshot.lastProbe?.ok, true)
         XCTAssertTrue(text.hasPrefix("bg95d       ONLINE"), text)
+        // From the module model: identity, network, signal, with their ages; kernel counters.
+        XCTAssertNotNil(snapshot.module?.imei, text)
+        XCTAssertNotNil(snapshot.module?.iccidMasked, text)
+        XCTAssertNotNil(snapshot.plmn, text)
+        XCTAssertNotNil(snapshot.signal?.rsrp, text)
+        XCTAssertNotNil(snapshot.factAges?["network"], "\(String(describing: snapshot.factAges))")
+        XCTAssertNotNil(snapshot.tac)
+        XCTAssertGreaterThan(snapshot.counters?.rxBytesTotal ?? 0, 0, text)
+        XCTAssertNotNil(snapshot.counters?.rxBytes)
+        XCTAssertTrue(text.contains("IMEI "), text)
+        XCTAssertTrue(text.contains("traffic     rx "), text)
         var report = try doctor(setup)
         XCTAssertEqual(report.status, 0, report.text + setup.tail())
         XCTAssertEqual(step(report, "at-port")?.detail?.hasSuffix("via bg95d"), true)
@@ -82,6 +93,9 @@ final class OperatorScenarioTests: XCTestCase {
         XCTAssertEqual(code, 1)
         XCTAssertEqual(snapshot.state, "down")
         XCTAssertTrue(text.hasPrefix("bg95d       DOWN"), text)
+        // What bg95d last knew about the network is history now, and marked so.
+        XCTAssertTrue(text.split(separator: "\n").contains { $0.hasPrefix("network") && $0.contains("[stale") }
+                      || text.contains("[stale"), text)
         report = try doctor(setup)
         XCTAssertEqual(report.status, 0, "an operator's down is not a fault")
         XCTAssertEqual(report.report.headline, "bg95d is down: an operator took the link down (bg95ctl down)")
@@ -123,9 +137,12 @@ final class OperatorScenarioTests: XCTestCase {
         XCTAssertTrue(report.report.headline?.contains("cause 7: EPS services not allowed") == true, report.report.headline ?? "")
         XCTAssertTrue(report.report.remedy?.contains("subscription") == true, report.report.remedy ?? "")
         XCTAssertFalse(report.text.contains("check antenna, coverage, bands"), report.text)
-        let (code, _, snapshot) = try status(setup)
+        let (code, text, snapshot) = try status(setup)
         XCTAssertEqual(code, 1)
         XCTAssertEqual(snapshot.registration, "denied")
+        XCTAssertEqual(snapshot.registrationCause, 7)
+        XCTAssertEqual(snapshot.registrationCauseText, "EPS services not allowed")
+        XCTAssertTrue(text.contains("denied  cause 7: EPS services not allowed"), text)
 
         try setup.fault("deregister", "15")
         try setup.waitFor("cause 15 seen by doctor", timeout: 60) {
@@ -189,7 +206,14 @@ final class OperatorScenarioTests: XCTestCase {
         holder.standardOutput = output
         try holder.run()
         defer { if holder.isRunning { holder.terminate(); holder.waitUntilExit() } }
-        XCTAssertEqual(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self), "held\n")
+        // The holder says "held" once the port is open (read until its line is complete).
+        var said = ""
+        while !said.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            said += String(decoding: chunk, as: UTF8.self)
+        }
+        XCTAssertEqual(said, "held\n")
         report = try doctor(setup)
         XCTAssertEqual(step(report, "port-holder")?.outcome, .failed)
         XCTAssertTrue(report.report.headline?.hasPrefix("AT port free for bg95d: \(atPort) is held by ModemManager (pid ") == true,
