@@ -237,4 +237,47 @@ final class OperatorScenarioTests: XCTestCase {
         XCTAssertTrue(report.report.remedy?.contains("echo \"2c7c 0700 ff\" > /sys/bus/usb-serial/drivers/option1/new_id") == true)
         XCTAssertEqual(step(report, "at-port")?.outcome, .skipped)
     }
+
+    /// DNS down (the module's resolver stops answering) and the DHCP server down while bg95d
+    /// needs a lease: doctor checks both through the ECM interface itself.
+    func testDNSAndDHCPServerDown() throws {
+        let setup = try SimulatedSetup(profile: "qnetdevctl")
+        defer { setup.close() }
+        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        try setup.waitOnline()
+        let modem = setup.environment["BG95SIM_NETNS_MODEM"] ?? "\(setup.prefix)-modem"
+
+        // DNS down: the simulated module's resolver drops queries (a table of this test, in
+        // the simulator's modem namespace of this run).
+        try Command.inNamespace(modem, ["nft", "add table inet bg95test { chain input { type filter hook input priority filter; udp dport 53 drop; tcp dport 53 drop; }; }"])
+        var report = try doctor(setup)
+        XCTAssertEqual(report.status, 5)
+        XCTAssertEqual(step(report, "dns")?.outcome, .failed, report.text)
+        XCTAssertEqual(step(report, "probe")?.outcome, .ok, report.text)
+        XCTAssertEqual(report.report.headline, "DNS through the ECM interface: 192.168.225.1 did not answer")
+        try Command.inNamespace(modem, ["nft", "delete table inet bg95test"])
+        report = try doctor(setup)
+        XCTAssertEqual(step(report, "dns")?.outcome, .ok, report.text)
+
+        // DHCP server down, then the module re-enumerates (a fresh ECM interface): bg95d needs
+        // a lease and gets none. (A carrier flap alone keeps the valid lease, rightly.)
+        try setup.fault("dhcp-stop")
+        try setup.fault("unplug")
+        try setup.fault("replug")
+        try setup.waitFor("bg95d asking for a lease on a fresh eth2", timeout: 60) {
+            let snapshot = try JSONDecoder().decode(StatusSnapshot.self, from: Data(setup.status().utf8))
+            let addresses = (try? Command.inNamespace(setup.hostNamespace, ["ip", "-4", "addr", "show", "dev", "eth2"]).stdout) ?? ""
+            return snapshot.state == "dhcp" && !addresses.contains("inet ")
+        }
+        report = try doctor(setup)
+        XCTAssertEqual(step(report, "lease")?.outcome, .failed, report.text)
+        XCTAssertEqual(step(report, "lease")?.detail, "no IPv4 address on eth2")
+        XCTAssertTrue(report.report.headline?.hasPrefix("DHCP lease on the ECM interface: no IPv4 address on eth2") == true,
+                      report.report.headline ?? "")
+        let (code, _, snapshot) = try status(setup)
+        XCTAssertEqual(code, 1)
+        XCTAssertNotEqual(snapshot.state, "online")
+        try setup.fault("dhcp-start")
+        try setup.waitOnline(timeout: 120)
+    }
 }
