@@ -34,11 +34,11 @@ public enum StatusText {
             blocks.append((label, text.split(separator: " ").map(String.init), " "))
         }
         let history = notCurrentStates.contains(s.state)
-        /// " [stale 5m12s]" when the group is old or the state makes it history; "" otherwise.
+        /// "[last known]" while the state makes every module fact history (down, unplugged,
+        /// failed); "[stale 5m12s]" when the group is old; "" otherwise.
         func staleMark(_ group: String) -> String {
-            let age = s.factAges?[group]
-            if let age, age > staleAfter { return "[stale \(duration(age))]" }
-            if history { return age.map { "[stale \(duration($0))]" } ?? "[stale]" }
+            if history { return "[last known]" }
+            if let age = s.factAges?[group], age > staleAfter { return "[stale \(duration(age))]" }
             return ""
         }
 
@@ -101,7 +101,7 @@ public enum StatusText {
                 probe.ok ? "ok" : "FAILED", probe.method, probe.target, probe.rttMs.map { "\(number($0)) ms" },
                 probe.age.map { "\(duration($0)) ago" },
             ])
-            if s.state != "online" && probe.ok { parts.append("[stale]") }
+            if s.state != "online" && probe.ok { parts.append("[last known]") }
             add("probe", parts)
             if let detail = probe.detail { addText("", detail) }
         }

@@ -47,6 +47,19 @@ final class OperatorScenarioTests: XCTestCase {
         }
     }
 
+    /// The status text's blocks: a labelled line with its continuation lines, joined.
+    static func blocks(_ text: String) -> [String] {
+        var blocks: [String] = []
+        for row in text.split(separator: "\n") {
+            if row.hasPrefix(" "), !blocks.isEmpty {
+                blocks[blocks.count - 1] += " " + row.drop { $0 == " " }
+            } else {
+                blocks.append(String(row))
+            }
+        }
+        return blocks
+    }
+
     private func step(_ doctor: Doctor, _ id: String) -> DoctorReport.Step? {
         doctor.report.steps.first { $0.id == id }
     }
@@ -94,8 +107,9 @@ final class OperatorScenarioTests: XCTestCase {
         XCTAssertEqual(snapshot.state, "down")
         XCTAssertTrue(text.hasPrefix("bg95d       DOWN"), text)
         // What bg95d last knew about the network is history now, and marked so.
-        XCTAssertTrue(text.split(separator: "\n").contains { $0.hasPrefix("network") && $0.contains("[stale") }
-                      || text.contains("[stale"), text)
+        for block in Self.blocks(text) where block.hasPrefix("network") || block.hasPrefix("signal") {
+            XCTAssertTrue(block.hasSuffix("[last known]"), "shown as current while down: \(block)")
+        }
         report = try doctor(setup)
         XCTAssertEqual(report.status, 0, "an operator's down is not a fault")
         XCTAssertEqual(report.report.headline, "bg95d is down: an operator took the link down (bg95ctl down)")
@@ -263,6 +277,15 @@ final class OperatorScenarioTests: XCTestCase {
         // a lease and gets none. (A carrier flap alone keeps the valid lease, rightly.)
         try setup.fault("dhcp-stop")
         try setup.fault("unplug")
+        // Unplugged: not online, nothing shown as current, and doctor finds no module.
+        try setup.waitFor("waiting for the device", timeout: 30) { (try setup.state()) == "waiting-for-device" }
+        let (unpluggedCode, unpluggedText, _) = try status(setup)
+        XCTAssertEqual(unpluggedCode, 1)
+        for block in Self.blocks(unpluggedText) where block.hasPrefix("network") || block.hasPrefix("probe") {
+            XCTAssertTrue(block.hasSuffix("[last known]"), "shown as current while unplugged: \(block)")
+        }
+        report = try doctor(setup)
+        XCTAssertEqual(report.report.headline, "Module on USB (2c7c:0700/0203): no 2c7c:0700 or 2c7c:0203 device in sysfs")
         try setup.fault("replug")
         try setup.waitFor("bg95d asking for a lease on a fresh eth2", timeout: 60) {
             let snapshot = try JSONDecoder().decode(StatusSnapshot.self, from: Data(setup.status().utf8))
