@@ -36,6 +36,8 @@ public final class Daemon: @unchecked Sendable {
     private var signalSources: [DispatchSourceSignal] = []
     /// ECM byte counters for `status` (StatusSnapshot+Operator.swift).
     private let traffic = TrafficCounters()
+    /// The node_exporter textfile (`metrics_file`), nil when off.
+    private var metrics: MetricsExporter?
     private var modemStarted = false
     private var recoveryCounters: [String: Int] = [:]
     private var onExit: ((Int32) -> Void)?
@@ -90,6 +92,12 @@ public final class Daemon: @unchecked Sendable {
         // READY=1 promises systemd (and bg95ctl) a working control socket: without one an
         // operator could neither see nor steer the daemon, so fail and let systemd restart us.
         guard startControlServer() else { return shutDown(status: 1) }
+        if !configuration.metricsFile.isEmpty {
+            let seconds = configuration.metricsInterval.components
+            metrics = MetricsExporter(path: configuration.metricsFile,
+                                      interval: Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18, queue: queue,
+                                      snapshot: { [unowned self] in snapshot() }, log: { [log] in log.warning($0) })
+        }
         do { try notifier.ready(status: "starting") } catch { log.debug("sd_notify: \(error)") }
         notifier.startWatchdog(on: queue) { [log] error in log.debug("sd_notify watchdog: \(error)") }
         handle(.start)
@@ -109,6 +117,7 @@ public final class Daemon: @unchecked Sendable {
         handling = true
         while !pending.isEmpty { process(pending.removeFirst()) }
         handling = false
+        metrics?.changed()
     }
 
     private var handling = false
@@ -366,6 +375,7 @@ public final class Daemon: @unchecked Sendable {
         for timer in timers.values { timer.cancel() }
         timers.removeAll()
         monitor?.cancel()
+        metrics?.stop()
         control?.stop()
         log.notice("bg95d stopped")
         onExit?(status)

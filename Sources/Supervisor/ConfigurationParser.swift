@@ -19,6 +19,7 @@ public enum ConfigurationParser {
         "device_timeout", "diagnosis_timeout", "backoff_initial", "backoff_max", "attempts_per_rung",
         "release_on_shutdown",
         "control_socket", "control_group", "control_group_may_change", "state_dir", "usb_path", "usb_serial", "log_level",
+        "metrics_file", "metrics_interval",
     ]
 
     /// Parses the text of a configuration file named `file` (used in errors) on top of `base`.
@@ -137,6 +138,8 @@ public enum ConfigurationParser {
             c.controlGroup = value
         case "control_group_may_change": c.controlGroupMayChange = try boolean(value, fail)
         case "state_dir": c.stateDir = try absolutePath(value, fail)
+        case "metrics_file": c.metricsFile = value.isEmpty ? "" : try absolutePath(value, fail)
+        case "metrics_interval": c.metricsInterval = try duration(value, minimum: .seconds(1), fail)
         case "usb_path":
             guard value.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\"" }) else { throw fail("not a USB path") }
             c.usbPath = value

@@ -68,8 +68,11 @@ final class OperatorScenarioTests: XCTestCase {
     func testDaemonStatesAsStatusAndDoctorSeeThem() throws {
         let setup = try SimulatedSetup(profile: "qnetdevctl")
         defer { setup.close() }
-        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        let metricsFile = setup.folder + "/bg95.prom"
+        try setup.startDaemon(configuration: try setup.writeConfiguration(["metrics_file": metricsFile, "metrics_interval": "1s"]))
         try setup.waitOnline()
+        func metricsText() -> String { (try? String(contentsOfFile: metricsFile, encoding: .utf8)) ?? "" }
+        try setup.waitFor("metrics file says online", timeout: 10) { metricsText().contains("\nbg95_online 1\n") }
 
         // Healthy.
         var (code, text, snapshot) = try status(setup)
@@ -115,6 +118,7 @@ final class OperatorScenarioTests: XCTestCase {
         XCTAssertEqual(report.report.headline, "bg95d is down: an operator took the link down (bg95ctl down)")
         XCTAssertEqual(report.report.remedy, "bg95ctl up")
         XCTAssertFalse(report.text.contains("new_id"), report.text)
+        try setup.waitFor("metrics file says down", timeout: 10) { metricsText().contains("bg95_state{state=\"down\"} 1\n") }
         XCTAssertEqual(try Command.run([setup.bg95ctl, "up", "--socket", setup.socketPath, "--timeout", "120"]).status, 0)
 
         // Carrier lost: doctor sees it on the kernel's link, whatever bg95d remembers.

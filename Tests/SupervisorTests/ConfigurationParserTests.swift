@@ -60,8 +60,12 @@ final class ConfigurationParserTests: XCTestCase {
         usb_path = 1-1.2
         usb_serial = 0123ABC
         log_level = debug
+        metrics_file = /var/lib/prometheus/node-exporter/bg95.prom
+        metrics_interval = 30s
         """
         let c = try parse(text)
+        XCTAssertEqual(c.metricsFile, "/var/lib/prometheus/node-exporter/bg95.prom")
+        XCTAssertEqual(c.metricsInterval, .seconds(30))
         XCTAssertEqual(c.apn, "internet.m2m")
         XCTAssertEqual(c.pdpType, .ipv4v6)
         XCTAssertEqual(c.password, "p#ss word")
