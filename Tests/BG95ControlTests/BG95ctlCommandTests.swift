@@ -107,6 +107,27 @@ final class BG95ctlCommandTests: XCTestCase {
         XCTAssertEqual(events.last, .event(.state(state: "online", previous: "verifying", reason: nil)))
     }
 
+    /// A watcher learns when bg95d goes away instead of waiting forever.
+    func testWatchSaysWhenTheDaemonStops() throws {
+        let daemon = try ScriptedDaemon()
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: try TestEnvironment.product("bg95ctl"))
+        watcher.arguments = ["watch", "--socket", daemon.path]
+        let out = Pipe(), err = Pipe()
+        watcher.standardOutput = out
+        watcher.standardError = err
+        try watcher.run()
+        let deadline = ControlClient.now() + 10
+        while daemon.onQueue({ daemon.server.subscriberCount }) == 0 && ControlClient.now() < deadline { usleep(10_000) }
+        daemon.onQueue { daemon.server.stop() }
+        watcher.waitUntilExit()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(watcher.terminationStatus, 3, stderr)
+        XCTAssertTrue(stdout.hasSuffix("  bg95d stopped\n"), stdout)
+        XCTAssertEqual(stderr, "bg95ctl: bg95d stopped\n")
+    }
+
     func testATPassthrough() throws {
         let daemon = try ScriptedDaemon()
         let ok = try run(daemon, "at", ["AT+QCSQ"])
