@@ -160,6 +160,10 @@ public final class Daemon: @unchecked Sendable {
             log.info("action: asking the module (CEREG?, CGACT?, QNETDEVCTL?, QPING)")
             let target: String? = if case .icmp(let address) = configuration.probeTarget { address } else { nil }
             modem.diagnose(pingTarget: target) { [weak self] diagnosis in self?.post(.diagnosisFinished(diagnosis)) }
+        case .queryRegistration:
+            modem.queryRegistration { [weak self] state, cause in
+                self?.post(.registrationQueried(state, rejectCause: cause))
+            }
         case .perform(let rung):
             recoveryCounters[rung.description, default: 0] += 1
             modem.perform(rung) { [weak self] result in

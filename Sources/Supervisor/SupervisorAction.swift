@@ -29,6 +29,8 @@ public enum SupervisorAction: Sendable, Equatable {
     case probe
     /// Ask the module why the probe failed; answers with `diagnosisFinished`.
     case diagnose
+    /// Ask the module for its registration (`AT+CEREG?`); answers with `registrationQueried`.
+    case queryRegistration
     /// Carry out a module-side recovery step (restart data call, radio off/on, reboot);
     /// answers with `recoveryStepFinished`.
     case perform(RecoveryRung)
@@ -55,6 +57,9 @@ public enum TimerKind: String, Sendable, Equatable, Hashable, CaseIterable {
     case backoff
     /// Time for the periodic health probe.
     case health
+    /// Ask the module again: `AT+CEREG?` while registration is lost, the bring-up after a
+    /// registration refusal.
+    case recheck
 }
 
 /// One arming of a timer. A firing whose serial is not the latest for its kind is stale and
