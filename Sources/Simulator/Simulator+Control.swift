@@ -93,7 +93,8 @@ extension Simulator {
                 respond("ok allow registration=\(self?.engine.regStat ?? -1)")
             }
         case "urc":
-            // A line the module sends on its own (spurious or lost-state URCs), verbatim.
+            // A line the module sends on its own (spurious or lost-state URCs): the words joined
+            // with single spaces, e.g. `urc +CEREG: 2`, `urc +QIURC: "pdpdeact",1`, `urc RDY`.
             let line = args.joined(separator: " ")
             guard !line.isEmpty, line.utf8.count <= 200, line.utf8.allSatisfy({ (0x20...0x7e).contains($0) }) else {
                 return respond("error usage: urc <printable text, at most 200 characters>")

@@ -240,11 +240,15 @@ public struct SupervisorMachine: Sendable {
             enter(.failed(why), because: why)
             actions.append(.reportHardError(why))
         case .rejected(let code):
-            guard case .bringingUp = phase else {
+            switch phase {
+            case .bringingUp, .recovering(_, .inFlight):
+                // Also when a recovery step's bring-up is refused: the cause, not the ladder,
+                // decides what happens next (the step's own failure report is then ignored).
+                rejected(code.map(EMMCause.init))
+            case .waitingForDevice, .registering, .linkUp, .dhcp, .verifying, .online, .degraded, .recovering,
+                 .failed, .down, .stopping:
                 log(.debug, "registration refusal ignored while \(state)")
-                return
             }
-            rejected(code.map(EMMCause.init))
         case .retryable(let why):
             guard case .bringingUp = phase else {
                 log(.debug, "bring-up failure ignored while \(state): \(why)")

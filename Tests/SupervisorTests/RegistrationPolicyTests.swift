@@ -136,3 +136,19 @@ final class RegistrationPolicyTests: XCTestCase {
         XCTAssertEqual("\(EMMCause(200))", "EMM cause 200")
     }
 }
+
+extension RegistrationPolicyTests {
+    func testRefusalDuringARecoveryStepStopsTheLadder() {
+        var h = Harness()
+        h.driveOnline()
+        h.send(.networkDetached)
+        XCTAssertTrue(h.did(.perform(.restartDataCall)))
+        // The step's bring-up is refused with cause 7; the step's failure follows.
+        h.send(.bringUpFailed(.rejected(cause: 7)))
+        XCTAssertEqual(h.state, .registering)
+        h.send(.recoveryStepFinished(.restartDataCall, succeeded: false, detail: "bring-up failed"))
+        XCTAssertEqual(h.state, .registering, "the step's failure must not climb the ladder")
+        XCTAssertTrue(h.effects.isEmpty)
+        XCTAssertEqual(h.timers[.recheck]?.delay, .seconds(3600))
+    }
+}
