@@ -10,6 +10,7 @@ import DHCPProtocol
 import Netconfig
 import NetlinkIO
 import Supervisor
+import BG95Config
 
 /// The daemon: one serial queue that owns the supervisor and every adapter.
 ///

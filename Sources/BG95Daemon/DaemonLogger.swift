@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Supervisor
+import BG95Core
 
 /// One line per message on stderr, prefixed with the syslog priority (`<6>`) so journald files
 /// it at the right level (sd-daemon(3)); below `level` nothing is written.

@@ -7,6 +7,7 @@ import BG95Control
 import Modem
 import ModemIO
 import Supervisor
+import BG95Config
 
 /// The real `ModemDriver`: `ModemIO.ModemController` translated into supervisor events.
 ///

@@ -1,6 +1,7 @@
 import BG95Control
 import Modem
 import Supervisor
+import BG95Core
 
 /// What the daemon needs from the modem layer, in the supervisor's terms.
 ///

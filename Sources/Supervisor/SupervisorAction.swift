@@ -1,3 +1,4 @@
+import BG95Core
 /// What the supervisor asks the daemon to do. Actions are imperatives; the daemon carries them
 /// out on its queue and reports the outcome as a `SupervisorEvent`.
 public enum SupervisorAction: Sendable, Equatable {
@@ -72,18 +73,4 @@ public struct TimerID: Sendable, Equatable, Hashable {
         self.kind = kind
         self.serial = serial
     }
-}
-
-/// syslog priorities; journald reads the `<n>` prefix of each stderr line.
-public enum LogPriority: Int, Sendable, Equatable, Comparable, CaseIterable {
-    case error = 3
-    case warning = 4
-    case notice = 5
-    case info = 6
-    case debug = 7
-
-    /// The `sd-daemon(3)` prefix, e.g. `<6>`.
-    public var prefix: String { "<\(rawValue)>" }
-
-    public static func < (lhs: LogPriority, rhs: LogPriority) -> Bool { lhs.rawValue < rhs.rawValue }
 }

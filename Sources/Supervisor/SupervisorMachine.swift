@@ -1,4 +1,5 @@
 import Modem
+import BG95Core
 
 /// The supervisor: one state machine that takes the link from "no device" to a proven online
 /// connection and keeps it there, climbing the recovery ladder when something breaks.
