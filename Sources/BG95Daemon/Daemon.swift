@@ -10,6 +10,7 @@ import DHCPProtocol
 import Netconfig
 import NetlinkIO
 import Supervisor
+import BG95Config
 
 /// The daemon: one serial queue that owns the supervisor and every adapter.
 ///
@@ -171,6 +172,10 @@ public final class Daemon: @unchecked Sendable {
             log.info("action: asking the module (CEREG?, CGACT?, QNETDEVCTL?, QPING)")
             let target: String? = if case .icmp(let address) = configuration.probeTarget { address } else { nil }
             modem.diagnose(pingTarget: target) { [weak self] diagnosis in self?.post(.diagnosisFinished(diagnosis)) }
+        case .queryRegistration:
+            modem.queryRegistration { [weak self] state, cause in
+                self?.post(.registrationQueried(state, rejectCause: cause))
+            }
         case .perform(let rung):
             recoveryCounters[rung.description, default: 0] += 1
             modem.perform(rung) { [weak self] result in

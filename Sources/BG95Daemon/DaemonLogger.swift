@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Supervisor
+import BG95Core
 
 /// One line per message on stderr; below `level` nothing is written.
 ///

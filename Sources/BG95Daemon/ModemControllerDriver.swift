@@ -7,6 +7,7 @@ import BG95Control
 import Modem
 import ModemIO
 import Supervisor
+import BG95Config
 
 /// The real `ModemDriver`: `ModemIO.ModemController` translated into supervisor events.
 ///
@@ -105,6 +106,18 @@ public final class ModemControllerDriver: ModemDriver {
     }
 
     public var module: ModuleModel? { controller?.module }
+
+    public func queryRegistration(completion: @escaping (RegistrationState?, Int?) -> Void) {
+        guard let controller else { return completion(nil, nil) }
+        controller.queryRegistration { result in
+            switch result {
+            case .success(let reply):
+                completion(RegistrationState(stat: reply.info.status.rawValue), reply.info.rejectCause?.cause)
+            case .failure:
+                completion(nil, nil)
+            }
+        }
+    }
 
     public func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {
         guard let controller else { return completion(Diagnosis()) }
@@ -218,7 +231,9 @@ public final class ModemControllerDriver: ModemDriver {
             }
         case .failed(let error):
             dataCallWaitingForInterface = false
-            if error.needsOperator {
+            if case .registrationDenied(let cause) = error {
+                send(.supervisor(.bringUpFailed(.rejected(cause: cause))))
+            } else if error.needsOperator {
                 send(.supervisor(.bringUpFailed(.hard(error.description))))
             } else {
                 send(.supervisor(.bringUpFailed(.retryable(error.description))))
@@ -278,7 +293,8 @@ public final class ModemControllerDriver: ModemDriver {
             send(.supervisor(.moduleRestarted))
         case .registration(let info):
             send(.urc("+CEREG: \(info.status.rawValue)"))
-            send(.supervisor(.registrationChanged(RegistrationState(stat: info.status.rawValue))))
+            send(.supervisor(.registrationChanged(RegistrationState(stat: info.status.rawValue),
+                                                  rejectCause: info.rejectCause?.cause)))
         case .packetDomain(let event):
             send(.urc("+CGEV: \(event)"))
             switch event {

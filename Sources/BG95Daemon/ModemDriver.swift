@@ -1,6 +1,7 @@
 import BG95Control
 import Modem
 import Supervisor
+import BG95Core
 
 /// What the daemon needs from the modem layer, in the supervisor's terms.
 ///
@@ -20,6 +21,8 @@ public protocol ModemDriver: AnyObject {
     var module: ModuleModel? { get }
     /// Carries out a module-side recovery step; completes with a detail for the log.
     func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, DaemonError>) -> Void)
+    /// `AT+CEREG?`: the registration and, when refused, the EMM cause; nil state when unanswered.
+    func queryRegistration(completion: @escaping (RegistrationState?, Int?) -> Void)
     /// Asks the module why the probe failed (CEREG?, CGACT?, QNETDEVCTL?, QPING to `pingTarget`).
     func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void)
     /// `bg95ctl at`: one validated command line through the AT queue.

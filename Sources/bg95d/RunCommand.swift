@@ -4,6 +4,7 @@ import Dispatch
 import Supervisor
 #if canImport(Glibc)
 import Glibc
+import BG95Config
 #endif
 
 /// `bg95d run` (the default): discover the module and keep it online.

@@ -108,6 +108,47 @@ final class DaemonIntegrationTests: XCTestCase {
         XCTAssertEqual(try setup.networkState(), before, "SIGTERM must leave the namespace as it was")
     }
 
+    /// Issue 10, behaviours 1 and 2 on bg95sim: a spurious `+CEREG: 2` while online is checked
+    /// with `AT+CEREG?` and changes nothing; a refusal with a permanent EMM cause (7) is
+    /// reported once in words and never climbs the ladder (no radio cycle, no reboot); when the
+    /// network accepts again the daemon goes straight back online; a temporary cause (15)
+    /// backs off and also comes straight back.
+    func testSpuriousURCsAndRegistrationRefusalsFollowTheirCause() throws {
+        let setup = try SimulatedSetup(profile: "qnetdevctl", mode: "ecm")
+        defer { setup.close() }
+        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        try setup.waitOnline(timeout: 90)
+
+        try setup.fault("urc", "+CEREG:", "2")  // words joined with one space
+        try setup.waitForLog("the registration URC was spurious", after: 0, timeout: 20)
+        XCTAssertEqual(try setup.state(), "online")
+        XCTAssertFalse(setup.log.contains("-> registering (registration lost"), setup.tail())
+
+        var seen = setup.count(online)
+        try setup.fault("deny", "7")
+        try setup.waitForLog("does not heal by retrying", after: 0, timeout: 60)
+        XCTAssertEqual(try setup.state(), "registering")
+        let status = try setup.statusObject()
+        XCTAssertTrue((status["lastError"] as? String ?? "").contains("EMM cause 7 (EPS services not allowed)"), "\(status)")
+        XCTAssertEqual(status["registrationCause"] as? Int, 7, "\(status)")
+        let afterDeny = setup.log.count
+        try setup.fault("allow")
+        try setup.waitForLog(online, after: seen, timeout: 60)
+        let tail = String(setup.log.dropFirst(afterDeny))
+        XCTAssertFalse(tail.contains("CFUN=0") || tail.contains("CFUN=1,1"), "no radio cycle or reboot:\n\(tail)")
+        XCTAssertEqual(setup.count("does not heal by retrying"), 1, "reported once")
+
+        seen = setup.count(online)
+        try setup.fault("deny", "15")
+        try setup.waitForLog("EMM cause 15 (no suitable cells in tracking area); trying again", after: 0, timeout: 60)
+        try setup.fault("allow")
+        try setup.waitForLog(online, after: seen, timeout: 60)
+        XCTAssertFalse(setup.log.contains("action: radio off/on"), setup.tail(80))
+        XCTAssertFalse(setup.log.contains("action: reboot the module"), setup.tail(80))
+        try setup.assertNoDuplicateRoutes()
+        XCTAssertEqual(try setup.stopDaemon(), 0)
+    }
+
     /// The lease runs out while the module's DHCP server is down (dnsmasq's shortest lease is
     /// 2 minutes, so this test takes that long): the daemon removes the expired configuration,
     /// asks again, and is online with a fresh lease once the server is back.

@@ -1,4 +1,5 @@
 import Foundation
+import BG95Config
 import Supervisor
 import XCTest
 

@@ -1,3 +1,5 @@
+import BG95Core
+import Supervisor
 /// Everything `bg95d run` can be configured with; every field has a default, so an empty
 /// (or missing) file is a valid configuration.
 ///

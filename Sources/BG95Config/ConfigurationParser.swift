@@ -1,4 +1,4 @@
-import DHCPProtocol
+import BG95Core
 
 /// Reads the `key = value` configuration format of `/etc/bg95d.conf`.
 ///
