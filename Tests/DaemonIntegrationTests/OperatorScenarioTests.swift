@@ -307,4 +307,32 @@ final class OperatorScenarioTests: XCTestCase {
         try setup.fault("dhcp-start")
         try setup.waitOnline(timeout: 120)
     }
+
+    /// The data call drops while the lease stays: doctor says bg95d is already restarting it
+    /// (not "check the APN"), and the lease is no proof.
+    func testDataCallDownWithALeaseWhileBG95dRecovers() throws {
+        let setup = try SimulatedSetup(profile: "qnetdevctl")
+        defer { setup.close() }
+        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        try setup.waitOnline()
+        // A slow network: the restarted data call takes 300 s of module time (12 s at the
+        // test's speed of 25), long enough to look at.
+        try setup.fault("latency", "data-call", "300")
+        try setup.fault("pdp-drop")
+        try setup.waitFor("bg95d working on the data call", timeout: 30) {
+            ["degraded", "recovering", "starting-data-call", "registering", "configuring-module"].contains(try setup.state())
+        }
+        let (code, _, snapshot) = try status(setup)
+        XCTAssertEqual(code, 1)
+        XCTAssertNotEqual(snapshot.dataCall?.state, "active")
+        let report = try doctor(setup)
+        XCTAssertEqual(report.status, 5)
+        XCTAssertEqual(step(report, "data-call")?.outcome, .failed, report.text)
+        XCTAssertTrue(step(report, "data-call")?.detail?.hasPrefix("no data call, yet eth2 has 192.168.225.") == true, report.text)
+        XCTAssertTrue(report.report.headline?.contains("(bg95d is on it: ") == true, report.report.headline ?? "")
+        XCTAssertTrue(report.report.remedy?.hasPrefix("wait: bg95d retries by itself") == true, report.report.remedy ?? "")
+        XCTAssertFalse(report.text.contains("APN"), report.text)
+        try setup.fault("latency", "data-call", "1.2")
+        try setup.waitOnline(timeout: 120)
+    }
 }
