@@ -96,10 +96,7 @@ final class BG95ctlIntegrationTests: XCTestCase {
 
         // doctor: every step passes while online. It looks at the host itself, so it runs where
         // bg95d runs: in the host namespace under umockdev's preload.
-        let doctor = try Command.run(["ip", "netns", "exec", setup.hostNamespace, "env",
-                                      "LD_PRELOAD=\(setup.environment["LD_PRELOAD"] ?? "libumockdev-preload.so.0")",
-                                      "UMOCKDEV_DIR=\(setup.environment["UMOCKDEV_DIR"] ?? "")",
-                                      setup.bg95ctl, "doctor", "--socket", setup.socketPath])
+        let doctor = try setup.doctor()
         print("bg95ctl doctor:\n\(doctor.stdout)")
         XCTAssertEqual(doctor.status, 0, doctor.stdout + doctor.stderr)
         XCTAssertTrue(doctor.stdout.contains("[ ok ] End-to-end probe"), doctor.stdout)

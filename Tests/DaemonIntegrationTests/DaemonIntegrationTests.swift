@@ -205,7 +205,7 @@ final class DaemonIntegrationTests: XCTestCase {
         // The AT passthrough goes through the daemon's AT queue.
         let at = try Command.check([setup.bg95ctl, "at", "--socket", setup.socketPath, "AT+CEREG?"])
         XCTAssertTrue(at.stdout.contains("+CEREG:"), at.stdout)
-        let doctor = try Command.run([setup.bg95ctl, "doctor", "--socket", setup.socketPath])
+        let doctor = try setup.doctor()
         XCTAssertTrue(doctor.succeeded, doctor.stdout + doctor.stderr)
         let remaining = try setup.statusObject()["leaseRemaining"] as? Int ?? -1
         XCTAssertTrue((3000...3600).contains(remaining), "leaseRemaining \(remaining)")

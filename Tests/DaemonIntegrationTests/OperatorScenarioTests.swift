@@ -18,10 +18,7 @@ final class OperatorScenarioTests: XCTestCase {
     /// `bg95ctl doctor` (human and --json) as an operator on the host would run it.
     private func doctor(_ setup: SimulatedSetup, file: StaticString = #filePath, line: UInt = #line) throws -> Doctor {
         func run(_ extra: [String]) throws -> CommandResult {
-            try Command.run(["ip", "netns", "exec", setup.hostNamespace, "env",
-                             "LD_PRELOAD=\(setup.environment["LD_PRELOAD"] ?? "libumockdev-preload.so.0")",
-                             "UMOCKDEV_DIR=\(setup.environment["UMOCKDEV_DIR"] ?? "")",
-                             setup.bg95ctl, "doctor", "--socket", setup.socketPath, "--probe-target", setup.testHost] + extra)
+            try setup.doctor(["--probe-target", setup.testHost] + extra)
         }
         let human = try run([])
         let json = try run(["--json"])

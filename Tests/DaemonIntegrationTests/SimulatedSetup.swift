@@ -142,6 +142,15 @@ final class SimulatedSetup {
         return result.stdout
     }
 
+    /// `bg95ctl doctor` as an operator on the host runs it: it looks at sysfs and /dev itself,
+    /// so it runs where bg95d runs (the host namespace, under umockdev's preload).
+    func doctor(_ extra: [String] = []) throws -> CommandResult {
+        try Command.run(["ip", "netns", "exec", hostNamespace, "env",
+                         "LD_PRELOAD=\(environment["LD_PRELOAD"] ?? "libumockdev-preload.so.0")",
+                         "UMOCKDEV_DIR=\(environment["UMOCKDEV_DIR"] ?? "")",
+                         bg95ctl, "doctor", "--socket", socketPath] + extra)
+    }
+
     /// The StatusSnapshot as a dictionary.
     func statusObject() throws -> [String: Any] {
         let text = try status()
