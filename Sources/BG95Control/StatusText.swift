@@ -37,7 +37,7 @@ public enum StatusText {
         /// "[last known]" while the state makes every module fact history (down, unplugged,
         /// failed); "[stale 5m12s]" when the group is old; "" otherwise.
         func staleMark(_ group: String) -> String {
-            if history { return "[last known]" }
+            if history { return s.factAges?[group].map { "[last known, \(duration($0)) ago]" } ?? "[last known]" }
             if let age = s.factAges?[group], age > staleAfter { return "[stale \(duration(age))]" }
             return ""
         }

@@ -50,7 +50,8 @@ final class StatusTextTests: XCTestCase {
         s.state = "down"
         s.factAges = ["network": 52, "signal": 52]
         let text = StatusText.render(s)
-        XCTAssertTrue(text.contains("network     Telekom.de (26201)  Cat-M1  LTE BAND 20  home  [last known]"), text)
+        XCTAssertTrue(text.contains("network     Telekom.de (26201)  Cat-M1  LTE BAND 20  home"), text)
+        XCTAssertTrue(text.contains("            [last known, 52s ago]"), text)
         XCTAssertTrue(text.contains("probe       ok  icmp  198.51.100.7  12.5 ms  8s ago  [last known]"), text)
         XCTAssertEqual(StatusText.health(s), .notOnline)
         // While online an old fact is stale too; a fresh one is not.

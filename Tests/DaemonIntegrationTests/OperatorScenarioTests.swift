@@ -108,7 +108,7 @@ final class OperatorScenarioTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("bg95d       DOWN"), text)
         // What bg95d last knew about the network is history now, and marked so.
         for block in Self.blocks(text) where block.hasPrefix("network") || block.hasPrefix("signal") {
-            XCTAssertTrue(block.hasSuffix("[last known]"), "shown as current while down: \(block)")
+            XCTAssertTrue(block.contains("[last known"), "shown as current while down: \(block)")
         }
         report = try doctor(setup)
         XCTAssertEqual(report.status, 0, "an operator's down is not a fault")
@@ -283,7 +283,7 @@ final class OperatorScenarioTests: XCTestCase {
         let (unpluggedCode, unpluggedText, _) = try status(setup)
         XCTAssertEqual(unpluggedCode, 1)
         for block in Self.blocks(unpluggedText) where block.hasPrefix("network") || block.hasPrefix("probe") {
-            XCTAssertTrue(block.hasSuffix("[last known]"), "shown as current while unplugged: \(block)")
+            XCTAssertTrue(block.contains("[last known"), "shown as current while unplugged: \(block)")
         }
         report = try doctor(setup)
         XCTAssertEqual(report.report.headline, "Module on USB (2c7c:0700/0203): no 2c7c:0700 or 2c7c:0203 device in sysfs")
