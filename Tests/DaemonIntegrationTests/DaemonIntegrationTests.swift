@@ -269,6 +269,7 @@ final class DaemonIntegrationTests: XCTestCase {
     /// naming the key: a missing pin_file, a control_group that does not exist, the system's
     /// resolv.conf as dns_file.
     func testConfigurationThatCannotWorkIsRefusedBeforeStarting() throws {
+        try TestEnvironment.requireRoot()
         let bg95d = try TestEnvironment.product("bg95d")
         let path = NSTemporaryDirectory() + "bg95d-empty-\(getpid()).conf"
         try "".write(toFile: path, atomically: true, encoding: .utf8)
@@ -280,7 +281,10 @@ final class DaemonIntegrationTests: XCTestCase {
         ]
         for (setting, message) in cases {
             for extra in [["--check-config"], []] {
-                let result = try Command.run([bg95d, "run", "--config", path, "--set", setting] + extra)
+                // If the refusal ever regresses, the daemon would start: keep it in a network
+                // namespace of its own, away from /run/bg95d, and bounded in time.
+                let result = try Command.run(["unshare", "-n", "timeout", "20", bg95d, "run", "--config", path,
+                                              "--set", "control_socket=\(path).sock", "--set", setting] + extra)
                 XCTAssertNotEqual(result.status, 0, "\(setting) \(extra)")
                 XCTAssertTrue(result.stderr.contains(message), "\(setting) \(extra): \(result.stderr)")
             }
