@@ -332,36 +332,9 @@ public final class ModemControllerDriver: ModemDriver {
     // MARK: - Configuration
 
     private func bringUpConfiguration() throws(DaemonError) -> BringUpConfiguration {
-        var bringUp = BringUpConfiguration(apn: configuration.apn)
+        let pinFromFile = try configuration.pin == nil ? configuration.pinFile.map(Self.readPIN) : nil
+        var bringUp = configuration.bringUpConfiguration(pinFromFile: pinFromFile)
         bringUp.surveyAfterDataCall = true
-        switch configuration.pdpType {
-        case .ip: bringUp.pdpType = .ipv4
-        case .ipv6: bringUp.pdpType = .ipv6
-        case .ipv4v6: bringUp.pdpType = .ipv4v6
-        }
-        if !configuration.username.isEmpty { bringUp.username = configuration.username }
-        if !configuration.password.isEmpty { bringUp.password = configuration.password }
-        switch configuration.auth {
-        case .none: bringUp.authentication = .none
-        case .pap: bringUp.authentication = .pap
-        case .chap: bringUp.authentication = .chap
-        case .either: bringUp.authentication = .papOrChap
-        }
-        switch configuration.iotMode {
-        case .emtc: bringUp.iotMode = .catM1
-        case .nbiot: bringUp.iotMode = .nbIoT
-        case .both: bringUp.iotMode = .catM1AndNBIoT
-        }
-        if let pin = configuration.pin {
-            bringUp.pin = pin
-        } else if let file = configuration.pinFile {
-            bringUp.pin = try Self.readPIN(file)
-        }
-        if let mask = configuration.bandMask, let bands = BandMask(hex: mask) {
-            let current = bringUp.bands
-            bringUp.bands = BandConfiguration(gsm: current?.gsm ?? BandMask(hex: "0")!, catM1: bands, nbIoT: bands)
-        }
-        bringUp.registrationTimeout = configuration.supervisor.registrationTimeout
         return bringUp
     }
 

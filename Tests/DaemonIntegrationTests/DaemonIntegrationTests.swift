@@ -291,6 +291,19 @@ final class DaemonIntegrationTests: XCTestCase {
         }
     }
 
+    /// `bg95d modem` takes the daemon's keys and spellings (`--set key=value`, `auth` values).
+    func testModemCommandTakesTheDaemonsKeysAndSpellings() throws {
+        let bg95d = try TestEnvironment.product("bg95d")
+        let unknown = try Command.run(["timeout", "20", bg95d, "modem", "--set", "probe_intervall=5"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("unknown key `probe_intervall`"), unknown.stderr)
+        let auth = try Command.run(["timeout", "20", bg95d, "modem", "--user", "u", "--auth", "sometimes"])
+        XCTAssertNotEqual(auth.status, 0)
+        XCTAssertTrue(auth.stderr.contains("auth: expected one of none, pap, chap, either"), auth.stderr)
+        let apn = try Command.run(["timeout", "20", bg95d, "modem", "--set", "apn=inter net"])
+        XCTAssertTrue(apn.stderr.contains("apn: an APN contains no spaces"), apn.stderr)
+    }
+
     /// READY=1 promises a working control socket: a daemon that cannot listen exits non-zero
     /// (systemd restarts it) instead of running blind. Runs in a namespace of its own so the
     /// daemon's start-up leftover cleanup never looks at the root namespace.
