@@ -100,11 +100,7 @@ public final class ModemController: @unchecked Sendable {
         for timer in timers.values { timer.cancel() }
         timers.removeAll()
         finishRecoveries(.failure(.interrupted("the modem controller stopped")))
-        let waiting = pings
-        pings.removeAll()
-        for (_, waiter) in waiting.sorted(by: { $0.key < $1.key }) {
-            waiter(.failure(.interrupted("the modem controller stopped")))
-        }
+        finishDiagnoses(ModuleDiagnosis())
         device = nil
         dataCall = nil
     }
@@ -198,41 +194,21 @@ public final class ModemController: @unchecked Sendable {
         query(.servingSignalQuery, ServingSignal.self, completion: completion)
     }
 
-    /// `AT+QPING`: a ping from the module's own stack (proves the PDN, not the ECM path).
-    /// Completes with the summary, or `.at(.failure("QPING <code>"))` for a failure code, or a
-    /// timeout when no summary arrives within the ping's own timeout plus 5 s per reply.
-    public func ping(
-        host: String, timeoutSeconds: Int = 4, count: Int = 1,
-        completion: @escaping (Result<PingSummary, ModemCommandError>) -> Void
-    ) {
+    /// Asks the module why traffic does not pass (the machine's diagnosis states: `AT+CEREG?`,
+    /// `AT+CGACT?`, `AT+QNETDEVCTL?`, `AT+QPING` to `pingHost`); completes once with the answers.
+    public func diagnose(pingHost: String?, pingCount: Int = 1, completion: @escaping (ModuleDiagnosis) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
-        let command: ATCommand
-        do {
-            command = try ATCommand.ping(host: host, cid: machine?.configuration.contextID ?? 1,
-                                         timeoutSeconds: timeoutSeconds, count: count)
-        } catch {
-            completion(.failure(.invalidCommand(error)))
-            return
-        }
-        let id = nextPingID
-        nextPingID += 1
-        send(command) { [weak self] result in
-            guard let self else { return }
-            switch result {
-            case .failure(let error):
-                completion(.failure(error))
-            case .success:
-                self.pings[id] = completion
-                let wait = Duration.seconds((timeoutSeconds + 5) * count)
-                self.queue.asyncAfter(deadline: .now() + wait.dispatchInterval) { [weak self] in
-                    guard let waiter = self?.pings.removeValue(forKey: id) else { return }
-                    waiter(.failure(.at(.timeout(command: command.description))))
-                }
-            }
-        }
+        guard let channel, channel.health != .closed, machine != nil else { return completion(ModuleDiagnosis()) }
+        diagnosisWaiters.append(completion)
+        apply(.diagnose(pingHost: pingHost, pingCount: pingCount))
     }
-    private var pings: [Int: (Result<PingSummary, ModemCommandError>) -> Void] = [:]
-    private var nextPingID = 0
+    private var diagnosisWaiters: [(ModuleDiagnosis) -> Void] = []
+
+    private func finishDiagnoses(_ diagnosis: ModuleDiagnosis) {
+        let waiters = diagnosisWaiters
+        diagnosisWaiters.removeAll()
+        for waiter in waiters { waiter(diagnosis) }
+    }
 
     private func query<T: ATReply>(
         _ command: ATCommand, _ type: T.Type, completion: @escaping (Result<T, ModemCommandError>) -> Void
@@ -361,18 +337,6 @@ public final class ModemController: @unchecked Sendable {
     private var portReadyReported = false
 
     private func received(_ urc: URC) {
-        if case .ping(let event) = urc {
-            switch event {
-            case .summary(let summary):
-                if let id = pings.keys.min(), let waiter = pings.removeValue(forKey: id) { waiter(.success(summary)) }
-            case .failed(let code):
-                if let id = pings.keys.min(), let waiter = pings.removeValue(forKey: id) {
-                    waiter(.failure(.at(.failure("QPING error \(code)", command: "AT+QPING"))))
-                }
-            case .reply:
-                break
-            }
-        }
         onEvent(.urc(urc))
         apply(.urc(urc))
     }
@@ -414,6 +378,8 @@ public final class ModemController: @unchecked Sendable {
             case .failed(let error):
                 finishRecoveries(.failure(.interrupted("bring-up failed: \(error)")))
                 onEvent(.failed(error))
+            case .diagnosed(let diagnosis):
+                finishDiagnoses(diagnosis)
             }
         }
     }

@@ -313,37 +313,17 @@ final class ModemRun: @unchecked Sendable {
             report(result)
             return
         }
-        var diagnosis = ModemResult.Diagnosis()
-        controller.queryRegistration { [weak self] registration in
-            if case .success(let reply) = registration {
-                diagnosis.registration = reply.info.status.rawValue
-            }
-            controller.queryContextActivation { activation in
-                if case .success(let contexts) = activation {
-                    diagnosis.activeContexts = contexts.filter(\.isActive).map(\.cid)
-                }
-                controller.queryNetDeviceControl { netdev in
-                    if case .success(let states) = netdev {
-                        diagnosis.netDeviceConnected = states.map { $0.contains { $0.isConnected } }
-                    }
-                    guard let host = self?.pingHost else {
-                        result.diagnosis = diagnosis
-                        self?.report(result)
-                        return
-                    }
-                    controller.ping(host: host, timeoutSeconds: 4, count: 2) { ping in
-                        switch ping {
-                        case .success(let summary):
-                            diagnosis.pingSent = summary.sent
-                            diagnosis.pingReceived = summary.received
-                        case .failure(let error):
-                            diagnosis.pingError = error.description
-                        }
-                        result.diagnosis = diagnosis
-                        self?.report(result)
-                    }
-                }
-            }
+        // The daemon's own diagnosis (a state of the modem machine), not a second wiring of it.
+        controller.diagnose(pingHost: pingHost, pingCount: 2) { [weak self] found in
+            var diagnosis = ModemResult.Diagnosis()
+            diagnosis.registration = found.registration?.status.rawValue
+            diagnosis.activeContexts = found.activeContexts
+            diagnosis.netDeviceConnected = found.netDeviceConnected
+            diagnosis.pingSent = found.ping?.sent
+            diagnosis.pingReceived = found.ping?.received
+            diagnosis.pingError = found.pingError
+            result.diagnosis = diagnosis
+            self?.report(result)
         }
     }
 
