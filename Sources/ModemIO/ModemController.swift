@@ -1,4 +1,5 @@
 import ATProtocol
+import BG95System
 import Dispatch
 import Modem
 
@@ -36,9 +37,7 @@ public final class ModemController: @unchecked Sendable {
     private var monitor: UdevMonitor?
     private var channel: ATChannel?
     private var machine: BringUpMachine?
-    private var timers: [BringUpTimer: DispatchSourceTimer] = [:]
-    private var timerGenerations: [BringUpTimer: Int] = [:]
-    private var timerGeneration = 0
+    private let timers: OneShotTimers<BringUpTimer>
     private var recoveryWaiters: [(Result<DataCallInfo, ModemCommandError>) -> Void] = []
     private var reopenGeneration = 0
 
@@ -59,6 +58,7 @@ public final class ModemController: @unchecked Sendable {
         self.queue = queue
         self.log = log
         self.onEvent = onEvent
+        self.timers = OneShotTimers(queue: queue)
     }
 
     // MARK: Lifecycle
@@ -97,8 +97,7 @@ public final class ModemController: @unchecked Sendable {
         monitor = nil
         channel?.close(reason: "stopping")
         channel = nil
-        for timer in timers.values { timer.cancel() }
-        timers.removeAll()
+        timers.cancelAll()
         finishRecoveries(.failure(.interrupted("the modem controller stopped")))
         finishDiagnoses(ModuleDiagnosis())
         device = nil
@@ -359,7 +358,7 @@ public final class ModemController: @unchecked Sendable {
             case .startTimer(let timer, let after):
                 startTimer(timer, after: after)
             case .cancelTimer(let timer):
-                timers.removeValue(forKey: timer)?.cancel()
+                timers.cancel(timer)
             case .waitForModule(let bound):
                 log("modem: waiting up to \(bound.components.seconds) s for the module to re-enumerate")
             case .log(let line):
@@ -385,19 +384,7 @@ public final class ModemController: @unchecked Sendable {
     }
 
     private func startTimer(_ id: BringUpTimer, after: Duration) {
-        timers.removeValue(forKey: id)?.cancel()
-        timerGeneration += 1
-        let generation = timerGeneration
-        timerGenerations[id] = generation
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + after.dispatchInterval)
-        timer.setEventHandler { [weak self] in
-            guard let self, self.timerGenerations[id] == generation, self.timers[id] != nil else { return }
-            self.timers.removeValue(forKey: id)?.cancel()
-            self.apply(.timerFired(id))
-        }
-        timers[id] = timer
-        timer.resume()
+        timers.start(id, after: after) { [weak self] id in self?.apply(.timerFired(id)) }
     }
 }
 
