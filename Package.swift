@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Supervisor", dependencies: ["BG95Core", "Modem"]),
 
         // The one configuration type and its parser (`key = value` file and `--set key=value`).
-        .target(name: "BG95Config", dependencies: ["BG95Core", "Supervisor"]),
+        .target(name: "BG95Config", dependencies: ["ATProtocol", "BG95Core", "Modem", "Supervisor"]),
 
         // I/O adapters.
         .target(name: "ModemIO", dependencies: ["CUdev", "BG95System", "ATProtocol", "Modem"]),

@@ -33,7 +33,7 @@ public final class Daemon: @unchecked Sendable {
     private let probe: ReachabilityProbe
     private var dhcp: DHCPClient?
     private var lease: DHCPLease?
-    private var timers: [TimerKind: DispatchSourceTimer] = [:]
+    private let timers: OneShotTimers<TimerKind>
     private var signalSources: [DispatchSourceSignal] = []
     /// ECM byte counters for `status` (StatusSnapshot+Operator.swift).
     private let traffic = TrafficCounters()
@@ -50,6 +50,7 @@ public final class Daemon: @unchecked Sendable {
         self.log = log
         self.modem = modem
         machine = SupervisorMachine(settings: configuration.supervisor, now: .now)
+        timers = OneShotTimers(queue: queue)
         probe = ReachabilityProbe(queue: queue)
     }
 
@@ -187,7 +188,7 @@ public final class Daemon: @unchecked Sendable {
         case .startTimer(let id, let delay):
             arm(id, after: delay)
         case .cancelTimer(let kind):
-            timers.removeValue(forKey: kind)?.cancel()
+            timers.cancel(kind)
         case .notifyReady:
             // READY=1 went out at start (the daemon is ready to serve); this is the first online.
             do { try notifier.status("online") } catch { log.debug("sd_notify: \(error)") }
@@ -310,18 +311,7 @@ public final class Daemon: @unchecked Sendable {
     }
 
     private func arm(_ id: TimerID, after delay: Duration) {
-        timers.removeValue(forKey: id.kind)?.cancel()
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        let (seconds, attoseconds) = delay.components
-        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-        timer.schedule(deadline: .now() + .nanoseconds(max(nanoseconds, 0)), leeway: .milliseconds(50))
-        timer.setEventHandler { [weak self] in
-            guard let self else { return }
-            self.timers.removeValue(forKey: id.kind)?.cancel()
-            self.handle(.timerFired(id))
-        }
-        timers[id.kind] = timer
-        timer.resume()
+        timers.start(id.kind, after: delay, leeway: .milliseconds(50)) { [weak self] _ in self?.handle(.timerFired(id)) }
     }
 
     // MARK: - Sources
@@ -377,8 +367,7 @@ public final class Daemon: @unchecked Sendable {
     private func shutDown(status: Int32) {
         do { try notifier.stopping() } catch { log.debug("sd_notify: \(error)") }
         probe.cancel()
-        for timer in timers.values { timer.cancel() }
-        timers.removeAll()
+        timers.cancelAll()
         monitor?.cancel()
         metrics?.stop()
         control?.stop()

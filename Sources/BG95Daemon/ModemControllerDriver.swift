@@ -121,32 +121,15 @@ public final class ModemControllerDriver: ModemDriver {
 
     public func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {
         guard let controller else { return completion(Diagnosis()) }
-        var diagnosis = Diagnosis()
-        controller.queryRegistration { [weak controller] result in
-            if case .success(let reply) = result { diagnosis.registration = RegistrationState(stat: reply.info.status.rawValue) }
-            guard let controller else { return completion(diagnosis) }
-            controller.queryContextActivation { [weak controller] result in
-                if case .success(let contexts) = result {
-                    diagnosis.pdpActive = contexts.first(where: { $0.cid == 1 })?.isActive ?? false
-                }
-                guard let controller else { return completion(diagnosis) }
-                controller.queryNetDeviceControl { [weak controller] result in
-                    if case .success(let states?) = result, let state = states.first(where: { $0.cid == 1 }) ?? states.first {
-                        // operation 1 (connect) or 3 (auto-connect) with a connected state.
-                        diagnosis.netDeviceConnected = (state.state ?? state.operation) != 0
-                    }
-                    guard let controller, let pingTarget, diagnosis.registration?.isRegistered != false,
-                          diagnosis.pdpActive != false
-                    else { return completion(diagnosis) }
-                    controller.ping(host: pingTarget, timeoutSeconds: 4, count: 1) { result in
-                        switch result {
-                        case .success(let summary): diagnosis.modulePingSucceeded = summary.received > 0
-                        case .failure: diagnosis.modulePingSucceeded = false
-                        }
-                        completion(diagnosis)
-                    }
-                }
+        controller.diagnose(pingHost: pingTarget) { found in
+            var diagnosis = Diagnosis()
+            diagnosis.registration = found.registration.map { RegistrationState(stat: $0.status.rawValue) }
+            diagnosis.pdpActive = found.activeContexts.map { $0.contains(1) }
+            diagnosis.netDeviceConnected = found.netDeviceConnected
+            if found.ping != nil || found.pingError != nil {
+                diagnosis.modulePingSucceeded = (found.ping?.received ?? 0) > 0
             }
+            completion(diagnosis)
         }
     }
 
@@ -332,36 +315,9 @@ public final class ModemControllerDriver: ModemDriver {
     // MARK: - Configuration
 
     private func bringUpConfiguration() throws(DaemonError) -> BringUpConfiguration {
-        var bringUp = BringUpConfiguration(apn: configuration.apn)
+        let pinFromFile = try configuration.pin == nil ? configuration.pinFile.map(Self.readPIN) : nil
+        var bringUp = configuration.bringUpConfiguration(pinFromFile: pinFromFile)
         bringUp.surveyAfterDataCall = true
-        switch configuration.pdpType {
-        case .ip: bringUp.pdpType = .ipv4
-        case .ipv6: bringUp.pdpType = .ipv6
-        case .ipv4v6: bringUp.pdpType = .ipv4v6
-        }
-        if !configuration.username.isEmpty { bringUp.username = configuration.username }
-        if !configuration.password.isEmpty { bringUp.password = configuration.password }
-        switch configuration.auth {
-        case .none: bringUp.authentication = .none
-        case .pap: bringUp.authentication = .pap
-        case .chap: bringUp.authentication = .chap
-        case .either: bringUp.authentication = .papOrChap
-        }
-        switch configuration.iotMode {
-        case .emtc: bringUp.iotMode = .catM1
-        case .nbiot: bringUp.iotMode = .nbIoT
-        case .both: bringUp.iotMode = .catM1AndNBIoT
-        }
-        if let pin = configuration.pin {
-            bringUp.pin = pin
-        } else if let file = configuration.pinFile {
-            bringUp.pin = try Self.readPIN(file)
-        }
-        if let mask = configuration.bandMask, let bands = BandMask(hex: mask) {
-            let current = bringUp.bands
-            bringUp.bands = BandConfiguration(gsm: current?.gsm ?? BandMask(hex: "0")!, catM1: bands, nbIoT: bands)
-        }
-        bringUp.registrationTimeout = configuration.supervisor.registrationTimeout
         return bringUp
     }
 

@@ -28,6 +28,9 @@ public enum BringUpEvent: Sendable, Equatable {
     case reboot
     /// `down`: end the data call and stay stopped until `.restart`.
     case endDataCall
+    /// Ask the module why traffic does not pass (answered with `.diagnosed`); `pingHost` adds
+    /// `AT+QPING` with `pingCount` echoes from the module's own stack.
+    case diagnose(pingHost: String?, pingCount: Int)
     /// udev reported the device's AT port and ECM interface (nil: none).
     case deviceChanged(atPort: String?, netInterface: String?)
 }
@@ -42,6 +45,8 @@ public enum BringUpTimer: Sendable, Hashable, CustomStringConvertible {
     case registrationPoll
     /// Registration must succeed before this fires.
     case registrationDeadline
+    /// The diagnosis's `+QPING` summary must arrive before this fires.
+    case diagnosisPing
 
     public var description: String {
         switch self {
@@ -49,6 +54,7 @@ public enum BringUpTimer: Sendable, Hashable, CustomStringConvertible {
         case .reboot: return "reboot"
         case .registrationPoll: return "registration-poll"
         case .registrationDeadline: return "registration-deadline"
+        case .diagnosisPing: return "diagnosis-ping"
         }
     }
 }

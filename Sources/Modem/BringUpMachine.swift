@@ -122,6 +122,8 @@ public struct BringUpMachine: Sendable {
             startRecovery(.reboot, into: &actions)
         case .endDataCall:
             endDataCall(into: &actions)
+        case .diagnose(let pingHost, let count):
+            diagnose(pingHost: pingHost, count: count, into: &actions)
         }
         return actions
     }
@@ -183,6 +185,11 @@ public struct BringUpMachine: Sendable {
     // MARK: Responses
 
     private mutating func handle(_ response: ATResponse, now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+        if case .diagnosis(let query, let found, let ping) = step {
+            // Diagnosis queries are not retried: an unanswered one is an answer too.
+            diagnosisAnswer(query, found, ping, response, into: &actions)
+            return
+        }
         switch response.result {
         case .timedOut:
             if step == .recovery(.reboot) {
@@ -215,7 +222,7 @@ public struct BringUpMachine: Sendable {
         }
 
         switch step {
-        case .idle, .awaitingReboot, .registrationWait, .retryWait, .done:
+        case .idle, .awaitingReboot, .registrationWait, .retryWait, .done, .diagnosis:
             return  // no command of ours is outstanding in these steps
         case .survey(let remaining):
             survey(remaining, into: &actions)
@@ -736,6 +743,98 @@ public struct BringUpMachine: Sendable {
         send(next, step: .survey(Array(remaining.dropFirst())), into: &actions)
     }
 
+    // MARK: Diagnosis
+
+    /// The diagnosis as states of this machine (not a chain of callbacks): `AT+CEREG?`,
+    /// `AT+CGACT?`, `AT+QNETDEVCTL?` (QNETDEVCTL firmware), then `AT+QPING` when a host is given
+    /// and the module is registered with the context active. While a bring-up runs, the answer
+    /// comes from the module model instead (the bring-up is not interrupted).
+    private mutating func diagnose(pingHost: String?, count: Int, into actions: inout [BringUpAction]) {
+        var ping: ATCommand?
+        var found = ModuleDiagnosis()
+        found.pingCount = count
+        if let pingHost {
+            do {
+                ping = try ATCommand.ping(host: pingHost, cid: configuration.contextID, timeoutSeconds: 4, count: count)
+            } catch {
+                found.pingError = "invalid ping host: \(error)"
+            }
+        }
+        switch step {
+        case .done, .survey, .idle, .diagnosis:
+            awaiting = nil
+            actions.append(.log("diagnosis: asking the module (AT+CEREG?, AT+CGACT?, AT+QNETDEVCTL?\(ping == nil ? "" : ", AT+QPING"))"))
+            send(.registrationQuery, step: .diagnosis(.registration, found, ping: ping), into: &actions)
+        case .identify, .firmware, .urcPortQuery, .urcPortSet, .usbNetTest, .usbNetQuery, .usbNetSet, .reboot,
+             .awaitingReboot, .simQuery, .simEnterPIN, .radioQuery, .radioSet, .contextQuery, .contextDefine,
+             .contextAuth, .registrationReporting, .registrationQuery, .registrationWait, .registrationCauseReporting,
+             .attachQuery, .attach, .netDevTest, .netDevQuery, .netDevConnect, .netDevConfirm, .activationQuery,
+             .activate, .addressQuery, .retryWait, .recovery:
+            found.registration = module.registration?.value
+            found.activeContexts = module.activations?.value.filter(\.isActive).map(\.cid)
+            found.netDeviceConnected = module.netDeviceControl?.value.first(where: { $0.cid == configuration.contextID })?.isConnected
+            found.fromModel = true
+            actions.append(.log("diagnosis: the bring-up is running (\(step.name)); answering from what is known"))
+            actions.append(.diagnosed(found))
+        }
+    }
+
+    private mutating func diagnosisAnswer(
+        _ query: DiagnosisQuery, _ found: ModuleDiagnosis, _ ping: ATCommand?, _ response: ATResponse,
+        into actions: inout [BringUpAction]
+    ) {
+        var found = found
+        if case .cancelled = response.result {
+            finishDiagnosis(found, into: &actions)  // the port closed: report what we have
+            return
+        }
+        switch query {
+        case .registration:
+            found.registration = (try? response.reply(RegistrationReadReply.self))?.info
+            send(.contextActivationQuery, step: .diagnosis(.activation, found, ping: ping), into: &actions)
+        case .activation:
+            found.activeContexts = (try? response.replies(ContextActivation.self))?.filter(\.isActive).map(\.cid)
+            if dataCallMethod == .autoconnect {
+                askPing(found, ping, into: &actions)
+            } else {
+                send(.netDeviceControlQuery, step: .diagnosis(.netDevice, found, ping: ping), into: &actions)
+            }
+        case .netDevice:
+            if let states = try? response.replies(NetDeviceControlState.self),
+               let state = states.first(where: { $0.cid == configuration.contextID }) ?? states.first {
+                found.netDeviceConnected = state.isConnected
+            }
+            askPing(found, ping, into: &actions)
+        case .ping:
+            guard response.isOK else {
+                found.pingError = "\(response.command): \(response.result)"
+                finishDiagnosis(found, into: &actions)
+                return
+            }
+            // The summary comes as a URC; bounded by the ping's own timeout plus 5 s per reply.
+            step = .diagnosis(.pingWait, found, ping: ping)
+            actions.append(.startTimer(.diagnosisPing, after: .seconds((4 + 5) * max(1, found.pingCount))))
+        case .pingWait:
+            break
+        }
+    }
+
+    private mutating func askPing(_ found: ModuleDiagnosis, _ ping: ATCommand?, into actions: inout [BringUpAction]) {
+        let registered = found.registration?.status.isRegistered ?? true
+        let active = found.activeContexts.map { $0.contains(configuration.contextID) } ?? true
+        guard let ping, registered, active else {
+            finishDiagnosis(found, into: &actions)
+            return
+        }
+        send(ping, step: .diagnosis(.ping, found, ping: ping), into: &actions)
+    }
+
+    private mutating func finishDiagnosis(_ found: ModuleDiagnosis, into actions: inout [BringUpAction]) {
+        step = .done
+        awaiting = nil
+        actions.append(.diagnosed(found))
+    }
+
     // MARK: Recovery steps and the down sequence
 
     /// A recovery step as states of this machine: whatever the bring-up was doing stops, the
@@ -791,6 +890,16 @@ public struct BringUpMachine: Sendable {
     // MARK: URCs and timers
 
     private mutating func handle(_ urc: URC, into actions: inout [BringUpAction]) {
+        if case .ping(let event) = urc, case .diagnosis(.pingWait, var found, _) = step {
+            switch event {
+            case .summary(let summary): found.ping = summary
+            case .failed(let code): found.pingError = "QPING error \(code)"
+            case .reply: return
+            }
+            actions.append(.cancelTimer(.diagnosisPing))
+            finishDiagnosis(found, into: &actions)
+            return
+        }
         switch urc {
         case .registration(let info):
             guard case .registering = state else { return }
@@ -822,6 +931,10 @@ public struct BringUpMachine: Sendable {
 
     private mutating func timerFired(_ timer: BringUpTimer, into actions: inout [BringUpAction]) {
         switch timer {
+        case .diagnosisPing:
+            guard case .diagnosis(.pingWait, var found, _) = step else { return }
+            found.pingError = "no +QPING summary in time"
+            finishDiagnosis(found, into: &actions)
         case .retry:
             guard step == .retryWait, let retryStep else { return }
             switch retryStep {
@@ -908,11 +1021,14 @@ extension BringUpMachine {
         case survey([ATCommand])
         /// A recovery step's (or `down`'s) command is in flight.
         case recovery(Recovery)
+        /// The diagnosis: which query is in flight, what was found so far, the ping to send.
+        case diagnosis(DiagnosisQuery, ModuleDiagnosis, ping: ATCommand?)
 
         var name: String {
             switch self {
             case .idle, .done, .retryWait, .survey: return "bring-up"
             case .recovery: return "recovery"
+            case .diagnosis: return "diagnosis"
             case .identify, .firmware: return "identify"
             case .urcPortQuery, .urcPortSet: return "urcport"
             case .usbNetTest, .usbNetQuery, .usbNetSet, .reboot, .awaitingReboot: return "usbnet"
@@ -939,6 +1055,11 @@ extension BringUpMachine {
         case reboot
         /// `down`: the disconnect is in flight; the machine stays stopped.
         case endDataCall
+    }
+
+    /// The diagnosis's queries, in order.
+    enum DiagnosisQuery: Equatable, Sendable {
+        case registration, activation, netDevice, ping, pingWait
     }
 
     /// What the `.retry` timer asks again.

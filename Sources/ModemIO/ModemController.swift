@@ -1,4 +1,5 @@
 import ATProtocol
+import BG95System
 import Dispatch
 import Modem
 
@@ -36,9 +37,7 @@ public final class ModemController: @unchecked Sendable {
     private var monitor: UdevMonitor?
     private var channel: ATChannel?
     private var machine: BringUpMachine?
-    private var timers: [BringUpTimer: DispatchSourceTimer] = [:]
-    private var timerGenerations: [BringUpTimer: Int] = [:]
-    private var timerGeneration = 0
+    private let timers: OneShotTimers<BringUpTimer>
     private var recoveryWaiters: [(Result<DataCallInfo, ModemCommandError>) -> Void] = []
     private var reopenGeneration = 0
 
@@ -59,6 +58,7 @@ public final class ModemController: @unchecked Sendable {
         self.queue = queue
         self.log = log
         self.onEvent = onEvent
+        self.timers = OneShotTimers(queue: queue)
     }
 
     // MARK: Lifecycle
@@ -97,14 +97,9 @@ public final class ModemController: @unchecked Sendable {
         monitor = nil
         channel?.close(reason: "stopping")
         channel = nil
-        for timer in timers.values { timer.cancel() }
-        timers.removeAll()
+        timers.cancelAll()
         finishRecoveries(.failure(.interrupted("the modem controller stopped")))
-        let waiting = pings
-        pings.removeAll()
-        for (_, waiter) in waiting.sorted(by: { $0.key < $1.key }) {
-            waiter(.failure(.interrupted("the modem controller stopped")))
-        }
+        finishDiagnoses(ModuleDiagnosis())
         device = nil
         dataCall = nil
     }
@@ -198,41 +193,21 @@ public final class ModemController: @unchecked Sendable {
         query(.servingSignalQuery, ServingSignal.self, completion: completion)
     }
 
-    /// `AT+QPING`: a ping from the module's own stack (proves the PDN, not the ECM path).
-    /// Completes with the summary, or `.at(.failure("QPING <code>"))` for a failure code, or a
-    /// timeout when no summary arrives within the ping's own timeout plus 5 s per reply.
-    public func ping(
-        host: String, timeoutSeconds: Int = 4, count: Int = 1,
-        completion: @escaping (Result<PingSummary, ModemCommandError>) -> Void
-    ) {
+    /// Asks the module why traffic does not pass (the machine's diagnosis states: `AT+CEREG?`,
+    /// `AT+CGACT?`, `AT+QNETDEVCTL?`, `AT+QPING` to `pingHost`); completes once with the answers.
+    public func diagnose(pingHost: String?, pingCount: Int = 1, completion: @escaping (ModuleDiagnosis) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
-        let command: ATCommand
-        do {
-            command = try ATCommand.ping(host: host, cid: machine?.configuration.contextID ?? 1,
-                                         timeoutSeconds: timeoutSeconds, count: count)
-        } catch {
-            completion(.failure(.invalidCommand(error)))
-            return
-        }
-        let id = nextPingID
-        nextPingID += 1
-        send(command) { [weak self] result in
-            guard let self else { return }
-            switch result {
-            case .failure(let error):
-                completion(.failure(error))
-            case .success:
-                self.pings[id] = completion
-                let wait = Duration.seconds((timeoutSeconds + 5) * count)
-                self.queue.asyncAfter(deadline: .now() + wait.dispatchInterval) { [weak self] in
-                    guard let waiter = self?.pings.removeValue(forKey: id) else { return }
-                    waiter(.failure(.at(.timeout(command: command.description))))
-                }
-            }
-        }
+        guard let channel, channel.health != .closed, machine != nil else { return completion(ModuleDiagnosis()) }
+        diagnosisWaiters.append(completion)
+        apply(.diagnose(pingHost: pingHost, pingCount: pingCount))
     }
-    private var pings: [Int: (Result<PingSummary, ModemCommandError>) -> Void] = [:]
-    private var nextPingID = 0
+    private var diagnosisWaiters: [(ModuleDiagnosis) -> Void] = []
+
+    private func finishDiagnoses(_ diagnosis: ModuleDiagnosis) {
+        let waiters = diagnosisWaiters
+        diagnosisWaiters.removeAll()
+        for waiter in waiters { waiter(diagnosis) }
+    }
 
     private func query<T: ATReply>(
         _ command: ATCommand, _ type: T.Type, completion: @escaping (Result<T, ModemCommandError>) -> Void
@@ -361,18 +336,6 @@ public final class ModemController: @unchecked Sendable {
     private var portReadyReported = false
 
     private func received(_ urc: URC) {
-        if case .ping(let event) = urc {
-            switch event {
-            case .summary(let summary):
-                if let id = pings.keys.min(), let waiter = pings.removeValue(forKey: id) { waiter(.success(summary)) }
-            case .failed(let code):
-                if let id = pings.keys.min(), let waiter = pings.removeValue(forKey: id) {
-                    waiter(.failure(.at(.failure("QPING error \(code)", command: "AT+QPING"))))
-                }
-            case .reply:
-                break
-            }
-        }
         onEvent(.urc(urc))
         apply(.urc(urc))
     }
@@ -395,7 +358,7 @@ public final class ModemController: @unchecked Sendable {
             case .startTimer(let timer, let after):
                 startTimer(timer, after: after)
             case .cancelTimer(let timer):
-                timers.removeValue(forKey: timer)?.cancel()
+                timers.cancel(timer)
             case .waitForModule(let bound):
                 log("modem: waiting up to \(bound.components.seconds) s for the module to re-enumerate")
             case .log(let line):
@@ -414,24 +377,14 @@ public final class ModemController: @unchecked Sendable {
             case .failed(let error):
                 finishRecoveries(.failure(.interrupted("bring-up failed: \(error)")))
                 onEvent(.failed(error))
+            case .diagnosed(let diagnosis):
+                finishDiagnoses(diagnosis)
             }
         }
     }
 
     private func startTimer(_ id: BringUpTimer, after: Duration) {
-        timers.removeValue(forKey: id)?.cancel()
-        timerGeneration += 1
-        let generation = timerGeneration
-        timerGenerations[id] = generation
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + after.dispatchInterval)
-        timer.setEventHandler { [weak self] in
-            guard let self, self.timerGenerations[id] == generation, self.timers[id] != nil else { return }
-            self.timers.removeValue(forKey: id)?.cancel()
-            self.apply(.timerFired(id))
-        }
-        timers[id] = timer
-        timer.resume()
+        timers.start(id, after: after) { [weak self] id in self?.apply(.timerFired(id)) }
     }
 }
 

@@ -197,4 +197,23 @@ final class ConfigurationParserTests: XCTestCase {
             XCTAssertTrue(text.contains("\n# \(key) ="), "example misses \(key)")
         }
     }
+
+    // Issue 11: values that can never work are refused with the key's name and a clear reason.
+
+    func testACommentAfterAValueIsRefusedClearly() throws {
+        let error = try XCTUnwrap(refusal("apn = internet  # the provider's APN\n"))
+        XCTAssertEqual(error.location.line, 1)
+        XCTAssertTrue(error.reason.hasPrefix("apn: comments after a value are not supported"), error.reason)
+        XCTAssertFalse(error.reason.contains("contains no spaces"))
+        XCTAssertTrue(try XCTUnwrap(refusal("probe_interval = 5m\t# five minutes\n")).reason.hasPrefix("probe_interval:"))
+        // A `#` inside a value, or a quoted value, is still a value.
+        XCTAssertEqual(try parse("password = ab#cd\n").password, "ab#cd")
+        XCTAssertEqual(try parse("password = \"ab #cd\"\n").password, "ab #cd")
+    }
+
+    func testTheSystemResolvConfIsNeverTheDNSFile() throws {
+        let error = try XCTUnwrap(refusal("dns_file = /etc/resolv.conf\n"))
+        XCTAssertTrue(error.reason.hasPrefix("dns_file: "), error.reason)
+        XCTAssertThrowsError(try ConfigurationParser.applyOverrides([("dns_file", "/etc/resolv.conf")], to: DaemonConfiguration()))
+    }
 }

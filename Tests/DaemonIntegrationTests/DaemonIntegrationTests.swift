@@ -265,6 +265,45 @@ final class DaemonIntegrationTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("\(path):2: unknown key `probe_intervall`"), result.stderr)
     }
 
+    /// Issue 11: configuration that can never heal is refused at start and by `--check-config`,
+    /// naming the key: a missing pin_file, a control_group that does not exist, the system's
+    /// resolv.conf as dns_file.
+    func testConfigurationThatCannotWorkIsRefusedBeforeStarting() throws {
+        try TestEnvironment.requireRoot()
+        let bg95d = try TestEnvironment.product("bg95d")
+        let path = NSTemporaryDirectory() + "bg95d-empty-\(getpid()).conf"
+        try "".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let cases: [(String, String)] = [
+            ("pin_file=/nonexistent/bg95d-pin", "pin_file /nonexistent/bg95d-pin: No such file or directory"),
+            ("control_group=bg95-no-such-group", "control_group bg95-no-such-group: no such group"),
+            ("dns_file=/etc/resolv.conf", "dns_file: bg95d writes and removes this file"),
+        ]
+        for (setting, message) in cases {
+            for extra in [["--check-config"], []] {
+                // If the refusal ever regresses, the daemon would start: keep it in a network
+                // namespace of its own, away from /run/bg95d, and bounded in time.
+                let result = try Command.run(["unshare", "-n", "timeout", "20", bg95d, "run", "--config", path,
+                                              "--set", "control_socket=\(path).sock", "--set", setting] + extra)
+                XCTAssertNotEqual(result.status, 0, "\(setting) \(extra)")
+                XCTAssertTrue(result.stderr.contains(message), "\(setting) \(extra): \(result.stderr)")
+            }
+        }
+    }
+
+    /// `bg95d modem` takes the daemon's keys and spellings (`--set key=value`, `auth` values).
+    func testModemCommandTakesTheDaemonsKeysAndSpellings() throws {
+        let bg95d = try TestEnvironment.product("bg95d")
+        let unknown = try Command.run(["timeout", "20", bg95d, "modem", "--set", "probe_intervall=5"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("unknown key `probe_intervall`"), unknown.stderr)
+        let auth = try Command.run(["timeout", "20", bg95d, "modem", "--user", "u", "--auth", "sometimes"])
+        XCTAssertNotEqual(auth.status, 0)
+        XCTAssertTrue(auth.stderr.contains("auth: expected one of none, pap, chap, either"), auth.stderr)
+        let apn = try Command.run(["timeout", "20", bg95d, "modem", "--set", "apn=inter net"])
+        XCTAssertTrue(apn.stderr.contains("apn: an APN contains no spaces"), apn.stderr)
+    }
+
     /// READY=1 promises a working control socket: a daemon that cannot listen exits non-zero
     /// (systemd restarts it) instead of running blind. Runs in a namespace of its own so the
     /// daemon's start-up leftover cleanup never looks at the root namespace.

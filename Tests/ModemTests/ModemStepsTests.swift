@@ -128,4 +128,52 @@ final class ModemStepsTests: XCTestCase {
         XCTAssertEqual(m.finished?.apn, "other", "the APN in use is the module's")
         XCTAssertTrue(m.logs.contains { $0.contains("no APN configured; leaving it as it is (IP \"other\")") }, "\(m.logs)")
     }
+
+    // MARK: The diagnosis as states of the machine
+
+    func testDiagnosisAsksInOrderAndWaitsForThePingSummary() throws {
+        var m = try upModule()
+        m.event(.diagnose(pingHost: "198.51.100.7", pingCount: 2))
+        m.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
+        m.expect("AT+CGACT?", "+CGACT: 1,1", "OK")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
+        m.expect("AT+QPING=1,\"198.51.100.7\",4,2", "OK")
+        XCTAssertNil(m.diagnosed, "the summary comes as a URC")
+        XCTAssertTrue(m.timers.contains(.diagnosisPing))
+        m.module("+QPING: 0,\"198.51.100.7\",32,60,255", "+QPING: 0,2,2,0,55,60,58")
+        let found = try XCTUnwrap(m.diagnosed)
+        XCTAssertEqual(found.registration?.status, .home)
+        XCTAssertEqual(found.activeContexts, [1])
+        XCTAssertEqual(found.netDeviceConnected, true)
+        XCTAssertEqual(found.ping?.received, 2)
+        XCTAssertFalse(m.timers.contains(.diagnosisPing))
+        XCTAssertFalse(found.fromModel)
+    }
+
+    func testDiagnosisSkipsThePingWhenNotRegisteredAndCountsNoAnswerAsAnAnswer() throws {
+        var m = try upModule()
+        m.event(.diagnose(pingHost: "198.51.100.7", pingCount: 1))
+        m.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        m.timeOut()  // AT+CGACT? unanswered: not retried, reported as unknown
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,0", "OK")
+        let found = try XCTUnwrap(m.diagnosed)
+        XCTAssertEqual(found.registration?.status, .searching)
+        XCTAssertNil(found.activeContexts)
+        XCTAssertEqual(found.netDeviceConnected, false)
+        XCTAssertNil(found.ping, "no ping while not registered")
+        XCTAssertFalse(m.written.contains { $0.hasPrefix("AT+QPING") })
+    }
+
+    func testDiagnosisDuringABringUpAnswersFromTheModelWithoutInterrupting() throws {
+        var m = try upModule()
+        m.event(.restart)
+        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
+        XCTAssertEqual(m.pending, "AT+QGMR")
+        m.event(.diagnose(pingHost: nil, pingCount: 1))
+        let found = try XCTUnwrap(m.diagnosed)
+        XCTAssertTrue(found.fromModel)
+        XCTAssertEqual(found.registration?.status, .home, "the last confirmed registration")
+        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
+        XCTAssertEqual(m.pending, "AT+QURCCFG=\"urcport\"", "the bring-up goes on")
+    }
 }

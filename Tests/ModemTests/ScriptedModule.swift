@@ -17,6 +17,7 @@ struct ScriptedModule {
     var timers: Set<BringUpTimer> = []
     var finished: DataCall?
     var failed: BringUpError?
+    var diagnosed: ModuleDiagnosis?
     var waitedForModule = false
     private var inFlight: ATCommandID?
     private var unchecked = 0
@@ -56,6 +57,8 @@ struct ScriptedModule {
                 finished = call
             case .failed(let error):
                 failed = error
+            case .diagnosed(let diagnosis):
+                diagnosed = diagnosis
             }
         }
     }
