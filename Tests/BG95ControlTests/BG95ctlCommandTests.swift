@@ -187,6 +187,9 @@ final class BG95ctlCommandTests: XCTestCase {
         let typo = try Command.run([try TestEnvironment.product("bg95ctl"), "watch", "--until", "onlin"])
         XCTAssertEqual(typo.status, 2)
         XCTAssertTrue(typo.stderr.contains("no state \"onlin\" (did you mean online?); states: waiting-for-device,"), typo.stderr)
+        // The shell completes the state names.
+        let completion = try Command.run([try TestEnvironment.product("bg95ctl"), "--generate-completion-script", "bash"])
+        XCTAssertTrue(completion.stdout.contains("'waiting-for-device'$'\\n''configuring-module'"), "no state completion")
         // A chained AT command is a usage error in words, before anything is sent.
         let chained = try Command.run([try TestEnvironment.product("bg95ctl"), "at", "at+csq;+cops?"])
         XCTAssertEqual(chained.status, 2)
