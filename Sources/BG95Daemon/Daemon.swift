@@ -119,6 +119,7 @@ public final class Daemon: @unchecked Sendable {
         handling = true
         while !pending.isEmpty { process(pending.removeFirst()) }
         handling = false
+        traffic.observe(interface: machine.status.interface, model: modem.module)
         metrics?.changed()
     }
 
@@ -479,7 +480,7 @@ public final class Daemon: @unchecked Sendable {
         snapshot.recoveryRung = status.recoveryRung?.description
         modem.fill(&snapshot)
         if let model = modem.module { snapshot.addOperatorFacts(from: model, now: now) }
-        traffic.fill(&snapshot, interface: status.interface, dataCallUp: snapshot.dataCall?.state == "active")
+        traffic.fill(&snapshot, interface: status.interface, model: modem.module)
         return snapshot
     }
 

@@ -50,29 +50,36 @@ extension StatusSnapshot {
 }
 
 /// The ECM interface's byte counters from the kernel (`/proc/net/dev` of the daemon's network
-/// namespace; /proc is real even under umockdev), with a baseline taken when the data call is
-/// first seen up, so the status shows bytes since boot and since the data call started.
-/// The baseline is taken on the first status request that sees a new data call, so bytes
-/// moved between the call's start and that request count as before it.
+/// namespace; /proc is real even under umockdev): totals since the interface appeared, and
+/// since the data call started. The baseline is read when the daemon first handles an event
+/// after the module model records a new data call with the interface known (`observe`, called
+/// after every event), so only bytes moved within that one event's handling can be missed.
 final class TrafficCounters {
     private var baseline: (rx: UInt64, tx: UInt64)?
-    private var callWasUp = false
+    /// The instant the current data call came up (the model's `.up` fact), nil while down.
+    private var callStart: ContinuousClock.Instant?
 
-    func fill(_ snapshot: inout StatusSnapshot, interface: String?, dataCallUp: Bool) {
-        guard let interface, let now = Self.read(interface) else {
-            callWasUp = false
+    /// Takes a new baseline when the data call's start instant changed.
+    func observe(interface: String?, model: ModuleModel?) {
+        let start: ContinuousClock.Instant? = if let fact = model?.dataCall, case .up = fact.value { fact.at } else { nil }
+        if start != callStart {
+            callStart = start
             baseline = nil
-            return
         }
-        if dataCallUp && !callWasUp { baseline = now }
-        if !dataCallUp { baseline = nil }
-        callWasUp = dataCallUp
+        // The interface may become known only after the call started (bg95d learns it from
+        // udev and the supervisor): the first reading then is the baseline.
+        if callStart != nil, baseline == nil, let interface { baseline = Self.read(interface) }
+    }
+
+    func fill(_ snapshot: inout StatusSnapshot, interface: String?, model: ModuleModel?) {
+        observe(interface: interface, model: model)
+        guard let interface, let now = Self.read(interface) else { return }
         var counters = snapshot.counters ?? StatusSnapshot.Counters()
         counters.rxBytesTotal = now.rx
         counters.txBytesTotal = now.tx
-        if let baseline {
-            counters.rxBytes = now.rx >= baseline.rx ? now.rx - baseline.rx : now.rx
-            counters.txBytes = now.tx >= baseline.tx ? now.tx - baseline.tx : now.tx
+        if callStart != nil, let base = baseline {
+            counters.rxBytes = now.rx >= base.rx ? now.rx - base.rx : now.rx
+            counters.txBytes = now.tx >= base.tx ? now.tx - base.tx : now.tx
         }
         snapshot.counters = counters
     }
