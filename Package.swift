@@ -1,8 +1,11 @@
 // swift-tools-version:6.0
 // Layers, arrows pointing inward:
 //   executables -> BG95Daemon -> domain IO adapters -> pure state machines -> codecs
-// Pure targets (ATProtocol, DHCPProtocol, Modem, Netconfig, Supervisor) import no Glibc
-// and no Dispatch; only *IO targets, BG95System, BG95Control and Simulator touch the OS.
+//   BG95Core (shared value types) <- codecs, machines, adapters; BG95Config (the one
+//   configuration) <- BG95Daemon and bg95d.
+// Pure targets (BG95Core, ATProtocol, DHCPProtocol, Modem, Netconfig, Supervisor, BG95Config)
+// import no Glibc and no Dispatch; only *IO targets, BG95System, BG95Control, BG95Daemon, the
+// executables and Simulator touch the OS. Each target lists exactly the targets it imports.
 import PackageDescription
 
 let package = Package(
@@ -27,21 +30,30 @@ let package = Package(
         // Pure: rate limit for log sources an outside party can trigger (no I/O, time passed in).
         .target(name: "LogLimit"),
 
+        // Value types several layers share (IPv4Address, LogPriority); imports nothing.
+        .target(name: "BG95Core"),
+
         // Pure codecs and state machines.
         .target(name: "ATProtocol"),
-        .target(name: "DHCPProtocol"),
+        .target(name: "DHCPProtocol", dependencies: ["BG95Core"]),
         .target(name: "Modem", dependencies: ["ATProtocol"]),
-        .target(name: "Netconfig", dependencies: ["DHCPProtocol"]),
-        .target(name: "Supervisor", dependencies: ["ATProtocol", "Modem", "DHCPProtocol", "Netconfig"]),
+        .target(name: "Netconfig", dependencies: ["BG95Core"]),
+        .target(name: "Supervisor", dependencies: ["BG95Core", "Modem"]),
+
+        // The one configuration type and its parser (`key = value` file and `--set key=value`).
+        .target(name: "BG95Config", dependencies: ["ATProtocol", "BG95Core", "Modem", "Supervisor"]),
 
         // I/O adapters.
         .target(name: "ModemIO", dependencies: ["CUdev", "BG95System", "ATProtocol", "Modem"]),
-        .target(name: "DHCPIO", dependencies: ["DHCPProtocol", "BG95System", "LogLimit"]),
-        .target(name: "NetlinkIO", dependencies: ["CMnl", "BG95System", "DHCPProtocol", "Netconfig"]),
+        .target(name: "DHCPIO", dependencies: ["BG95Core", "DHCPProtocol", "BG95System", "LogLimit"]),
+        .target(name: "NetlinkIO", dependencies: ["CMnl", "BG95Core", "BG95System", "Netconfig"]),
         .target(name: "BG95Control", dependencies: ["BG95System", "LogLimit"]),
         .target(
             name: "BG95Daemon",
-            dependencies: ["Supervisor", "ModemIO", "DHCPIO", "DHCPProtocol", "NetlinkIO", "BG95Control", "Netconfig"]
+            dependencies: [
+                "BG95Core", "BG95Config", "Supervisor", "Modem", "ATProtocol", "ModemIO", "DHCPIO", "DHCPProtocol",
+                "NetlinkIO", "BG95Control", "BG95System", "Netconfig",
+            ]
         ),
         .target(name: "Simulator", dependencies: ["CUmockdev", "BG95System"]),
 
@@ -49,14 +61,14 @@ let package = Package(
         .executableTarget(
             name: "bg95d",
             dependencies: [
-                "BG95Daemon", "DHCPIO", "DHCPProtocol", "NetlinkIO", "Netconfig", "BG95System",
-                "ModemIO", "Modem", "ATProtocol",
+                "BG95Daemon", "BG95Config", "BG95Core", "DHCPIO", "DHCPProtocol", "NetlinkIO", "Netconfig", "BG95System",
+                "ModemIO", "Modem", "ATProtocol", "Supervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "bg95ctl",
-            dependencies: ["BG95Control", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["BG95Control", "ATProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "bg95sim",
@@ -68,13 +80,16 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["BG95System"], path: "Tests/TestSupport"),
         .testTarget(name: "ATProtocolTests", dependencies: ["ATProtocol"]),
         .testTarget(name: "ModemTests", dependencies: ["Modem", "ATProtocol"]),
-        .testTarget(name: "DHCPProtocolTests", dependencies: ["DHCPProtocol"]),
-        .testTarget(name: "NetconfigTests", dependencies: ["Netconfig", "DHCPProtocol"]),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Modem", "ATProtocol", "DHCPProtocol"]),
+        .testTarget(name: "DHCPProtocolTests", dependencies: ["BG95Core", "DHCPProtocol"]),
+        .testTarget(name: "NetconfigTests", dependencies: ["BG95Core", "Netconfig"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Modem"]),
+        .testTarget(name: "BG95ConfigTests", dependencies: ["BG95Config", "Supervisor"]),
         .testTarget(name: "BG95ControlTests", dependencies: ["BG95Control", "TestSupport", "LogLimit"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"]),
-        .testTarget(name: "ModemIntegrationTests", dependencies: ["ModemIO", "Modem", "ATProtocol", "TestSupport"]),
-        .testTarget(name: "NetworkIntegrationTests", dependencies: ["DHCPIO", "NetlinkIO", "Netconfig", "DHCPProtocol", "TestSupport"]),
+        .testTarget(name: "ModemIntegrationTests", dependencies: ["ModemIO", "ATProtocol", "TestSupport"]),
+        .testTarget(name: "NetworkIntegrationTests", dependencies: [
+            "BG95Core", "CMnl", "DHCPIO", "NetlinkIO", "Netconfig", "DHCPProtocol", "TestSupport",
+        ]),
         .testTarget(name: "DaemonIntegrationTests", dependencies: ["BG95Daemon", "BG95Control", "TestSupport"]),
         // systemd PID 1 in a container (systemd-nspawn) and udevadm; root, fails loudly without them.
         .testTarget(name: "SystemdIntegrationTests", dependencies: ["TestSupport"]),

@@ -3,7 +3,7 @@
 # debootstrap + systemd-container: the systemd PID 1 test (scripts/systemd-test-root.sh); udev: udevadm.
 # Debian/Ubuntu (apt). Safe to run repeatedly; does nothing when all are present.
 set -eu
-PACKAGES="libudev-dev libmnl-dev pkg-config umockdev libumockdev-dev dnsmasq-base nftables iproute2 iputils-ping bind9-dnsutils systemd busybox debootstrap systemd-container udev binutils"
+PACKAGES="libudev-dev libmnl-dev pkg-config umockdev libumockdev-dev dnsmasq-base nftables iproute2 iputils-ping bind9-dnsutils systemd busybox debootstrap systemd-container udev binutils prometheus-node-exporter"
 # /usr/bin/python3: the control-socket flood tests run their flooders as another uid (issue 12).
 PACKAGES="$PACKAGES python3"
 missing=""

@@ -11,7 +11,9 @@ public enum ATPassthrough {
 
     /// nil when `command` is acceptable, else why not: empty, longer than `maxLength`,
     /// not starting with "AT" (case-insensitive), or containing a byte outside printable
-    /// ASCII 0x20...0x7E (CR, LF, Ctrl-Z and ESC included).
+    /// ASCII 0x20...0x7E (CR, LF, Ctrl-Z and ESC included), a `;` outside double quotes
+    /// (it chains a second command), or an unbalanced double quote. The daemon checks again
+    /// (`ATCommand.raw`); this only lets `bg95ctl` refuse with a clear message before connecting.
     public static func validate(_ command: String) -> String? {
         let bytes = Array(command.utf8)
         if bytes.isEmpty { return "is empty" }
@@ -22,6 +24,14 @@ public enum ATPassthrough {
         if let bad = bytes.first(where: { $0 < 0x20 || $0 > 0x7e }) {
             return "contains byte 0x\(String(bad, radix: 16)) (only printable ASCII is allowed)"
         }
+        var inQuote = false
+        for byte in bytes {
+            if byte == UInt8(ascii: "\"") { inQuote.toggle() }
+            if byte == UInt8(ascii: ";") && !inQuote {
+                return "contains ';', which would chain a second command: send one command per call"
+            }
+        }
+        if inQuote { return "has an unbalanced double quote" }
         return nil
     }
 }

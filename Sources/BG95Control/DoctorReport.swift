@@ -4,11 +4,21 @@
 /// `skipped` (they depend on it) unless the daemon could still check them.
 public struct DoctorReport: Equatable, Codable, Sendable {
     public var steps: [Step]
+    /// The first real cause in one sentence, e.g. "interface 3 is bound to qmi_wwan_q";
+    /// absent in reports from daemons that predate it.
+    public var headline: String?
+    /// The exact remedy for `headline`.
+    public var remedy: String?
 
-    public init(steps: [Step]) { self.steps = steps }
+    public init(steps: [Step], headline: String? = nil, remedy: String? = nil) {
+        self.steps = steps
+        self.headline = headline
+        self.remedy = remedy
+    }
 
-    /// Whether every step passed (warnings allowed).
-    public var healthy: Bool { steps.allSatisfy { $0.outcome == .ok || $0.outcome == .warning } }
+    /// Whether no step failed (warnings and skipped steps allowed: a step skipped because an
+    /// operator took the link down is not a fault).
+    public var healthy: Bool { !steps.contains { $0.outcome == .failed } }
 
     public struct Step: Equatable, Codable, Sendable {
         /// A stable step id; the daemon uses the `Kind` raw values, in that order.

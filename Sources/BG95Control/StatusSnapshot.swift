@@ -30,6 +30,12 @@ public struct StatusSnapshot: Equatable, Codable, Sendable {
     public var registration: String?
     /// Reject cause when `registration` is `denied` (3GPP EMM cause), if known.
     public var registrationCause: Int?
+    /// `registrationCause` in words (TS 24.301 Annex A), e.g. "EPS services not allowed";
+    /// filled by `EMMCause` on either side, so old daemons still get words in the CLI.
+    public var registrationCauseText: String?
+    /// Tracking area code and E-UTRAN cell id as the module reports them (hex), when known.
+    public var tac: String?
+    public var cellID: String?
     public var dataCall: DataCall?
     /// ECM network interface name, e.g. "eth2".
     public var interface: String?
@@ -53,6 +59,10 @@ public struct StatusSnapshot: Equatable, Codable, Sendable {
     public var lastError: String?
     /// The recovery rung in progress (see `Counters.recoveries` keys), null when none.
     public var recoveryRung: String?
+    /// Seconds since the module last confirmed each group of facts, keyed `module`, `sim`,
+    /// `network`, `signal`, `dataCall`. A group missing here has never been confirmed (or the
+    /// daemon does not track it); an old age makes `bg95ctl status` mark the line stale.
+    public var factAges: [String: Int]?
 
     public init(state: String) {
         self.state = state
@@ -94,6 +104,17 @@ public struct StatusSnapshot: Equatable, Codable, Sendable {
             self.rsrq = rsrq
             self.sinr = sinr
             self.rssi = rssi
+        }
+
+        /// A one-word verdict from RSRP (and SINR when known), using the thresholds LTE-M
+        /// vendors print: RSRP >= -90 excellent, >= -105 good, >= -115 fair, below poor;
+        /// a SINR below 0 dB lowers the verdict one step. nil without RSRP.
+        public var verdict: String? {
+            guard let rsrp else { return nil }
+            let levels = ["poor", "fair", "good", "excellent"]
+            var level = rsrp >= -90 ? 3 : rsrp >= -105 ? 2 : rsrp >= -115 ? 1 : 0
+            if let sinr, sinr < 0 { level = max(0, level - 1) }
+            return levels[level]
         }
     }
 
@@ -139,16 +160,29 @@ public struct StatusSnapshot: Equatable, Codable, Sendable {
         /// Attempts per recovery rung since the daemon started. Keys: `renew-dhcp`,
         /// `restart-data-call`, `radio-cycle`, `module-reboot`, `wait-device`.
         public var recoveries: [String: Int]
-        /// Bytes received on the ECM interface (kernel counters).
+        /// Bytes received on the ECM interface since the data call started (kernel counters).
         public var rxBytes: UInt64?
-        /// Bytes sent on the ECM interface.
+        /// Bytes sent on the ECM interface since the data call started.
         public var txBytes: UInt64?
-        public init(recoveries: [String: Int] = [:], rxBytes: UInt64? = nil, txBytes: UInt64? = nil) {
+        /// Bytes received on the ECM interface since it appeared (the kernel's total).
+        public var rxBytesTotal: UInt64?
+        /// Bytes sent on the ECM interface since it appeared.
+        public var txBytesTotal: UInt64?
+        public init(recoveries: [String: Int] = [:], rxBytes: UInt64? = nil, txBytes: UInt64? = nil,
+                    rxBytesTotal: UInt64? = nil, txBytesTotal: UInt64? = nil) {
             self.recoveries = recoveries
             self.rxBytes = rxBytes
             self.txBytes = txBytes
+            self.rxBytesTotal = rxBytesTotal
+            self.txBytesTotal = txBytesTotal
         }
     }
+
+    /// Every state name the daemon reports, in bring-up order (`watch --until` accepts only these).
+    public static let stateNames = [
+        "waiting-for-device", "configuring-module", "registering", "starting-data-call", "link-up", "dhcp",
+        "verifying", "online", "degraded", "recovering", "failed", "down", "stopping",
+    ]
 
     /// The recovery rung names, in ladder order.
     public static let recoveryRungs = ["renew-dhcp", "restart-data-call", "radio-cycle", "module-reboot", "wait-device"]

@@ -3,12 +3,14 @@ import Glibc
 #endif
 import Dispatch
 import BG95Control
+import Modem
 import BG95System
 import DHCPIO
 import DHCPProtocol
 import Netconfig
 import NetlinkIO
 import Supervisor
+import BG95Config
 
 /// The daemon: one serial queue that owns the supervisor and every adapter.
 ///
@@ -31,8 +33,12 @@ public final class Daemon: @unchecked Sendable {
     private let probe: ReachabilityProbe
     private var dhcp: DHCPClient?
     private var lease: DHCPLease?
-    private var timers: [TimerKind: DispatchSourceTimer] = [:]
+    private let timers: OneShotTimers<TimerKind>
     private var signalSources: [DispatchSourceSignal] = []
+    /// ECM byte counters for `status` (StatusSnapshot+Operator.swift).
+    private let traffic = TrafficCounters()
+    /// The node_exporter textfile (`metrics_file`), nil when off.
+    private var metrics: MetricsExporter?
     private var modemStarted = false
     private var recoveryCounters: [String: Int] = [:]
     private var onExit: ((Int32) -> Void)?
@@ -44,7 +50,15 @@ public final class Daemon: @unchecked Sendable {
         self.log = log
         self.modem = modem
         machine = SupervisorMachine(settings: configuration.supervisor, now: .now)
+        timers = OneShotTimers(queue: queue)
         probe = ReachabilityProbe(queue: queue)
+    }
+
+    /// Everything known about the module, each fact with when it was last confirmed (nil while
+    /// the modem layer is stopped). Call on `queue`.
+    public var module: ModuleModel? {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return modem.module
     }
 
     /// Starts everything on the queue and never returns (exits the process on SIGTERM).
@@ -80,6 +94,12 @@ public final class Daemon: @unchecked Sendable {
         // READY=1 promises systemd (and bg95ctl) a working control socket: without one an
         // operator could neither see nor steer the daemon, so fail and let systemd restart us.
         guard startControlServer() else { return shutDown(status: 1) }
+        if !configuration.metricsFile.isEmpty {
+            let seconds = configuration.metricsInterval.components
+            metrics = MetricsExporter(path: configuration.metricsFile,
+                                      interval: Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18, queue: queue,
+                                      snapshot: { [unowned self] in snapshot() }, log: { [log] in log.warning($0) })
+        }
         do { try notifier.ready(status: "starting") } catch { log.debug("sd_notify: \(error)") }
         notifier.startWatchdog(on: queue) { [log] error in log.debug("sd_notify watchdog: \(error)") }
         handle(.start)
@@ -99,6 +119,8 @@ public final class Daemon: @unchecked Sendable {
         handling = true
         while !pending.isEmpty { process(pending.removeFirst()) }
         handling = false
+        traffic.observe(interface: machine.status.interface, model: modem.module)
+        metrics?.changed()
     }
 
     private var handling = false
@@ -132,6 +154,9 @@ public final class Daemon: @unchecked Sendable {
         case .stopModem:
             modem.stop()
             modemStarted = false
+        case .endDataCall:
+            log.info("action: ending the data call")
+            modem.endDataCall()
         case .bringLinkUp(let interface):
             bringLinkUp(interface)
         case .startDHCP(let interface):
@@ -149,6 +174,10 @@ public final class Daemon: @unchecked Sendable {
             log.info("action: asking the module (CEREG?, CGACT?, QNETDEVCTL?, QPING)")
             let target: String? = if case .icmp(let address) = configuration.probeTarget { address } else { nil }
             modem.diagnose(pingTarget: target) { [weak self] diagnosis in self?.post(.diagnosisFinished(diagnosis)) }
+        case .queryRegistration:
+            modem.queryRegistration { [weak self] state, cause in
+                self?.post(.registrationQueried(state, rejectCause: cause))
+            }
         case .perform(let rung):
             recoveryCounters[rung.description, default: 0] += 1
             modem.perform(rung) { [weak self] result in
@@ -160,7 +189,7 @@ public final class Daemon: @unchecked Sendable {
         case .startTimer(let id, let delay):
             arm(id, after: delay)
         case .cancelTimer(let kind):
-            timers.removeValue(forKey: kind)?.cancel()
+            timers.cancel(kind)
         case .notifyReady:
             // READY=1 went out at start (the daemon is ready to serve); this is the first online.
             do { try notifier.status("online") } catch { log.debug("sd_notify: \(error)") }
@@ -283,18 +312,7 @@ public final class Daemon: @unchecked Sendable {
     }
 
     private func arm(_ id: TimerID, after delay: Duration) {
-        timers.removeValue(forKey: id.kind)?.cancel()
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        let (seconds, attoseconds) = delay.components
-        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-        timer.schedule(deadline: .now() + .nanoseconds(max(nanoseconds, 0)), leeway: .milliseconds(50))
-        timer.setEventHandler { [weak self] in
-            guard let self else { return }
-            self.timers.removeValue(forKey: id.kind)?.cancel()
-            self.handle(.timerFired(id))
-        }
-        timers[id.kind] = timer
-        timer.resume()
+        timers.start(id.kind, after: delay, leeway: .milliseconds(50)) { [weak self] _ in self?.handle(.timerFired(id)) }
     }
 
     // MARK: - Sources
@@ -350,9 +368,9 @@ public final class Daemon: @unchecked Sendable {
     private func shutDown(status: Int32) {
         do { try notifier.stopping() } catch { log.debug("sd_notify: \(error)") }
         probe.cancel()
-        for timer in timers.values { timer.cancel() }
-        timers.removeAll()
+        timers.cancelAll()
         monitor?.cancel()
+        metrics?.stop()
         control?.stop()
         log.notice("bg95d stopped")
         onExit?(status)
@@ -461,6 +479,8 @@ public final class Daemon: @unchecked Sendable {
         snapshot.lastError = status.hardError ?? status.reason
         snapshot.recoveryRung = status.recoveryRung?.description
         modem.fill(&snapshot)
+        if let model = modem.module { snapshot.addOperatorFacts(from: model, now: now) }
+        traffic.fill(&snapshot, interface: status.interface, model: modem.module)
         return snapshot
     }
 

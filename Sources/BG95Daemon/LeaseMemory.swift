@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import DHCPProtocol
+import BG95Core
 
 /// The last leased address, kept in `state_dir/lease` so a restarted daemon asks for the same
 /// address again (INIT-REBOOT) instead of losing it.

@@ -7,6 +7,7 @@ import BG95Control
 import Modem
 import ModemIO
 import Supervisor
+import BG95Config
 
 /// The real `ModemDriver`: `ModemIO.ModemController` translated into supervisor events.
 ///
@@ -22,7 +23,6 @@ public final class ModemControllerDriver: ModemDriver {
     /// The data call is up but udev has not yet reported the ECM interface.
     private var dataCallWaitingForInterface = false
     private var lastStage: BringUpStage?
-    private var registration: RegistrationInfo?
 
     private let queue: DispatchQueue
 
@@ -77,7 +77,7 @@ public final class ModemControllerDriver: ModemDriver {
             } catch {
                 send(.supervisor(.bringUpFailed(.hard(error.description))))
             }
-        case .failed, .up:
+        case .failed, .up, .stopped:
             controller.restartBringUp()
         case .waitingForModule, .identifying, .configuringURCPort, .checkingUSBNet, .rebooting, .unlockingSIM,
              .configuringRadio, .configuringContext, .registering, .attaching, .activating:
@@ -101,34 +101,35 @@ public final class ModemControllerDriver: ModemDriver {
         }
     }
 
+    public func endDataCall() {
+        controller?.endDataCall()
+    }
+
+    public var module: ModuleModel? { controller?.module }
+
+    public func queryRegistration(completion: @escaping (RegistrationState?, Int?) -> Void) {
+        guard let controller else { return completion(nil, nil) }
+        controller.queryRegistration { result in
+            switch result {
+            case .success(let reply):
+                completion(RegistrationState(stat: reply.info.status.rawValue), reply.info.rejectCause?.cause)
+            case .failure:
+                completion(nil, nil)
+            }
+        }
+    }
+
     public func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {
         guard let controller else { return completion(Diagnosis()) }
-        var diagnosis = Diagnosis()
-        controller.queryRegistration { [weak controller] result in
-            if case .success(let reply) = result { diagnosis.registration = RegistrationState(stat: reply.info.status.rawValue) }
-            guard let controller else { return completion(diagnosis) }
-            controller.queryContextActivation { [weak controller] result in
-                if case .success(let contexts) = result {
-                    diagnosis.pdpActive = contexts.first(where: { $0.cid == 1 })?.isActive ?? false
-                }
-                guard let controller else { return completion(diagnosis) }
-                controller.queryNetDeviceControl { [weak controller] result in
-                    if case .success(let states?) = result, let state = states.first(where: { $0.cid == 1 }) ?? states.first {
-                        // operation 1 (connect) or 3 (auto-connect) with a connected state.
-                        diagnosis.netDeviceConnected = (state.state ?? state.operation) != 0
-                    }
-                    guard let controller, let pingTarget, diagnosis.registration?.isRegistered != false,
-                          diagnosis.pdpActive != false
-                    else { return completion(diagnosis) }
-                    controller.ping(host: pingTarget, timeoutSeconds: 4, count: 1) { result in
-                        switch result {
-                        case .success(let summary): diagnosis.modulePingSucceeded = summary.received > 0
-                        case .failure: diagnosis.modulePingSucceeded = false
-                        }
-                        completion(diagnosis)
-                    }
-                }
+        controller.diagnose(pingHost: pingTarget) { found in
+            var diagnosis = Diagnosis()
+            diagnosis.registration = found.registration.map { RegistrationState(stat: $0.status.rawValue) }
+            diagnosis.pdpActive = found.activeContexts.map { $0.contains(1) }
+            diagnosis.netDeviceConnected = found.netDeviceConnected
+            if found.ping != nil || found.pingError != nil {
+                diagnosis.modulePingSucceeded = (found.ping?.received ?? 0) > 0
             }
+            completion(diagnosis)
         }
     }
 
@@ -150,21 +151,44 @@ public final class ModemControllerDriver: ModemDriver {
         }
     }
 
+    /// Maps the module model onto the status (the model is the one source; nothing is cached here).
     public func fill(_ snapshot: inout StatusSnapshot) {
         guard let controller else { return }
+        let model = controller.module
         if let device = controller.device {
-            var module = StatusSnapshot.Module(firmware: controller.firmware, atPort: device.atPort)
-            module.usbnet = device.netInterface != nil ? "ecm" : nil
+            var module = StatusSnapshot.Module(
+                model: model.model?.value, firmware: model.firmware?.value ?? controller.firmware,
+                imei: model.imei?.value, atPort: device.atPort)
+            module.iccidMasked = model.iccid.map { StatusSnapshot.maskICCID($0.value) }
+            module.usbnet = model.usbnet?.value.rawValue ?? (device.netInterface != nil ? "ecm" : nil)
             snapshot.module = module
         }
-        if let call = controller.dataCall {
-            snapshot.dataCall = StatusSnapshot.DataCall(state: "active", cid: call.call.contextID, apn: call.call.apn,
-                                                        pdnAddress: call.call.addresses.first)
-        } else if controller.device != nil {
-            snapshot.dataCall = StatusSnapshot.DataCall(state: "inactive")
+        if let sim = model.sim { snapshot.sim = sim.value.rawValue } else if let error = model.simError { snapshot.sim = error.value }
+        if let selection = model.operatorSelection?.value { snapshot.operator = selection.operatorName }
+        if case .serving(let network)? = model.networkInfo?.value {
+            snapshot.plmn = network.operatorCode
+            snapshot.rat = network.accessTechnology
+            snapshot.band = network.band
         }
-        if let registration, registration.status == .denied, let cause = registration.rejectCause {
+        switch model.servingSignal?.value {
+        case .catM1(let lte)?, .nbIoT(let lte)?:
+            snapshot.signal = StatusSnapshot.Signal(rsrp: Double(lte.rsrp), rsrq: Double(lte.rsrq),
+                                                    sinr: lte.sinrDecibels, rssi: Double(lte.rssi))
+        case .gsm(let rssi)?:
+            snapshot.signal = StatusSnapshot.Signal(rssi: Double(rssi))
+        case .noService?, nil:
+            break
+        }
+        if let registration = model.registration?.value, registration.status == .denied,
+           let cause = registration.rejectCause ?? model.lastRejectCause?.value {
             snapshot.registrationCause = cause.cause
+        }
+        switch model.dataCall?.value {
+        case .up(let call)?:
+            snapshot.dataCall = StatusSnapshot.DataCall(state: "active", cid: call.contextID, apn: call.apn,
+                                                        pdnAddress: call.addresses.first)
+        case .down?, .lost?, nil:
+            if controller.device != nil { snapshot.dataCall = StatusSnapshot.DataCall(state: "inactive") }
         }
     }
 
@@ -190,7 +214,9 @@ public final class ModemControllerDriver: ModemDriver {
             }
         case .failed(let error):
             dataCallWaitingForInterface = false
-            if error.needsOperator {
+            if case .registrationDenied(let cause) = error {
+                send(.supervisor(.bringUpFailed(.rejected(cause: cause))))
+            } else if error.needsOperator {
                 send(.supervisor(.bringUpFailed(.hard(error.description))))
             } else {
                 send(.supervisor(.bringUpFailed(.retryable(error.description))))
@@ -233,7 +259,7 @@ public final class ModemControllerDriver: ModemDriver {
             stage = .configuring
         case .registering: stage = .registering
         case .attaching, .activating: stage = .startingDataCall
-        case .waitingForModule, .up, .failed: stage = nil
+        case .waitingForModule, .up, .failed, .stopped: stage = nil
         }
         send(.log(.debug, "bring-up: \(state)"))
         if let stage, stage != lastStage {
@@ -249,9 +275,9 @@ public final class ModemControllerDriver: ModemDriver {
             send(.urc("RDY"))
             send(.supervisor(.moduleRestarted))
         case .registration(let info):
-            registration = info
             send(.urc("+CEREG: \(info.status.rawValue)"))
-            send(.supervisor(.registrationChanged(RegistrationState(stat: info.status.rawValue))))
+            send(.supervisor(.registrationChanged(RegistrationState(stat: info.status.rawValue),
+                                                  rejectCause: info.rejectCause?.cause)))
         case .packetDomain(let event):
             send(.urc("+CGEV: \(event)"))
             switch event {
@@ -289,35 +315,9 @@ public final class ModemControllerDriver: ModemDriver {
     // MARK: - Configuration
 
     private func bringUpConfiguration() throws(DaemonError) -> BringUpConfiguration {
-        var bringUp = BringUpConfiguration(apn: configuration.apn)
-        switch configuration.pdpType {
-        case .ip: bringUp.pdpType = .ipv4
-        case .ipv6: bringUp.pdpType = .ipv6
-        case .ipv4v6: bringUp.pdpType = .ipv4v6
-        }
-        if !configuration.username.isEmpty { bringUp.username = configuration.username }
-        if !configuration.password.isEmpty { bringUp.password = configuration.password }
-        switch configuration.auth {
-        case .none: bringUp.authentication = .none
-        case .pap: bringUp.authentication = .pap
-        case .chap: bringUp.authentication = .chap
-        case .either: bringUp.authentication = .papOrChap
-        }
-        switch configuration.iotMode {
-        case .emtc: bringUp.iotMode = .catM1
-        case .nbiot: bringUp.iotMode = .nbIoT
-        case .both: bringUp.iotMode = .catM1AndNBIoT
-        }
-        if let pin = configuration.pin {
-            bringUp.pin = pin
-        } else if let file = configuration.pinFile {
-            bringUp.pin = try Self.readPIN(file)
-        }
-        if let mask = configuration.bandMask, let bands = BandMask(hex: mask) {
-            let current = bringUp.bands
-            bringUp.bands = BandConfiguration(gsm: current?.gsm ?? BandMask(hex: "0")!, catM1: bands, nbIoT: bands)
-        }
-        bringUp.registrationTimeout = configuration.supervisor.registrationTimeout
+        let pinFromFile = try configuration.pin == nil ? configuration.pinFile.map(Self.readPIN) : nil
+        var bringUp = configuration.bringUpConfiguration(pinFromFile: pinFromFile)
+        bringUp.surveyAfterDataCall = true
         return bringUp
     }
 

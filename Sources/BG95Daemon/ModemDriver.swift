@@ -1,5 +1,7 @@
 import BG95Control
+import Modem
 import Supervisor
+import BG95Core
 
 /// What the daemon needs from the modem layer, in the supervisor's terms.
 ///
@@ -11,10 +13,16 @@ public protocol ModemDriver: AnyObject {
     func start(emit: @escaping (ModemDriverEvent) -> Void) throws(DaemonError)
     /// Stops using the module (closes the AT port, stops discovery) without changing it.
     func stop()
-    /// Runs the bring-up unless one is already running.
+    /// Runs the bring-up unless one is already running (also after `endDataCall`).
     func bringUp()
+    /// `down`: ends the data call on the module and keeps the bring-up stopped until `bringUp`.
+    func endDataCall()
+    /// What is known about the module (nil while the modem layer is stopped).
+    var module: ModuleModel? { get }
     /// Carries out a module-side recovery step; completes with a detail for the log.
     func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, DaemonError>) -> Void)
+    /// `AT+CEREG?`: the registration and, when refused, the EMM cause; nil state when unanswered.
+    func queryRegistration(completion: @escaping (RegistrationState?, Int?) -> Void)
     /// Asks the module why the probe failed (CEREG?, CGACT?, QNETDEVCTL?, QPING to `pingTarget`).
     func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void)
     /// `bg95ctl at`: one validated command line through the AT queue.

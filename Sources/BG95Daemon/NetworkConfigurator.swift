@@ -6,6 +6,7 @@ import DHCPProtocol
 import Netconfig
 import NetlinkIO
 import Supervisor
+import BG95Config
 
 /// Applies a lease to the ECM interface (address, routes, policy rule, DNS) and removes exactly
 /// that again, over rtnetlink.

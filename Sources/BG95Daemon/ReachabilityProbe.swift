@@ -4,7 +4,9 @@ import Glibc
 import Dispatch
 import BG95System
 import DHCPProtocol
+import BG95Config
 import Supervisor
+import BG95Core
 
 /// The end-to-end proof that the link works: an ICMP echo or a DNS query sent through the ECM
 /// interface (`SO_BINDTODEVICE`) from the leased address, answered within a timeout.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import BG95System
 import DHCPProtocol
+import BG95Core
 
 /// ARP probing of a freshly leased address (RFC 5227 §2.1.1, as RFC 2131 §4.4.1 asks): an ARP
 /// request from 0.0.0.0 for the address, then any ARP packet whose sender is that address (an

@@ -4,6 +4,7 @@ import Glibc
 import BG95System
 import DHCPProtocol
 import Dispatch
+import BG95Core
 import LogLimit
 
 /// Runs a `DHCPClientMachine` on one interface, on the caller's serial queue.

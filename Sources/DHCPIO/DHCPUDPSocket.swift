@@ -3,6 +3,7 @@ import Glibc
 #endif
 import BG95System
 import DHCPProtocol
+import BG95Core
 
 /// A UDP socket on port 68 bound to one interface (SO_BINDTODEVICE), for the unicast messages
 /// of RENEWING and DHCPRELEASE, which the kernel routes once the address is configured. Replies

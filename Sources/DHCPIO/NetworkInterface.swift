@@ -3,6 +3,7 @@ import Glibc
 #endif
 import BG95System
 import DHCPProtocol
+import BG95Core
 
 /// A network interface of the current namespace, as the kernel reports it (never sysfs, which
 /// umockdev may fake): its index and its MAC address.

@@ -1,3 +1,4 @@
+import BG95Core
 /// What the IO layer must do, in order.
 public enum DHCPClientAction: Equatable, Sendable {
     /// Transmit `message` (already counted in `statistics.sent`).

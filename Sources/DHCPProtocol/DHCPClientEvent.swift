@@ -1,3 +1,4 @@
+import BG95Core
 /// What happened, as the IO layer reports it to `DHCPClientMachine.handle(_:now:)`.
 public enum DHCPClientEvent: Sendable {
     /// Begin acquiring. With `previousAddress` (from the state file) the client starts in

@@ -1,3 +1,4 @@
+import BG95Core
 /// The RFC 2131 client state machine as a pure value.
 ///
 /// `handle(_:now:)` takes an event and the current boot-time instant and returns the actions

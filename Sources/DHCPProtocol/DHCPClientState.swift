@@ -1,3 +1,4 @@
+import BG95Core
 /// Where the client is in the RFC 2131 §4.4 state diagram.
 public enum DHCPClientState: Equatable, Sendable, CustomStringConvertible {
     /// Not running (before `.start`, after `.stop`).

@@ -1,3 +1,4 @@
+import BG95Core
 /// What a DHCPACK granted: the address and everything needed to configure the link.
 ///
 /// Built by `init(ack:acquiredAt:)`, which refuses (returns `nil`) an ACK without a usable

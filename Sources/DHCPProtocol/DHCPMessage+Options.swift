@@ -1,3 +1,4 @@
+import BG95Core
 /// Typed views of the options bg95 uses. Each getter returns `nil` when the option is absent
 /// or (for messages built in memory, which skip validation) has the wrong size.
 extension DHCPMessage {

@@ -1,3 +1,4 @@
+import BG95Core
 /// A BOOTP/DHCP message (RFC 2131 §2, figure 1): the fixed header and the options.
 ///
 /// `init(parsing:)` is a total function of its bytes: it never reads outside them and refuses

@@ -1,3 +1,4 @@
+import BG95Core
 /// The last lease, as kept in a state file for INIT-REBOOT (RFC 2131 §3.2).
 ///
 /// The format is small `key=value` text, one per line, `#` comments, unknown keys ignored

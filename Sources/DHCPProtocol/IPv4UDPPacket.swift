@@ -1,3 +1,4 @@
+import BG95Core
 /// An IPv4/UDP datagram as seen on a raw (AF_PACKET, SOCK_DGRAM) socket: IP header, UDP header,
 /// payload. Used for the broadcast phases of DHCP, where the client has no address yet and the
 /// kernel's UDP stack cannot be used.

@@ -18,4 +18,6 @@ public enum BringUpAction: Sendable, Equatable {
     case finished(DataCall)
     /// The bring-up stopped with this error.
     case failed(BringUpError)
+    /// The answer to `.diagnose`.
+    case diagnosed(ModuleDiagnosis)
 }

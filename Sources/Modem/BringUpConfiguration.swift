@@ -36,6 +36,10 @@ public struct BringUpConfiguration: Sendable, Equatable {
     /// How often a timed-out command is retried (after the channel resynchronised) before the
     /// bring-up fails with `.moduleNotResponding`.
     public var commandRetries: Int
+    /// Read IMEI, IMSI, ICCID, operator, network and signal once the data call is up (they fill
+    /// `ModuleModel`). Off by default so scripted bring-up exchanges stay short; the daemon
+    /// turns it on.
+    public var surveyAfterDataCall = false
 
     public init(
         apn: String, pdpType: PDPType = .ipv4, contextID: Int = 1, username: String? = nil, password: String? = nil,

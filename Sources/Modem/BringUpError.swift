@@ -63,21 +63,7 @@ public enum BringUpError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Short meaning of the common EMM reject causes (24.301 annex A).
     static func causeText(_ cause: Int) -> String {
-        switch cause {
-        case 2: return ": IMSI unknown in HSS"
-        case 3: return ": illegal UE"
-        case 6: return ": illegal ME"
-        case 7: return ": EPS services not allowed"
-        case 8: return ": EPS and non-EPS services not allowed"
-        case 11: return ": PLMN not allowed"
-        case 12: return ": tracking area not allowed"
-        case 13: return ": roaming not allowed in this tracking area"
-        case 14: return ": EPS services not allowed in this PLMN"
-        case 15: return ": no suitable cells in tracking area"
-        case 111: return ": protocol error, unspecified"
-        default: return ""
-        }
+        EMMCause(cause).meaning.map { ": \($0)" } ?? ""
     }
 }

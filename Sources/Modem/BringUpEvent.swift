@@ -19,6 +19,20 @@ public enum BringUpEvent: Sendable, Equatable {
     /// The controller rebooted the module (`AT+CFUN=1,1`) on request: expect it to vanish
     /// and come back, then start over.
     case rebootRequested
+    /// Recovery: end the data call and bring it up again (`AT+QNETDEVCTL=0`/`AT+CGACT=0`, then
+    /// the bring-up). Only the bring-up started by this request reports `.finished`.
+    case restartDataCall
+    /// Recovery: radio off and on (`AT+CFUN=0`, `AT+CFUN=1`), then the bring-up.
+    case cycleRadio
+    /// Recovery: reboot the module (`AT+CFUN=1,1`), then the bring-up when it is back.
+    case reboot
+    /// `down`: end the data call and stay stopped until `.restart`.
+    case endDataCall
+    /// Ask the module why traffic does not pass (answered with `.diagnosed`); `pingHost` adds
+    /// `AT+QPING` with `pingCount` echoes from the module's own stack.
+    case diagnose(pingHost: String?, pingCount: Int)
+    /// udev reported the device's AT port and ECM interface (nil: none).
+    case deviceChanged(atPort: String?, netInterface: String?)
 }
 
 /// The machine's timers; starting one that runs replaces it.
@@ -31,6 +45,8 @@ public enum BringUpTimer: Sendable, Hashable, CustomStringConvertible {
     case registrationPoll
     /// Registration must succeed before this fires.
     case registrationDeadline
+    /// The diagnosis's `+QPING` summary must arrive before this fires.
+    case diagnosisPing
 
     public var description: String {
         switch self {
@@ -38,6 +54,7 @@ public enum BringUpTimer: Sendable, Hashable, CustomStringConvertible {
         case .reboot: return "reboot"
         case .registrationPoll: return "registration-poll"
         case .registrationDeadline: return "registration-deadline"
+        case .diagnosisPing: return "diagnosis-ping"
         }
     }
 }

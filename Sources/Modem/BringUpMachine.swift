@@ -31,6 +31,8 @@ public struct BringUpMachine: Sendable {
     public private(set) var model: String?
     /// Whether `AT+QNETDEVCTL` exists on this firmware, once probed.
     public private(set) var dataCallMethod: DataCallMethod?
+    /// What is known about the module, filled from every reply and URC the machine sees.
+    public private(set) var module = ModuleModel()
 
     private var step: Step = .idle
     private var awaiting: ATCommand?
@@ -56,6 +58,8 @@ public struct BringUpMachine: Sendable {
     private let activateContext: ATCommand
     private let addressQuery: ATCommand
     private let setScanSequence: ATCommand?
+    private let disconnectNetDevice: ATCommand
+    private let deactivateContext: ATCommand
 
     /// Validates the configuration by building every command that carries a configured value.
     public init(configuration: BringUpConfiguration) throws(BringUpError) {
@@ -73,6 +77,8 @@ public struct BringUpMachine: Sendable {
             connectNetDevice = try ATCommand.connectNetDevice(cid: configuration.contextID)
             activateContext = try ATCommand.activateContext(cid: configuration.contextID)
             addressQuery = try ATCommand.addressQuery(cid: configuration.contextID)
+            disconnectNetDevice = try ATCommand.disconnectNetDevice(cid: configuration.contextID)
+            deactivateContext = try ATCommand.deactivateContext(cid: configuration.contextID)
             setScanSequence = try configuration.scanSequence.map { sequence throws(ATCommandError) in
                 try ATCommand.setScanSequence(sequence)
             }
@@ -88,13 +94,18 @@ public struct BringUpMachine: Sendable {
         case .moduleReady:
             moduleReady(now: now, into: &actions)
         case .moduleVanished:
-            moduleVanished(into: &actions)
+            moduleVanished(now: now, into: &actions)
         case .response(let response):
+            // Every answer is a fact about the module, whoever asked.
+            module.absorb(response, at: now)
             guard let awaiting, response.command == awaiting else { break }  // someone else's
             self.awaiting = nil
-            handle(response, into: &actions)
+            handle(response, now: now, into: &actions)
         case .urc(let urc):
+            module.absorb(urc, at: now)
             handle(urc, into: &actions)
+        case .deviceChanged(let atPort, let netInterface):
+            module.noteDevice(atPort: atPort, ecmInterface: netInterface, at: now)
         case .timerFired(let timer):
             timerFired(timer, into: &actions)
         case .restart:
@@ -103,6 +114,16 @@ public struct BringUpMachine: Sendable {
             begin(now: now, into: &actions)
         case .rebootRequested:
             expectRebootPhase(into: &actions)
+        case .restartDataCall:
+            startRecovery(.restartDataCall, into: &actions)
+        case .cycleRadio:
+            startRecovery(.cycleRadio, into: &actions)
+        case .reboot:
+            startRecovery(.reboot, into: &actions)
+        case .endDataCall:
+            endDataCall(into: &actions)
+        case .diagnose(let pingHost, let count):
+            diagnose(pingHost: pingHost, count: count, into: &actions)
         }
         return actions
     }
@@ -110,6 +131,10 @@ public struct BringUpMachine: Sendable {
     // MARK: Module presence
 
     private mutating func moduleReady(now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+        if case .stopped = state {
+            actions.append(.log("module ready; staying stopped until `up`"))
+            return
+        }
         if expectingReboot {
             expectingReboot = false
             actions.append(.cancelTimer(.reboot))
@@ -118,7 +143,7 @@ public struct BringUpMachine: Sendable {
         begin(now: now, into: &actions)
     }
 
-    private mutating func moduleVanished(into actions: inout [BringUpAction]) {
+    private mutating func moduleVanished(now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
         awaiting = nil
         if expectingReboot {
             vanishedDuringReboot = true
@@ -126,7 +151,9 @@ public struct BringUpMachine: Sendable {
         }
         cancelTimers(into: &actions)
         step = .idle
+        module.dataCall = module.dataCall.map { _ in Observed(.down, at: now) }
         if case .failed = state { return }
+        if case .stopped = state { return }
         actions.append(.log("module vanished; the bring-up starts over when it is back"))
         enter(.waitingForModule, into: &actions)
     }
@@ -157,9 +184,18 @@ public struct BringUpMachine: Sendable {
 
     // MARK: Responses
 
-    private mutating func handle(_ response: ATResponse, into actions: inout [BringUpAction]) {
+    private mutating func handle(_ response: ATResponse, now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+        if case .diagnosis(let query, let found, let ping) = step {
+            // Diagnosis queries are not retried: an unanswered one is an answer too.
+            diagnosisAnswer(query, found, ping, response, into: &actions)
+            return
+        }
         switch response.result {
         case .timedOut:
+            if step == .recovery(.reboot) {
+                step = .awaitingReboot
+                return
+            }
             if step == .reboot {
                 // The module may reboot before it answers.
                 expectRebootPhase(into: &actions)
@@ -175,6 +211,10 @@ public struct BringUpMachine: Sendable {
             return
         case .cancelled:
             // The port closed under the command; `moduleVanished`/`moduleReady` follow.
+            if step == .recovery(.reboot) {
+                step = .awaitingReboot
+                return
+            }
             if step == .reboot { expectRebootPhase(into: &actions) }
             return
         case .ok, .error, .cme, .cms, .failure:
@@ -182,8 +222,29 @@ public struct BringUpMachine: Sendable {
         }
 
         switch step {
-        case .idle, .awaitingReboot, .registrationWait, .retryWait, .done:
+        case .idle, .awaitingReboot, .registrationWait, .retryWait, .done, .diagnosis:
             return  // no command of ours is outstanding in these steps
+        case .survey(let remaining):
+            survey(remaining, into: &actions)
+        case .recovery(let recovery):
+            actions.append(.log("recovery: \(response.command) -> \(response.result)"))
+            switch recovery {
+            case .restartDataCall:
+                actions.append(.log("bring-up: starting over"))
+                begin(now: now, into: &actions)
+            case .cycleRadio:
+                send(.setFunctionality(.full), step: .recovery(.radioOn), into: &actions)
+            case .radioOn:
+                actions.append(.log("bring-up: starting over"))
+                begin(now: now, into: &actions)
+            case .reboot:
+                // OK or not, the module reboots (or is already gone): wait for it.
+                step = .awaitingReboot
+            case .endDataCall:
+                step = .idle
+                module.dataCall = Observed(.down, at: now)
+                actions.append(.log("data call: ended on request; the module stays as it is until `up`"))
+            }
         case .identify:
             if response.isOK, let identity = try? ModuleIdentity(parsing: response.lines) {
                 model = identity.model
@@ -271,7 +332,14 @@ public struct BringUpMachine: Sendable {
             nextRadioSetting(into: &actions)
         case .contextQuery:
             let contexts = (try? response.replies(PDPContextDefinition.self)) ?? []
-            if let current = contexts.first(where: { $0.cid == configuration.contextID }),
+            if configuration.apn.isEmpty {
+                // No APN configured: the module's context (set by a person, or the network's
+                // default) is left exactly as it is; writing `""` over it could cut it off.
+                let current = contexts.first(where: { $0.cid == configuration.contextID })
+                    .map { "\($0.type.rawValue) \"\($0.apn)\"" } ?? "undefined (the network's default)"
+                actions.append(.log("PDP context \(configuration.contextID): no APN configured; leaving it as it is (\(current))"))
+                afterContextDefined(into: &actions)
+            } else if let current = contexts.first(where: { $0.cid == configuration.contextID }),
                 current.type == configuration.pdpType, current.apn == configuration.apn {
                 actions.append(.log("PDP context \(configuration.contextID): \(configuration.pdpType.rawValue) \"\(configuration.apn)\" already"))
                 afterContextDefined(into: &actions)
@@ -401,7 +469,7 @@ public struct BringUpMachine: Sendable {
                 actions.append(.startTimer(.retry, after: .seconds(1)))
                 return
             }
-            finish(addresses: addresses, into: &actions)
+            finish(addresses: addresses, now: now, into: &actions)
         }
     }
 
@@ -642,15 +710,176 @@ public struct BringUpMachine: Sendable {
         send(addressQuery, step: .addressQuery, into: &actions)
     }
 
-    private mutating func finish(addresses: [String], into actions: inout [BringUpAction]) {
+    private mutating func finish(addresses: [String], now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
         let call = DataCall(
             contextID: configuration.contextID, method: dataCallMethod ?? .autoconnect, addresses: addresses,
-            firmware: firmware, model: model, apn: configuration.apn,
+            firmware: firmware, model: model, apn: apnInUse,
             registration: lastRegistration?.status ?? .home)
         actions.append(.log("data call: up via \(call.method.rawValue), address \(addresses.joined(separator: ", "))"))
         step = .done
+        module.dataCall = Observed(.up(call), at: now)
         enter(.up(call), into: &actions)
         actions.append(.finished(call))
+        if configuration.surveyAfterDataCall { survey(Self.surveyQueries, into: &actions) }
+    }
+
+    /// The configured APN, or (none configured) the one the module's context holds.
+    private var apnInUse: String {
+        guard configuration.apn.isEmpty else { return configuration.apn }
+        return module.contexts?.value.first(where: { $0.cid == configuration.contextID })?.apn ?? ""
+    }
+
+    /// Identity, subscriber, operator and signal: read once the data call is up (not before, so
+    /// they never delay getting online); their answers only fill `module`.
+    static let surveyQueries: [ATCommand] = [
+        .imeiQuery, .imsiQuery, .iccidQuery, .operatorQuery, .networkInfoQuery, .servingSignalQuery,
+    ]
+
+    private mutating func survey(_ remaining: [ATCommand], into actions: inout [BringUpAction]) {
+        guard let next = remaining.first else {
+            step = .done
+            return
+        }
+        send(next, step: .survey(Array(remaining.dropFirst())), into: &actions)
+    }
+
+    // MARK: Diagnosis
+
+    /// The diagnosis as states of this machine (not a chain of callbacks): `AT+CEREG?`,
+    /// `AT+CGACT?`, `AT+QNETDEVCTL?` (QNETDEVCTL firmware), then `AT+QPING` when a host is given
+    /// and the module is registered with the context active. While a bring-up runs, the answer
+    /// comes from the module model instead (the bring-up is not interrupted).
+    private mutating func diagnose(pingHost: String?, count: Int, into actions: inout [BringUpAction]) {
+        var ping: ATCommand?
+        var found = ModuleDiagnosis()
+        found.pingCount = count
+        if let pingHost {
+            do {
+                ping = try ATCommand.ping(host: pingHost, cid: configuration.contextID, timeoutSeconds: 4, count: count)
+            } catch {
+                found.pingError = "invalid ping host: \(error)"
+            }
+        }
+        switch step {
+        case .done, .survey, .idle, .diagnosis:
+            awaiting = nil
+            actions.append(.log("diagnosis: asking the module (AT+CEREG?, AT+CGACT?, AT+QNETDEVCTL?\(ping == nil ? "" : ", AT+QPING"))"))
+            send(.registrationQuery, step: .diagnosis(.registration, found, ping: ping), into: &actions)
+        case .identify, .firmware, .urcPortQuery, .urcPortSet, .usbNetTest, .usbNetQuery, .usbNetSet, .reboot,
+             .awaitingReboot, .simQuery, .simEnterPIN, .radioQuery, .radioSet, .contextQuery, .contextDefine,
+             .contextAuth, .registrationReporting, .registrationQuery, .registrationWait, .registrationCauseReporting,
+             .attachQuery, .attach, .netDevTest, .netDevQuery, .netDevConnect, .netDevConfirm, .activationQuery,
+             .activate, .addressQuery, .retryWait, .recovery:
+            found.registration = module.registration?.value
+            found.activeContexts = module.activations?.value.filter(\.isActive).map(\.cid)
+            found.netDeviceConnected = module.netDeviceControl?.value.first(where: { $0.cid == configuration.contextID })?.isConnected
+            found.fromModel = true
+            actions.append(.log("diagnosis: the bring-up is running (\(step.name)); answering from what is known"))
+            actions.append(.diagnosed(found))
+        }
+    }
+
+    private mutating func diagnosisAnswer(
+        _ query: DiagnosisQuery, _ found: ModuleDiagnosis, _ ping: ATCommand?, _ response: ATResponse,
+        into actions: inout [BringUpAction]
+    ) {
+        var found = found
+        if case .cancelled = response.result {
+            finishDiagnosis(found, into: &actions)  // the port closed: report what we have
+            return
+        }
+        switch query {
+        case .registration:
+            found.registration = (try? response.reply(RegistrationReadReply.self))?.info
+            send(.contextActivationQuery, step: .diagnosis(.activation, found, ping: ping), into: &actions)
+        case .activation:
+            found.activeContexts = (try? response.replies(ContextActivation.self))?.filter(\.isActive).map(\.cid)
+            if dataCallMethod == .autoconnect {
+                askPing(found, ping, into: &actions)
+            } else {
+                send(.netDeviceControlQuery, step: .diagnosis(.netDevice, found, ping: ping), into: &actions)
+            }
+        case .netDevice:
+            if let states = try? response.replies(NetDeviceControlState.self),
+               let state = states.first(where: { $0.cid == configuration.contextID }) ?? states.first {
+                found.netDeviceConnected = state.isConnected
+            }
+            askPing(found, ping, into: &actions)
+        case .ping:
+            guard response.isOK else {
+                found.pingError = "\(response.command): \(response.result)"
+                finishDiagnosis(found, into: &actions)
+                return
+            }
+            // The summary comes as a URC; bounded by the ping's own timeout plus 5 s per reply.
+            step = .diagnosis(.pingWait, found, ping: ping)
+            actions.append(.startTimer(.diagnosisPing, after: .seconds((4 + 5) * max(1, found.pingCount))))
+        case .pingWait:
+            break
+        }
+    }
+
+    private mutating func askPing(_ found: ModuleDiagnosis, _ ping: ATCommand?, into actions: inout [BringUpAction]) {
+        let registered = found.registration?.status.isRegistered ?? true
+        let active = found.activeContexts.map { $0.contains(configuration.contextID) } ?? true
+        guard let ping, registered, active else {
+            finishDiagnosis(found, into: &actions)
+            return
+        }
+        send(ping, step: .diagnosis(.ping, found, ping: ping), into: &actions)
+    }
+
+    private mutating func finishDiagnosis(_ found: ModuleDiagnosis, into actions: inout [BringUpAction]) {
+        step = .done
+        awaiting = nil
+        actions.append(.diagnosed(found))
+    }
+
+    // MARK: Recovery steps and the down sequence
+
+    /// A recovery step as states of this machine: whatever the bring-up was doing stops, the
+    /// step's commands go out, and a fresh bring-up follows. Only that bring-up's `.finished`
+    /// reports the data call up, so a bring-up that started before the request can never
+    /// answer for it.
+    private mutating func startRecovery(_ recovery: Recovery, into actions: inout [BringUpAction]) {
+        cancelTimers(into: &actions)
+        awaiting = nil
+        expectingReboot = false
+        timeouts = 0
+        switch recovery {
+        case .restartDataCall:
+            let disconnect = dataCallMethod == .qnetdevctl ? disconnectNetDevice : deactivateContext
+            actions.append(.log("recovery: restarting the data call (\(disconnect))"))
+            enter(.activating, into: &actions)
+            send(disconnect, step: .recovery(.restartDataCall), into: &actions)
+        case .cycleRadio, .radioOn:
+            actions.append(.log("recovery: radio off/on (AT+CFUN=0, AT+CFUN=1)"))
+            enter(.configuringRadio, into: &actions)
+            send(.setFunctionality(.minimum), step: .recovery(.cycleRadio), into: &actions)
+        case .reboot:
+            actions.append(.log("recovery: rebooting the module (AT+CFUN=1,1)"))
+            enter(.rebooting, into: &actions)
+            send(.reboot, step: .recovery(.reboot), into: &actions)
+            // The module may vanish before it answers: expect that from now on.
+            expectingReboot = true
+            vanishedDuringReboot = false
+            actions.append(.waitForModule(within: configuration.rebootTimeout))
+            actions.append(.startTimer(.reboot, after: configuration.rebootTimeout))
+        case .endDataCall:
+            endDataCall(into: &actions)
+        }
+    }
+
+    /// `down`: end the data call the way it was made (`AT+QNETDEVCTL=0,...` or
+    /// `AT+CGACT=0,...`) and stay stopped until `.restart`.
+    private mutating func endDataCall(into actions: inout [BringUpAction]) {
+        cancelTimers(into: &actions)
+        awaiting = nil
+        expectingReboot = false
+        let disconnect = dataCallMethod == .qnetdevctl ? disconnectNetDevice : deactivateContext
+        actions.append(.log("data call: ending it (\(disconnect))"))
+        enter(.stopped, into: &actions)
+        send(disconnect, step: .recovery(.endDataCall), into: &actions)
     }
 
     private mutating func startUSBNet(into actions: inout [BringUpAction]) {
@@ -661,6 +890,16 @@ public struct BringUpMachine: Sendable {
     // MARK: URCs and timers
 
     private mutating func handle(_ urc: URC, into actions: inout [BringUpAction]) {
+        if case .ping(let event) = urc, case .diagnosis(.pingWait, var found, _) = step {
+            switch event {
+            case .summary(let summary): found.ping = summary
+            case .failed(let code): found.pingError = "QPING error \(code)"
+            case .reply: return
+            }
+            actions.append(.cancelTimer(.diagnosisPing))
+            finishDiagnosis(found, into: &actions)
+            return
+        }
         switch urc {
         case .registration(let info):
             guard case .registering = state else { return }
@@ -692,6 +931,10 @@ public struct BringUpMachine: Sendable {
 
     private mutating func timerFired(_ timer: BringUpTimer, into actions: inout [BringUpAction]) {
         switch timer {
+        case .diagnosisPing:
+            guard case .diagnosis(.pingWait, var found, _) = step else { return }
+            found.pingError = "no +QPING summary in time"
+            finishDiagnosis(found, into: &actions)
         case .retry:
             guard step == .retryWait, let retryStep else { return }
             switch retryStep {
@@ -774,10 +1017,18 @@ extension BringUpMachine {
         case netDevTest, netDevQuery, netDevConnect, netDevConfirm, activationQuery, activate, addressQuery
         case retryWait
         case done
+        /// Reading the survey queries after the data call is up; the rest still to send.
+        case survey([ATCommand])
+        /// A recovery step's (or `down`'s) command is in flight.
+        case recovery(Recovery)
+        /// The diagnosis: which query is in flight, what was found so far, the ping to send.
+        case diagnosis(DiagnosisQuery, ModuleDiagnosis, ping: ATCommand?)
 
         var name: String {
             switch self {
-            case .idle, .done, .retryWait: return "bring-up"
+            case .idle, .done, .retryWait, .survey: return "bring-up"
+            case .recovery: return "recovery"
+            case .diagnosis: return "diagnosis"
             case .identify, .firmware: return "identify"
             case .urcPortQuery, .urcPortSet: return "urcport"
             case .usbNetTest, .usbNetQuery, .usbNetSet, .reboot, .awaitingReboot: return "usbnet"
@@ -790,6 +1041,25 @@ extension BringUpMachine {
                 return "data call"
             }
         }
+    }
+
+    /// The multi-command steps the supervisor asks for, each a state here (not a callback chain).
+    enum Recovery: Equatable, Sendable {
+        /// `AT+QNETDEVCTL=0,...`/`AT+CGACT=0,...` in flight; a fresh bring-up follows.
+        case restartDataCall
+        /// `AT+CFUN=0` in flight, then `.radioOn`.
+        case cycleRadio
+        /// `AT+CFUN=1` in flight; a fresh bring-up follows.
+        case radioOn
+        /// `AT+CFUN=1,1` in flight; the module re-enumerates.
+        case reboot
+        /// `down`: the disconnect is in flight; the machine stays stopped.
+        case endDataCall
+    }
+
+    /// The diagnosis's queries, in order.
+    enum DiagnosisQuery: Equatable, Sendable {
+        case registration, activation, netDevice, ping, pingWait
     }
 
     /// What the `.retry` timer asks again.

@@ -27,6 +27,8 @@ public enum BringUpState: Sendable, Equatable, CustomStringConvertible {
     case up(DataCall)
     /// Stopped; the supervisor decides whether and when to try again.
     case failed(BringUpError)
+    /// Stopped on purpose (`down`): the data call was ended; nothing runs until `.restart`.
+    case stopped
 
     public var description: String {
         switch self {
@@ -43,6 +45,7 @@ public enum BringUpState: Sendable, Equatable, CustomStringConvertible {
         case .activating: return "activating"
         case .up: return "up"
         case .failed: return "failed"
+        case .stopped: return "stopped"
         }
     }
 }

@@ -65,19 +65,14 @@ public final class ATChannel: @unchecked Sendable {
     private var onClosed: ((String) -> Void)?
     private var completions: [ATLinkMachine.Ticket: (ATResponse) -> Void] = [:]
     private var nextTicket: UInt64 = 1
-    private var timers: [ATLinkMachine.Timer: DispatchSourceTimer] = [:]
-    private var timerGenerations: [ATLinkMachine.Timer: Int] = [:]
-    private var timerGeneration = 0
+    private let timers: OneShotTimers<ATLinkMachine.Timer>
 
     public init(queue: DispatchQueue, options: Options = Options(), log: @escaping (String) -> Void) {
         self.queue = queue
         self.options = options
         self.log = log
         self.link = ATLinkMachine(options: options.link)
-    }
-
-    deinit {
-        for timer in timers.values { timer.cancel() }
+        self.timers = OneShotTimers(queue: queue)
     }
 
     /// Opens `path` (exclusively), then synchronises. `onClosed` is called once if the port
@@ -126,8 +121,7 @@ public final class ATChannel: @unchecked Sendable {
             case .startTimer(let timer, let after):
                 start(timer, after: after)
             case .cancelTimer(let timer):
-                timers.removeValue(forKey: timer)?.cancel()
-                timerGenerations[timer] = nil
+                timers.cancel(timer)
             case .complete(let ticket, let response):
                 if options.trace { log("AT< \(response)") }
                 completions.removeValue(forKey: ticket)?(response)
@@ -145,21 +139,7 @@ public final class ATChannel: @unchecked Sendable {
     }
 
     private func start(_ timer: ATLinkMachine.Timer, after: Duration) {
-        timers.removeValue(forKey: timer)?.cancel()
-        timerGeneration += 1
-        let generation = timerGeneration
-        timerGenerations[timer] = generation
-        let source = DispatchSource.makeTimerSource(queue: queue)
-        source.schedule(deadline: .now() + after.dispatchInterval)
-        source.setEventHandler { [weak self] in
-            // A replaced or cancelled timer may still fire once: only the current one counts.
-            guard let self, self.timerGenerations[timer] == generation, let current = self.timers.removeValue(forKey: timer)
-            else { return }
-            current.cancel()
-            self.apply(.timerFired(timer))
-        }
-        timers[timer] = source
-        source.resume()
+        timers.start(timer, after: after, leeway: .milliseconds(1)) { [weak self] timer in self?.apply(.timerFired(timer)) }
     }
 
     private func openPort(_ path: String) throws(ModemIOError) -> SerialPort {
@@ -200,9 +180,7 @@ public final class ATChannel: @unchecked Sendable {
             log("AT: \(port.path) closed: \(reason)")
         }
         apply(.closed)
-        for timer in timers.values { timer.cancel() }
-        timers.removeAll()
-        timerGenerations.removeAll()
+        timers.cancelAll()
         // Completions of commands the link never saw (none expected) must not linger.
         let stale = completions
         completions.removeAll()

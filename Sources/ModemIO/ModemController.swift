@@ -1,4 +1,5 @@
 import ATProtocol
+import BG95System
 import Dispatch
 import Modem
 
@@ -36,9 +37,7 @@ public final class ModemController: @unchecked Sendable {
     private var monitor: UdevMonitor?
     private var channel: ATChannel?
     private var machine: BringUpMachine?
-    private var timers: [BringUpTimer: DispatchSourceTimer] = [:]
-    private var timerGenerations: [BringUpTimer: Int] = [:]
-    private var timerGeneration = 0
+    private let timers: OneShotTimers<BringUpTimer>
     private var recoveryWaiters: [(Result<DataCallInfo, ModemCommandError>) -> Void] = []
     private var reopenGeneration = 0
 
@@ -52,11 +51,14 @@ public final class ModemController: @unchecked Sendable {
     public var portHealth: ATChannel.Health { channel?.health ?? .closed }
     /// Firmware revision from the last bring-up (`AT+QGMR`).
     public var firmware: String? { machine?.firmware }
+    /// Everything known about the module, each fact with when it was confirmed.
+    public var module: ModuleModel { machine?.module ?? ModuleModel() }
 
     public init(queue: DispatchQueue, log: @escaping (String) -> Void, onEvent: @escaping (ModemEvent) -> Void) {
         self.queue = queue
         self.log = log
         self.onEvent = onEvent
+        self.timers = OneShotTimers(queue: queue)
     }
 
     // MARK: Lifecycle
@@ -95,14 +97,9 @@ public final class ModemController: @unchecked Sendable {
         monitor = nil
         channel?.close(reason: "stopping")
         channel = nil
-        for timer in timers.values { timer.cancel() }
-        timers.removeAll()
+        timers.cancelAll()
         finishRecoveries(.failure(.interrupted("the modem controller stopped")))
-        let waiting = pings
-        pings.removeAll()
-        for (_, waiter) in waiting.sorted(by: { $0.key < $1.key }) {
-            waiter(.failure(.interrupted("the modem controller stopped")))
-        }
+        finishDiagnoses(ModuleDiagnosis())
         device = nil
         dataCall = nil
     }
@@ -132,7 +129,8 @@ public final class ModemController: @unchecked Sendable {
             completion(.failure(.noModule))
             return
         }
-        channel.send(command) { response in
+        channel.send(command) { [weak self] response in
+            self?.apply(.response(response))
             switch response.result {
             case .timedOut: completion(.failure(.at(.timeout(command: command.description))))
             case .cancelled: completion(.failure(.at(.cancelled(command: command.description))))
@@ -149,7 +147,9 @@ public final class ModemController: @unchecked Sendable {
             completion(.failure(.noModule))
             return
         }
-        channel.send(command) { response in
+        channel.send(command) { [weak self] response in
+            // Every answer fills the module model, whoever asked.
+            self?.apply(.response(response))
             completion(Result { () throws(ATError) in try response.checked() }.mapError { .at($0) })
         }
     }
@@ -193,41 +193,21 @@ public final class ModemController: @unchecked Sendable {
         query(.servingSignalQuery, ServingSignal.self, completion: completion)
     }
 
-    /// `AT+QPING`: a ping from the module's own stack (proves the PDN, not the ECM path).
-    /// Completes with the summary, or `.at(.failure("QPING <code>"))` for a failure code, or a
-    /// timeout when no summary arrives within the ping's own timeout plus 5 s per reply.
-    public func ping(
-        host: String, timeoutSeconds: Int = 4, count: Int = 1,
-        completion: @escaping (Result<PingSummary, ModemCommandError>) -> Void
-    ) {
+    /// Asks the module why traffic does not pass (the machine's diagnosis states: `AT+CEREG?`,
+    /// `AT+CGACT?`, `AT+QNETDEVCTL?`, `AT+QPING` to `pingHost`); completes once with the answers.
+    public func diagnose(pingHost: String?, pingCount: Int = 1, completion: @escaping (ModuleDiagnosis) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
-        let command: ATCommand
-        do {
-            command = try ATCommand.ping(host: host, cid: machine?.configuration.contextID ?? 1,
-                                         timeoutSeconds: timeoutSeconds, count: count)
-        } catch {
-            completion(.failure(.invalidCommand(error)))
-            return
-        }
-        let id = nextPingID
-        nextPingID += 1
-        send(command) { [weak self] result in
-            guard let self else { return }
-            switch result {
-            case .failure(let error):
-                completion(.failure(error))
-            case .success:
-                self.pings[id] = completion
-                let wait = Duration.seconds((timeoutSeconds + 5) * count)
-                self.queue.asyncAfter(deadline: .now() + wait.dispatchInterval) { [weak self] in
-                    guard let waiter = self?.pings.removeValue(forKey: id) else { return }
-                    waiter(.failure(.at(.timeout(command: command.description))))
-                }
-            }
-        }
+        guard let channel, channel.health != .closed, machine != nil else { return completion(ModuleDiagnosis()) }
+        diagnosisWaiters.append(completion)
+        apply(.diagnose(pingHost: pingHost, pingCount: pingCount))
     }
-    private var pings: [Int: (Result<PingSummary, ModemCommandError>) -> Void] = [:]
-    private var nextPingID = 0
+    private var diagnosisWaiters: [(ModuleDiagnosis) -> Void] = []
+
+    private func finishDiagnoses(_ diagnosis: ModuleDiagnosis) {
+        let waiters = diagnosisWaiters
+        diagnosisWaiters.removeAll()
+        for waiter in waiters { waiter(diagnosis) }
+    }
 
     private func query<T: ATReply>(
         _ command: ATCommand, _ type: T.Type, completion: @escaping (Result<T, ModemCommandError>) -> Void
@@ -239,64 +219,45 @@ public final class ModemController: @unchecked Sendable {
         }
     }
 
-    // MARK: Recovery
+    // MARK: Recovery and down
 
-    /// Disconnects the data call (`AT+QNETDEVCTL=0,...` or `AT+CGACT=0,...`) and runs the
-    /// bring-up again; completes when the data call is up again or the bring-up failed.
+    /// Ends the data call and brings it up again (the machine's `.restartDataCall`); completes
+    /// when the bring-up that this request started has the data call up, or failed.
     public func restartDataCall(completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard let channel, channel.health != .closed, let machine else {
-            completion(.failure(.noModule))
-            return
-        }
-        let cid = machine.configuration.contextID
-        let disconnect: ATCommand?
-        switch machine.dataCallMethod {
-        case .qnetdevctl: disconnect = try? ATCommand.disconnectNetDevice(cid: cid)
-        case .autoconnect, nil: disconnect = try? ATCommand.deactivateContext(cid: cid)
-        }
-        recoveryWaiters.append(completion)
-        log("recovery: restarting the data call")
-        channel.send(disconnect ?? .attention) { [weak self] response in
-            self?.log("recovery: \(response.command) -> \(response.result)")
-            self?.apply(.restart)
-        }
+        recover(.restartDataCall, completion: completion)
     }
 
-    /// Radio off and on (`AT+CFUN=0`, `AT+CFUN=1`), then the bring-up again; completes when
-    /// the data call is up again or the bring-up failed.
+    /// Radio off and on, then the bring-up (the machine's `.cycleRadio`).
     public func cycleRadio(completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard let channel, channel.health != .closed else {
-            completion(.failure(.noModule))
-            return
-        }
-        recoveryWaiters.append(completion)
-        log("recovery: radio off/on (AT+CFUN=0, AT+CFUN=1)")
-        channel.send(.setFunctionality(.minimum)) { [weak self] off in
-            guard let self else { return }
-            self.log("recovery: \(off.command) -> \(off.result)")
-            self.channel?.send(.setFunctionality(.full)) { [weak self] on in
-                self?.log("recovery: \(on.command) -> \(on.result)")
-                self?.apply(.restart)
-            }
-        }
+        recover(.cycleRadio, completion: completion)
     }
 
     /// Reboots the module (`AT+CFUN=1,1`): it re-enumerates, and the bring-up runs again when
     /// it is back; completes when the data call is up again or the bring-up failed.
     public func rebootModule(completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
+        recover(.reboot, completion: completion)
+    }
+
+    /// `down`: ends the data call (`AT+QNETDEVCTL=0,...` or `AT+CGACT=0,...`) and keeps the
+    /// bring-up stopped until `restartBringUp()`. Waiting recoveries complete as interrupted.
+    public func endDataCall() {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let channel, channel.health != .closed else {
+        finishRecoveries(.failure(.interrupted("the data call was ended on request")))
+        dataCall = nil
+        // Without a port the disconnect is cancelled at once; the machine stays stopped either
+        // way, so a module that appears meanwhile is not brought up behind the operator's back.
+        apply(.endDataCall)
+    }
+
+    private func recover(_ event: BringUpEvent, completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let channel, channel.health != .closed, machine != nil else {
             completion(.failure(.noModule))
             return
         }
+        // A waiter from an earlier request belongs to a bring-up this one replaces.
         recoveryWaiters.append(completion)
-        log("recovery: rebooting the module (AT+CFUN=1,1)")
-        apply(.rebootRequested)
-        channel.send(.reboot) { [weak self] response in
-            self?.log("recovery: \(response.command) -> \(response.result)")
-        }
+        apply(event)
     }
 
     private func finishRecoveries(_ result: Result<DataCallInfo, ModemCommandError>) {
@@ -313,15 +274,18 @@ public final class ModemController: @unchecked Sendable {
             break
         case .modemAppeared(let found):
             device = found
+            apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name))
             openPort(of: found)
         case .modemVanished:
             device = nil
             dataCall = nil
+            apply(.deviceChanged(atPort: nil, netInterface: nil))
             reopenGeneration += 1
             channel?.close(reason: "module vanished")
             apply(.moduleVanished)
         case .netInterfaceAppeared(let found, _), .netInterfaceVanished(let found, _):
             device = found
+            apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name))
             if var call = dataCall {
                 call.device = found
                 dataCall = call
@@ -372,18 +336,6 @@ public final class ModemController: @unchecked Sendable {
     private var portReadyReported = false
 
     private func received(_ urc: URC) {
-        if case .ping(let event) = urc {
-            switch event {
-            case .summary(let summary):
-                if let id = pings.keys.min(), let waiter = pings.removeValue(forKey: id) { waiter(.success(summary)) }
-            case .failed(let code):
-                if let id = pings.keys.min(), let waiter = pings.removeValue(forKey: id) {
-                    waiter(.failure(.at(.failure("QPING error \(code)", command: "AT+QPING"))))
-                }
-            case .reply:
-                break
-            }
-        }
         onEvent(.urc(urc))
         apply(.urc(urc))
     }
@@ -406,7 +358,7 @@ public final class ModemController: @unchecked Sendable {
             case .startTimer(let timer, let after):
                 startTimer(timer, after: after)
             case .cancelTimer(let timer):
-                timers.removeValue(forKey: timer)?.cancel()
+                timers.cancel(timer)
             case .waitForModule(let bound):
                 log("modem: waiting up to \(bound.components.seconds) s for the module to re-enumerate")
             case .log(let line):
@@ -425,24 +377,14 @@ public final class ModemController: @unchecked Sendable {
             case .failed(let error):
                 finishRecoveries(.failure(.interrupted("bring-up failed: \(error)")))
                 onEvent(.failed(error))
+            case .diagnosed(let diagnosis):
+                finishDiagnoses(diagnosis)
             }
         }
     }
 
     private func startTimer(_ id: BringUpTimer, after: Duration) {
-        timers.removeValue(forKey: id)?.cancel()
-        timerGeneration += 1
-        let generation = timerGeneration
-        timerGenerations[id] = generation
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + after.dispatchInterval)
-        timer.setEventHandler { [weak self] in
-            guard let self, self.timerGenerations[id] == generation, self.timers[id] != nil else { return }
-            self.timers.removeValue(forKey: id)?.cancel()
-            self.apply(.timerFired(id))
-        }
-        timers[id] = timer
-        timer.resume()
+        timers.start(id, after: after) { [weak self] id in self?.apply(.timerFired(id)) }
     }
 }
 

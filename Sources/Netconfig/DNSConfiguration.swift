@@ -1,4 +1,4 @@
-import DHCPProtocol
+import BG95Core
 
 /// Resolvers and search domains that passed validation and may be written to resolv.conf,
 /// handed to resolvconf or to systemd-resolved.

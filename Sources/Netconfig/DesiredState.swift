@@ -1,4 +1,4 @@
-import DHCPProtocol
+import BG95Core
 
 /// The exact set of kernel objects bg95 owns for one interface and one configuration.
 ///

@@ -1,4 +1,4 @@
-import DHCPProtocol
+import BG95Core
 
 /// What the network gave us for one interface: the input of the desired-state computation.
 ///

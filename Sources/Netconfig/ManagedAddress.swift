@@ -1,4 +1,4 @@
-import DHCPProtocol
+import BG95Core
 
 /// An IPv4 address on an interface, as bg95 installs it and as a dump reports it.
 ///

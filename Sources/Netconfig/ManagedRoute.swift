@@ -1,4 +1,4 @@
-import DHCPProtocol
+import BG95Core
 
 /// An IPv4 unicast route bg95 owns (tagged with its protocol), as installed and as dumped.
 ///

@@ -1,4 +1,4 @@
-import DHCPProtocol
+import BG95Core
 
 /// A policy-routing rule bg95 owns: "from <source>/<length> lookup <table>" at a priority.
 public struct ManagedRule: Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import DHCPProtocol
+import BG95Core
 
 /// Why a configuration from the network or the settings cannot be turned into kernel state.
 public enum NetconfigError: Error, Equatable, Sendable, CustomStringConvertible {

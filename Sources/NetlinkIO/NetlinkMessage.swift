@@ -1,5 +1,5 @@
 import CMnl
-import DHCPProtocol
+import BG95Core
 import Netconfig
 
 /// A received netlink message with its attributes indexed, every read bounds-checked.

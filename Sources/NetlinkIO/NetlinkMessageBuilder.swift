@@ -1,5 +1,5 @@
 import CMnl
-import DHCPProtocol
+import BG95Core
 import Netconfig
 
 /// Appends a family header and attributes to a request being built by `NetlinkSocket`.

@@ -74,6 +74,34 @@ extension Simulator {
             engine.registrationOverride = .denied(cause: cause)
             engine.loseNetwork(stat: 3, cause: cause, detachURC: "+CGEV: NW DETACH")
             respond("ok deregister cause=\(cause)")
+        // Issue 10: registration refused and allowed again, and spurious URCs.
+        case "deny":
+            // The network refuses registration with this EMM cause (reported in +CEREG at n=3)
+            // and keeps refusing (also after CFUN=0/1) until `allow`.
+            guard args.count == 1, let cause = Int(args[0]), (0...255).contains(cause) else {
+                return respond("error usage: deny <EMM reject cause 0-255>")
+            }
+            engine.registrationOverride = .denied(cause: cause)
+            engine.loseNetwork(stat: 3, cause: cause, detachURC: "+CGEV: NW DETACH")
+            respond("ok deny cause=\(cause)")
+        case "allow":
+            guard needsNoArgs() else { return }
+            engine.registrationOverride = nil
+            guard engine.powered, engine.cfun == 1, !engine.registered else { return respond("ok allow") }
+            // The module tries again and the network accepts it now.
+            engine.startRegistration { [weak self] in
+                respond("ok allow registration=\(self?.engine.regStat ?? -1)")
+            }
+        case "urc":
+            // A line the module sends on its own (spurious or lost-state URCs): the words joined
+            // with single spaces, e.g. `urc +CEREG: 2`, `urc +QIURC: "pdpdeact",1`, `urc RDY`.
+            let line = args.joined(separator: " ")
+            guard !line.isEmpty, line.utf8.count <= 200, line.utf8.allSatisfy({ (0x20...0x7e).contains($0) }) else {
+                return respond("error usage: urc <printable text, at most 200 characters>")
+            }
+            guard plugged, engine.powered else { return respond("error urc: the module is not powered") }
+            engine.urc(line)
+            respond("ok urc")
         case "signal":
             guard args.count == 1, let rsrp = Int(args[0]), (-160 ... -44).contains(rsrp) else {
                 return respond("error usage: signal <rsrp dBm, -160..-44>")
@@ -157,6 +185,9 @@ extension Simulator {
         case "status":
             guard needsNoArgs() else { return }
             respond(statusJSON())
+        // Host worlds for `bg95ctl doctor` (operator helper; HostWorld+Control.swift).
+        case "host-world":
+            handleHostWorld(args, respond: respond)
         default:
             respond("error unknown verb \(verb)")
         }

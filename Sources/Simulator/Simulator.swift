@@ -24,6 +24,8 @@ public final class Simulator: @unchecked Sendable {
     var devices: [FakeDevice] = []
     var nextTTY = 0
     var plugged = false
+    /// Which drivers the host binds (`host-world` verb; HostWorld.swift).
+    var hostWorld: HostWorld = .normal
     var dhcpWanted = true
     var hardwareGeneration = 0
     var bootWaiters: [() -> Void] = []
@@ -140,7 +142,9 @@ public final class Simulator: @unchecked Sendable {
     // MARK: Hardware
 
     /// The AT port's device node name, e.g. `ttyUSB5`, while plugged.
-    public var atPort: String? { plugged ? composition?.ttyName(interface: USBComposition.atInterface) : nil }
+    public var atPort: String? {
+        plugged && hostWorld.hasSerialPorts ? composition?.ttyName(interface: USBComposition.atInterface) : nil
+    }
 
     /// Adds the module's USB tree in the persisted usbnet mode (with the ECM veth and dnsmasq)
     /// and announces it.
@@ -157,13 +161,15 @@ public final class Simulator: @unchecked Sendable {
         let composition = USBComposition(mode: mode, firstTTY: nextTTY, devnum: 2 + engine.state.boots % 120,
                                          serial: "bg95sim0", net: net)
         nextTTY += composition.ttyInterfaces.count
-        let devices = composition.devices()
+        let devices = hostWorld.apply(to: composition.devices())
         try testbed.add(devices)
-        let atNode = composition.ttyName(interface: USBComposition.atInterface)!
-        let fd = testbed.ptyMaster(node: atNode)
-        guard fd >= 0 else { throw SimulatorError.umockdev("no pty behind /dev/\(atNode)") }
-        // Read before announcing: a host that opens the tty on the uevent must get answers.
-        atChannel = ATChannel(fd: fd, queue: queue) { [weak self] bytes in self?.engine.receive(bytes) }
+        if hostWorld.hasSerialPorts {
+            let atNode = composition.ttyName(interface: USBComposition.atInterface)!
+            let fd = testbed.ptyMaster(node: atNode)
+            guard fd >= 0 else { throw SimulatorError.umockdev("no pty behind /dev/\(atNode)") }
+            // Read before announcing: a host that opens the tty on the uevent must get answers.
+            atChannel = ATChannel(fd: fd, queue: queue) { [weak self] bytes in self?.engine.receive(bytes) }
+        }
         self.composition = composition
         self.devices = devices
         plugged = true

@@ -1,3 +1,4 @@
+import BG95Core
 /// What the supervisor asks the daemon to do. Actions are imperatives; the daemon carries them
 /// out on its queue and reports the outcome as a `SupervisorEvent`.
 public enum SupervisorAction: Sendable, Equatable {
@@ -10,6 +11,10 @@ public enum SupervisorAction: Sendable, Equatable {
     case startBringUp
     /// Stop using the module (close the AT channel) without changing its configuration.
     case stopModem
+    /// `down`: end the data call on the module (`AT+QNETDEVCTL=0,...` or `AT+CGACT=0,...`) and
+    /// keep the modem layer from bringing it up again until `.startBringUp`. The AT channel
+    /// stays open (URCs, `bg95ctl at`).
+    case endDataCall
     /// Set the ECM interface up; answer with `carrierChanged` for its current carrier.
     case bringLinkUp(interface: String)
     /// Start the DHCP client on the interface (a fresh DISCOVER); answers with `leaseAcquired`.
@@ -25,6 +30,8 @@ public enum SupervisorAction: Sendable, Equatable {
     case probe
     /// Ask the module why the probe failed; answers with `diagnosisFinished`.
     case diagnose
+    /// Ask the module for its registration (`AT+CEREG?`); answers with `registrationQueried`.
+    case queryRegistration
     /// Carry out a module-side recovery step (restart data call, radio off/on, reboot);
     /// answers with `recoveryStepFinished`.
     case perform(RecoveryRung)
@@ -51,6 +58,9 @@ public enum TimerKind: String, Sendable, Equatable, Hashable, CaseIterable {
     case backoff
     /// Time for the periodic health probe.
     case health
+    /// Ask the module again: `AT+CEREG?` while registration is lost, the bring-up after a
+    /// registration refusal.
+    case recheck
 }
 
 /// One arming of a timer. A firing whose serial is not the latest for its kind is stale and
@@ -63,18 +73,4 @@ public struct TimerID: Sendable, Equatable, Hashable {
         self.kind = kind
         self.serial = serial
     }
-}
-
-/// syslog priorities; journald reads the `<n>` prefix of each stderr line.
-public enum LogPriority: Int, Sendable, Equatable, Comparable, CaseIterable {
-    case error = 3
-    case warning = 4
-    case notice = 5
-    case info = 6
-    case debug = 7
-
-    /// The `sd-daemon(3)` prefix, e.g. `<6>`.
-    public var prefix: String { "<\(rawValue)>" }
-
-    public static func < (lhs: LogPriority, rhs: LogPriority) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -13,8 +13,12 @@ public enum SupervisorEvent: Sendable, Equatable {
     case bringUpFinished(interface: String)
     /// The bring-up failed.
     case bringUpFailed(BringUpFailure)
-    /// `+CEREG` (URC or query): the registration state changed.
-    case registrationChanged(RegistrationState)
+    /// A `+CEREG` URC: the module says its registration changed (a hint: a URC can be spurious
+    /// or lost). `rejectCause` is the EMM cause it gave with a refusal (`AT+CEREG=3`).
+    case registrationChanged(RegistrationState, rejectCause: Int? = nil)
+    /// The answer to `SupervisorAction.queryRegistration` (`AT+CEREG?`); nil when the module did
+    /// not answer.
+    case registrationQueried(RegistrationState?, rejectCause: Int? = nil)
     /// The PDP context was deactivated (`+CGEV: NW/ME DEACT`, `+QIURC: "pdpdeact"`); the text
     /// says which indication it was.
     case pdpDeactivated(String)
@@ -66,7 +70,10 @@ public enum BringUpFailure: Sendable, Equatable {
     /// Wrong PIN, PUK required, SIM missing or failed: retrying cannot help and could lock
     /// the SIM. Reported once; no retry loop.
     case hard(String)
-    /// Anything else (AT timeout, registration denied for now, CGACT error): the ladder retries.
+    /// The network refused registration (`+CEREG: 3`), with the EMM cause when reported. The
+    /// cause decides the policy (`EMMCause.isPermanent`); the ladder is not climbed.
+    case rejected(cause: Int?)
+    /// Anything else (AT timeout, CGACT error, ...): the ladder retries.
     case retryable(String)
 }
 

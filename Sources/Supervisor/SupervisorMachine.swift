@@ -1,41 +1,40 @@
+import Modem
+import BG95Core
+
 /// The supervisor: one state machine that takes the link from "no device" to a proven online
 /// connection and keeps it there, climbing the recovery ladder when something breaks.
 ///
 /// A pure value: `handle(_:now:)` consumes one event and returns the actions for the daemon to
-/// carry out; it does no I/O and reads no clock (time is passed in). Events that make no sense
-/// in the current state (a late probe result, a stale timer) are ignored with a debug log line,
+/// carry out; it does no I/O and reads no clock (time is passed in). Where it is lives in one
+/// `SupervisorPhase` whose cases carry their data (the rung and its backoff, the registration
+/// wait and its reject cause, ...); beside it only facts about the world are kept (device,
+/// interface, carrier, lease, what the daemon has configured). Events that make no sense in
+/// the current phase (a late probe result, a stale timer) are ignored with a debug log line,
 /// never trapped on.
 public struct SupervisorMachine: Sendable {
-    public private(set) var state: SupervisorState = .waitingForDevice
+    public private(set) var phase: SupervisorPhase = .waitingForDevice
     public private(set) var stateSince: ContinuousClock.Instant
     public let settings: SupervisorSettings
     public private(set) var ladder: RecoveryLadder
 
-    // What the supervisor knows about the world.
+    /// The public name of the phase.
+    public var state: SupervisorState { phase.state }
+
+    // Facts about the world (not where the supervisor is).
     private var devicePresent = false
+    /// The modem layer reported the data call up since its last bring-up began.
     private var bringUpComplete = false
     private var interface: String?
     private var carrier: Bool?
     private var registration: RegistrationState?
     private var lease: LeaseSummary?
+    // What the daemon runs or has configured on the supervisor's behalf.
     private var dhcpRunning = false
     private var networkApplied = false
-    /// In `registering` after the registration was lost (the modem layer is not bringing up).
-    private var awaitingRegistration = false
-    /// The PDP context dropped while waiting for registration: restart it once registered.
-    private var dataCallLost = false
-    /// The recovery rung whose step is in flight or whose backoff is running.
-    private var pendingRung: RecoveryRung?
-    private var stepInFlight: RecoveryRung?
-    private var nextAttemptAt: ContinuousClock.Instant?
-    private var verifyAttempts = 0
-    private var probeInFlight = false
+    private var readyNotified = false
     private var reason: String?
-    private var hardError: String?
     private var lastProbe: ProbeOutcome?
     private var lastProbeAt: ContinuousClock.Instant?
-    private var onlineSince: ContinuousClock.Instant?
-    private var readyNotified = false
     private var armed: [TimerKind: UInt64] = [:]
     private var timerSerial: UInt64 = 0
 
@@ -54,13 +53,25 @@ public struct SupervisorMachine: Sendable {
     public var status: SupervisorStatus {
         var rung = ladder.rung
         if rung != nil && !devicePresent { rung = .waitForDevice }
+        var hardError: String?
+        var nextAttemptAt: ContinuousClock.Instant?
+        var onlineSince: ContinuousClock.Instant?
+        switch phase {
+        case .failed(let why): hardError = why
+        case .recovering(_, .backoff(let until)): nextAttemptAt = until
+        case .registering(.rejected(_, let next)): nextAttemptAt = next
+        case .online(let since, _): onlineSince = since
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .verifying, .degraded, .recovering,
+             .down, .stopping:
+            break
+        }
         return SupervisorStatus(
             state: state, since: stateSince, reason: state == .online ? nil : reason,
             hardError: hardError, devicePresent: devicePresent, interface: interface, carrier: carrier,
             registration: registration, lease: lease, recoveryRung: rung,
             attemptsOnRung: ladder.attemptsOnRung, recoveryAttempts: ladder.totalAttempts,
             nextAttemptAt: nextAttemptAt, lastProbe: lastProbe, lastProbeAt: lastProbeAt,
-            onlineSince: state == .online ? onlineSince : nil
+            onlineSince: onlineSince
         )
     }
 
@@ -68,7 +79,7 @@ public struct SupervisorMachine: Sendable {
     public mutating func handle(_ event: SupervisorEvent, now: ContinuousClock.Instant) -> [SupervisorAction] {
         self.now = now
         actions = []
-        if state == .stopping {
+        if case .stopping = phase {
             // Shutting down: the only thing left is to exit, which was already asked for.
             return []
         }
@@ -79,7 +90,8 @@ public struct SupervisorMachine: Sendable {
         case .bringUpProgress(let stage): onBringUpProgress(stage)
         case .bringUpFinished(let interface): onBringUpFinished(interface)
         case .bringUpFailed(let failure): onBringUpFailed(failure)
-        case .registrationChanged(let registration): onRegistrationChanged(registration)
+        case .registrationChanged(let registration, let cause): onRegistrationURC(registration, cause: cause)
+        case .registrationQueried(let registration, let cause): onRegistrationQueried(registration, cause: cause)
         case .pdpDeactivated(let indication): onDataCallLost("PDP context deactivated (\(indication))")
         case .networkDetached: onDataCallLost("packet service detached (+CGEV DETACH)")
         case .netDeviceStatus(let connected):
@@ -107,38 +119,39 @@ public struct SupervisorMachine: Sendable {
         return actions
     }
 
-    // MARK: - The one way into a state
+    // MARK: - The one way into a phase
 
-    private mutating func enter(_ new: SupervisorState, because why: String? = nil) {
-        guard new != state else {
+    private mutating func enter(_ new: SupervisorPhase, because why: String? = nil) {
+        let old = phase
+        phase = new
+        guard new.state != old.state else {
             if let why { reason = why }
             return
         }
         // The reason belongs to this change; a stale one would explain the wrong state.
         reason = why
-        let old = state
-        state = new
         stateSince = now
-        var line = "state: \(old) -> \(new)"
+        var line = "state: \(old.state) -> \(new.state)"
         if let why { line += " (\(why))" }
-        log(new == .failed ? .error : .notice, line)
+        log(new.state == .failed ? .error : .notice, line)
         actions.append(.notifyStatus(statusLine))
     }
 
     private var statusLine: String {
-        switch state {
+        switch phase {
         case .online:
             if let lease { return "online: \(lease.address) on \(interface ?? "?")" }
             return "online"
-        case .failed: return "failed: \(hardError ?? reason ?? "unknown")"
-        case .waitingForDevice, .configuringModule, .registering, .startingDataCall, .linkUp, .dhcp,
-             .verifying, .degraded, .recovering, .down, .stopping:
-            if let reason, state == .degraded || state == .recovering { return "\(state): \(reason)" }
+        case .failed(let why): return "failed: \(why)"
+        case .degraded, .recovering, .registering(.rejected):
+            if let reason { return "\(state): \(reason)" }
+            return state.description
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .verifying, .down, .stopping:
             return state.description
         }
     }
 
-    // MARK: - Events
+    // MARK: - Device and bring-up
 
     private mutating func onStart() {
         log(.info, "supervisor starting")
@@ -150,25 +163,22 @@ public struct SupervisorMachine: Sendable {
         let wasPresent = devicePresent
         devicePresent = true
         log(.info, "device appeared: \(description)")
-        switch state {
+        switch phase {
         case .waitingForDevice:
             startBringUp(because: wasPresent ? "module restarted" : "device appeared")
         case .failed:
             // A replugged module may carry a different SIM: one fresh try.
-            hardError = nil
             startBringUp(because: "device appeared")
-        case .recovering:
+        case .recovering, .registering(.rejected):
             // The module is (back) there: whatever was pending, a bring-up comes first.
             if !wasPresent {
                 cancelTimer(.backoff)
-                pendingRung = nil
-                nextAttemptAt = nil
+                cancelTimer(.recheck)
                 startBringUp(because: "device appeared")
             }
         case .down, .stopping:
             break
-        case .configuringModule, .registering, .startingDataCall, .linkUp, .dhcp, .verifying,
-             .online, .degraded:
+        case .bringingUp, .registering, .linkUp, .dhcp, .verifying, .online, .degraded:
             log(.debug, "device appeared while \(state): already handled")
         }
     }
@@ -178,26 +188,18 @@ public struct SupervisorMachine: Sendable {
         bringUpComplete = false
         carrier = nil
         log(.warning, "device vanished")
-        switch state {
-        case .down, .stopping:
+        switch phase {
+        case .down, .stopping, .failed:
             interface = nil
             return
-        case .failed:
-            interface = nil
-            return
-        case .waitingForDevice, .configuringModule, .registering, .startingDataCall, .linkUp, .dhcp,
-             .verifying, .online, .degraded, .recovering:
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .verifying, .online, .degraded,
+             .recovering:
             break
         }
         // The interface went with the device; what we configured on it must still be undone
         // (the policy rule outlives the interface).
         tearDownNetwork(release: false)
         interface = nil
-        stepInFlight = nil
-        pendingRung = nil
-        nextAttemptAt = nil
-        awaitingRegistration = false
-        probeInFlight = false
         // Vanishing may be exactly what a reboot step was waiting for; either way the device
         // must come back before anything else can happen, and there is no timeout on that.
         cancelAllTimers()
@@ -205,19 +207,15 @@ public struct SupervisorMachine: Sendable {
     }
 
     private mutating func onBringUpProgress(_ stage: BringUpStage) {
-        guard isBringingUp else {
+        guard case .bringingUp(_, let refusal) = phase else {
             log(.debug, "bring-up progress \(stage) ignored while \(state)")
             return
         }
-        switch stage {
-        case .configuring: enter(.configuringModule)
-        case .registering: enter(.registering)
-        case .startingDataCall: enter(.startingDataCall)
-        }
+        enter(.bringingUp(stage, after: refusal))
     }
 
     private mutating func onBringUpFinished(_ interface: String) {
-        guard isBringingUp else {
+        guard case .bringingUp = phase else {
             log(.debug, "bring-up finished ignored while \(state)")
             return
         }
@@ -234,20 +232,26 @@ public struct SupervisorMachine: Sendable {
     private mutating func onBringUpFailed(_ failure: BringUpFailure) {
         switch failure {
         case .hard(let why):
-            guard state != .failed else { return }
+            if case .failed = phase { return }
             cancelAllTimers()
             // Nothing will pass through the module until an operator acts: take our routes
             // away so other interfaces carry the traffic meanwhile.
             tearDownNetwork(release: false)
             bringUpComplete = false
-            hardError = why
-            pendingRung = nil
-            stepInFlight = nil
-            nextAttemptAt = nil
-            enter(.failed, because: why)
+            enter(.failed(why), because: why)
             actions.append(.reportHardError(why))
+        case .rejected(let code):
+            switch phase {
+            case .bringingUp, .recovering(_, .inFlight):
+                // Also when a recovery step's bring-up is refused: the cause, not the ladder,
+                // decides what happens next (the step's own failure report is then ignored).
+                rejected(code.map(EMMCause.init))
+            case .waitingForDevice, .registering, .linkUp, .dhcp, .verifying, .online, .degraded, .recovering,
+                 .failed, .down, .stopping:
+                log(.debug, "registration refusal ignored while \(state)")
+            }
         case .retryable(let why):
-            guard isBringingUp else {
+            guard case .bringingUp = phase else {
                 log(.debug, "bring-up failure ignored while \(state): \(why)")
                 return
             }
@@ -255,68 +259,168 @@ public struct SupervisorMachine: Sendable {
         }
     }
 
-    private mutating func onRegistrationChanged(_ new: RegistrationState) {
-        let old = registration
-        registration = new
-        if old != new { log(.info, "registration: \(old.map { "\($0)" } ?? "unknown") -> \(new)") }
-        if new.isRegistered {
-            guard state == .registering && awaitingRegistration else { return }
-            awaitingRegistration = false
-            cancelTimer(.step)
-            if dataCallLost || !bringUpComplete {
-                dataCallLost = false
-                fault("registered again; the data call must be restored", suggested: .restartDataCall)
-            } else {
-                verify(because: "registered again (\(new))")
-            }
-            return
-        }
-        switch state {
+    // MARK: - Registration
+
+    /// A `+CEREG` URC: a hint, not proof. While the data path is up it is confirmed with
+    /// `AT+CEREG?` before anything changes (a spurious `+CEREG: 2` must not take a working link
+    /// down); while waiting for registration it is news.
+    private mutating func onRegistrationURC(_ new: RegistrationState, cause: Int?) {
+        note(new)
+        switch phase {
         case .linkUp, .dhcp, .verifying, .online, .degraded:
-            // The module searches on its own; give it time before doing anything drastic.
-            awaitingRegistration = true
-            probeInFlight = false
-            cancelTimer(.health)
-            armTimer(.step, after: settings.registrationTimeout)
-            enter(.registering, because: "registration lost (\(new))")
-        case .waitingForDevice, .configuringModule, .registering, .startingDataCall, .recovering,
-             .failed, .down, .stopping:
+            guard !new.isRegistered else { return }
+            log(.info, "+CEREG says \(new); asking the module (AT+CEREG?) before acting")
+            actions.append(.queryRegistration)
+        case .registering(.lost), .registering(.rejected):
+            registrationEvidence(new, cause: cause, source: "+CEREG")
+        case .waitingForDevice, .bringingUp, .recovering, .failed, .down, .stopping:
             break
         }
     }
 
+    /// The answer to `.queryRegistration` (`AT+CEREG?`); nil when the module did not answer.
+    private mutating func onRegistrationQueried(_ new: RegistrationState?, cause: Int?) {
+        guard let new else {
+            log(.info, "AT+CEREG? unanswered; the probe and the step timers decide")
+            return
+        }
+        note(new)
+        switch phase {
+        case .linkUp, .dhcp, .verifying, .online, .degraded:
+            if new.isRegistered {
+                log(.notice, "AT+CEREG? says \(new): the registration URC was spurious; nothing to do")
+            } else if new == .denied {
+                rejected(cause.map(EMMCause.init))
+            } else {
+                registrationLost(because: "registration lost (AT+CEREG?: \(new))", dataCallLost: false)
+            }
+        case .registering(.lost), .registering(.rejected):
+            registrationEvidence(new, cause: cause, source: "AT+CEREG?")
+        case .waitingForDevice, .bringingUp, .recovering, .failed, .down, .stopping:
+            log(.debug, "AT+CEREG? answer ignored while \(state)")
+        }
+    }
+
+    /// Registration news while waiting for it.
+    private mutating func registrationEvidence(_ new: RegistrationState, cause: Int?, source: String) {
+        switch phase {
+        case .registering(.lost(_, let dataCallLost, _)):
+            if new.isRegistered {
+                cancelTimer(.step)
+                cancelTimer(.recheck)
+                if dataCallLost || !bringUpComplete {
+                    fault("registered again; the data call must be restored", suggested: .restartDataCall)
+                } else {
+                    verify(because: "registered again (\(new), \(source))")
+                }
+            } else if new == .denied {
+                rejected(cause.map(EMMCause.init))
+            }
+        case .registering(.rejected(let refusal, _)):
+            let old = refusal.cause
+            if new.isRegistered {
+                // Accepted: go straight on (no waiting out the backoff, no radio cycle).
+                cancelTimer(.step)
+                cancelTimer(.recheck)
+                log(.notice, "the network accepts the module again (\(source): \(new))")
+                startBringUp(because: "registered again after \(old.map { "\($0)" } ?? "a refusal")")
+            } else if new == .denied, let cause, EMMCause(cause) != old {
+                rejected(EMMCause(cause))
+            }
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .verifying, .online, .degraded,
+             .recovering, .failed, .down, .stopping:
+            break
+        }
+    }
+
+    /// Registration lost (confirmed): give the module time to find the network, asking again on
+    /// a short, growing interval; the data path stays configured.
+    private mutating func registrationLost(because why: String, dataCallLost: Bool) {
+        cancelTimer(.health)
+        cancelTimer(.recheck)
+        armTimer(.step, after: settings.registrationTimeout)
+        armTimer(.recheck, after: settings.registrationRecheck)
+        enter(.registering(.lost(since: now, dataCallLost: dataCallLost, recheck: settings.registrationRecheck)),
+              because: why)
+    }
+
+    /// The network refused registration. The cause decides: permanent causes are reported once
+    /// and tried again only after a long fixed interval (or `up`, or a SIM change); temporary
+    /// ones back off. Neither climbs the recovery ladder: no radio cycle or reboot changes the
+    /// network's mind.
+    private mutating func rejected(_ cause: EMMCause?) {
+        cancelTimer(.step)
+        cancelTimer(.health)
+        cancelTimer(.backoff)
+        cancelTimer(.recheck)
+        var attempt = 1
+        switch phase {
+        case .registering(.rejected(let previous, _)), .bringingUp(_, .some(let previous)):
+            if previous.cause == cause { attempt = previous.attempt + 1 }
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .verifying, .online, .degraded,
+             .recovering, .failed, .down, .stopping:
+            break
+        }
+        let permanent = cause?.isPermanent ?? false
+        let delay = permanent
+            ? settings.permanentRejectRetry
+            : Self.doubling(settings.registrationRecheck, times: attempt - 1, cap: settings.backoff.maximum)
+        let what = cause.map { "\($0)" } ?? "no cause given"
+        if permanent {
+            if attempt == 1 {
+                log(.error, "registration refused by the network: \(what); this does not heal by retrying "
+                    + "(check the subscription); trying again in \(delay), on `bg95ctl up` or when the SIM changes")
+            }
+        } else {
+            log(.warning, "registration refused by the network: \(what); trying again in \(delay) (refusal \(attempt))")
+        }
+        armTimer(.recheck, after: delay)
+        enter(.registering(.rejected(RegistrationRefusal(cause: cause, attempt: attempt), next: now + delay)),
+              because: "registration refused: \(what)" + (permanent ? " (permanent)" : ""))
+    }
+
+    /// `base * 2^times`, capped.
+    static func doubling(_ base: Duration, times: Int, cap: Duration) -> Duration {
+        var delay = base
+        for _ in 0..<max(0, times) where delay < cap { delay = delay * 2 }
+        return min(delay, cap)
+    }
+
+    private mutating func note(_ new: RegistrationState) {
+        let old = registration
+        registration = new
+        if old != new { log(.info, "registration: \(old.map { "\($0)" } ?? "unknown") -> \(new)") }
+    }
+
+    // MARK: - Data call and module events
+
     private mutating func onDataCallLost(_ why: String) {
-        switch state {
+        switch phase {
         case .linkUp, .dhcp, .verifying, .online, .degraded:
             fault(why, suggested: .restartDataCall)
-        case .registering where awaitingRegistration:
-            dataCallLost = true
+        case .registering(.lost(let since, _, let recheck)):
+            phase = .registering(.lost(since: since, dataCallLost: true, recheck: recheck))
             log(.info, why)
-        case .waitingForDevice, .configuringModule, .registering, .startingDataCall, .recovering,
-             .failed, .down, .stopping:
+        case .waitingForDevice, .bringingUp, .registering, .recovering, .failed, .down, .stopping:
             log(.debug, "\(why) (ignored while \(state))")
         }
     }
 
     private mutating func onModuleRestarted() {
-        if isBringingUp {
+        if case .bringingUp = phase {
             // Part of the bring-up (a usbnet switch reboots the module): the modem layer handles it.
             log(.debug, "module restart during bring-up")
             return
         }
         bringUpComplete = false
-        switch state {
+        switch phase {
         case .waitingForDevice:
             if devicePresent { startBringUp(because: "module restarted") }
-        case .configuringModule, .registering, .startingDataCall, .linkUp, .dhcp, .verifying, .online,
-             .degraded, .recovering:
+        case .bringingUp, .registering, .linkUp, .dhcp, .verifying, .online, .degraded, .recovering:
             tearDownNetwork(release: false)
             cancelTimer(.backoff)
             cancelTimer(.health)
-            stepInFlight = nil
-            pendingRung = nil
-            nextAttemptAt = nil
-            awaitingRegistration = false
+            cancelTimer(.recheck)
             if devicePresent {
                 startBringUp(because: "module restarted (RDY)")
             } else {
@@ -327,22 +431,28 @@ public struct SupervisorMachine: Sendable {
         }
     }
 
-    /// A SIM error stopped everything; a SIM that reports READY is worth one fresh try (that
-    /// is no retry loop: it takes a change on the module to get here again).
+    /// A SIM error stopped everything, or the network refused this SIM: a SIM that reports
+    /// READY is worth one fresh try (that is no retry loop: it takes a change on the module to
+    /// get here again).
     private mutating func onSIMReady() {
-        guard state == .failed, devicePresent else {
+        guard devicePresent else { return log(.debug, "SIM ready (\(state))") }
+        switch phase {
+        case .failed, .registering(.rejected):
+            cancelTimer(.recheck)
+            startBringUp(because: "SIM ready")
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .verifying, .online, .degraded,
+             .recovering, .down, .stopping:
             log(.debug, "SIM ready (\(state))")
-            return
         }
-        hardError = nil
-        startBringUp(because: "SIM ready")
     }
+
+    // MARK: - Link, DHCP, probe
 
     private mutating func onCarrierChanged(_ up: Bool) {
         let old = carrier
         carrier = up
         if old != up { log(up ? .info : .warning, "carrier \(up ? "up" : "down") on \(interface ?? "?")") }
-        switch state {
+        switch phase {
         case .linkUp:
             guard up else { return }
             cancelTimer(.step)
@@ -359,11 +469,9 @@ public struct SupervisorMachine: Sendable {
             }
         case .dhcp, .verifying, .online, .degraded:
             guard !up else { return }
-            probeInFlight = false
             cancelTimer(.health)
             waitForCarrier(because: "carrier lost")
-        case .waitingForDevice, .configuringModule, .registering, .startingDataCall, .recovering,
-             .failed, .down, .stopping:
+        case .waitingForDevice, .bringingUp, .registering, .recovering, .failed, .down, .stopping:
             break
         }
     }
@@ -371,7 +479,7 @@ public struct SupervisorMachine: Sendable {
     private mutating func onLeaseAcquired(_ new: LeaseSummary) {
         let old = lease
         lease = new
-        switch state {
+        switch phase {
         case .dhcp:
             log(.info, "lease \(new.address) gateway \(new.gateway ?? "none") dns \(new.dns.joined(separator: ","))")
             actions.append(.applyNetwork)
@@ -385,7 +493,7 @@ public struct SupervisorMachine: Sendable {
                 log(.info, "lease changed to \(new.address); applying")
             }
             actions.append(.applyNetwork)
-        case .waitingForDevice, .configuringModule, .startingDataCall, .failed, .down, .stopping:
+        case .waitingForDevice, .bringingUp, .failed, .down, .stopping:
             log(.debug, "lease \(new.address) ignored while \(state)")
         }
     }
@@ -396,93 +504,92 @@ public struct SupervisorMachine: Sendable {
             networkApplied = false
             actions.append(.removeNetwork)
         }
-        switch state {
+        switch phase {
         case .dhcp, .verifying, .online, .degraded:
             fault("lease lost: \(why)", suggested: .renewDHCP)
-        case .waitingForDevice, .configuringModule, .registering, .startingDataCall, .linkUp,
-             .recovering, .failed, .down, .stopping:
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .recovering, .failed, .down, .stopping:
             log(.info, "lease lost: \(why)")
         }
     }
 
     private mutating func onNetworkConfigured() {
         networkApplied = true
-        switch state {
+        switch phase {
         case .dhcp:
             cancelTimer(.step)
             verify(because: "lease \(lease?.address ?? "?") applied")
-        case .waitingForDevice, .configuringModule, .registering, .startingDataCall, .linkUp, .verifying,
-             .online, .degraded, .recovering, .failed, .down, .stopping:
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .verifying, .online, .degraded, .recovering,
+             .failed, .down, .stopping:
             log(.info, "network configuration applied")
         }
     }
 
     private mutating func onNetworkConfigFailed(_ why: String) {
-        switch state {
+        switch phase {
         case .dhcp, .verifying, .online, .degraded:
             fault("applying the lease failed: \(why)", suggested: .renewDHCP)
-        case .waitingForDevice, .configuringModule, .registering, .startingDataCall, .linkUp,
-             .recovering, .failed, .down, .stopping:
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .recovering, .failed, .down, .stopping:
             log(.warning, "applying the lease failed: \(why)")
         }
     }
 
     private mutating func onProbeFinished(_ outcome: ProbeOutcome) {
-        guard probeInFlight else {
-            log(.debug, "probe result ignored while \(state)")
-            return
-        }
-        probeInFlight = false
-        lastProbe = outcome
-        lastProbeAt = now
-        switch (state, outcome) {
-        case (.verifying, .reachable(let ms)):
-            ladder.reset()
-            pendingRung = nil
-            nextAttemptAt = nil
-            onlineSince = now
-            reason = nil
-            enter(.online, because: "probe answered in \(ms) ms")
-            if !readyNotified {
-                readyNotified = true
-                actions.append(.notifyReady)
+        switch phase {
+        case .verifying(let failed):
+            record(outcome)
+            switch outcome {
+            case .reachable(let ms):
+                ladder.reset()
+                reason = nil
+                enter(.online(since: now, probing: false), because: "probe answered in \(ms) ms")
+                if !readyNotified {
+                    readyNotified = true
+                    actions.append(.notifyReady)
+                }
+                armTimer(.health, after: settings.probeInterval)
+            case .unreachable(let why):
+                let failures = failed + 1
+                if failures < settings.verifyAttempts {
+                    log(.info, "probe \(failures) of \(settings.verifyAttempts) failed: \(why)")
+                    phase = .verifying(failedProbes: failures)
+                    actions.append(.probe)
+                } else {
+                    diagnose(because: "probe failed \(failures) times: \(why)")
+                }
             }
-            armTimer(.health, after: settings.probeInterval)
-        case (.verifying, .unreachable(let why)):
-            verifyAttempts += 1
-            if verifyAttempts < settings.verifyAttempts {
-                log(.info, "probe \(verifyAttempts) of \(settings.verifyAttempts) failed: \(why)")
-                startProbe()
-            } else {
-                diagnose(because: "probe failed \(verifyAttempts) times: \(why)")
+        case .online(let since, true):
+            record(outcome)
+            switch outcome {
+            case .reachable(let ms):
+                log(.debug, "health probe answered in \(ms) ms")
+                phase = .online(since: since, probing: false)
+                armTimer(.health, after: settings.probeInterval)
+            case .unreachable(let why):
+                diagnose(because: "health probe failed: \(why)")
             }
-        case (.online, .reachable(let ms)):
-            log(.debug, "health probe answered in \(ms) ms")
-            armTimer(.health, after: settings.probeInterval)
-        case (.online, .unreachable(let why)):
-            diagnose(because: "health probe failed: \(why)")
-        case (.waitingForDevice, _), (.configuringModule, _), (.registering, _), (.startingDataCall, _),
-             (.linkUp, _), (.dhcp, _), (.degraded, _), (.recovering, _), (.failed, _), (.down, _),
-             (.stopping, _):
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .online, .degraded, .recovering,
+             .failed, .down, .stopping:
             log(.debug, "probe result ignored while \(state)")
         }
     }
 
+    private mutating func record(_ outcome: ProbeOutcome) {
+        lastProbe = outcome
+        lastProbeAt = now
+    }
+
     private mutating func onDiagnosis(_ diagnosis: Diagnosis) {
-        guard state == .degraded else {
+        guard case .degraded = phase else {
             log(.debug, "diagnosis ignored while \(state)")
             return
         }
         cancelTimer(.step)
-        if let registered = diagnosis.registration { registration = registered }
+        if let registered = diagnosis.registration { note(registered) }
         let verdict = diagnosis.verdict
         log(.notice, "diagnosis: \(verdict)")
         switch verdict {
         case .notRegistered(let registration):
-            awaitingRegistration = true
-            dataCallLost = true
-            armTimer(.step, after: settings.registrationTimeout)
-            enter(.registering, because: "not registered (\(registration))")
+            registrationLost(because: "not registered (\(registration))", dataCallLost: true)
         case .pdnDown(let why):
             fault(why, suggested: .restartDataCall)
         case .ecmPathDown(let why):
@@ -492,12 +599,13 @@ public struct SupervisorMachine: Sendable {
         }
     }
 
+    // MARK: - Recovery
+
     private mutating func onRecoveryStep(_ rung: RecoveryRung, _ succeeded: Bool, _ detail: String) {
-        guard state == .recovering || state == .startingDataCall, stepInFlight == rung else {
+        guard case .recovering(rung, .inFlight) = phase else {
             log(.debug, "result of \(rung) ignored while \(state)")
             return
         }
-        stepInFlight = nil
         cancelTimer(.step)
         guard succeeded else {
             fault("\(rung) failed: \(detail)", suggested: rung)
@@ -505,36 +613,29 @@ public struct SupervisorMachine: Sendable {
         }
         log(.info, "\(rung) done\(detail.isEmpty ? "" : ": \(detail)")")
         switch rung {
-        case .restartDataCall:
+        case .restartDataCall, .radioCycle:
+            // The modem layer reports success only once the data call is up again.
             bringUpComplete = true
             if let interface {
-                waitForCarrier(because: "data call restarted on \(interface)")
+                waitForCarrier(because: rung == .radioCycle
+                    ? "radio cycled; data call up on \(interface)" : "data call restarted on \(interface)")
             } else {
-                startBringUp(because: "data call restarted")
-            }
-        case .radioCycle:
-            // The modem layer runs the bring-up after CFUN=1 and reports success once the
-            // data call is up again.
-            bringUpComplete = true
-            if let interface {
-                waitForCarrier(because: "radio cycled; data call up on \(interface)")
-            } else {
-                startBringUp(because: "radio cycled")
+                startBringUp(because: rung == .radioCycle ? "radio cycled" : "data call restarted")
             }
         case .rebootModule:
             // The module re-enumerates: wait for it to vanish and come back (or for RDY).
             bringUpComplete = false
-            stepInFlight = .rebootModule
             armTimer(.step, after: settings.deviceTimeout)
         case .renewDHCP, .waitForDevice:
             break
         }
     }
 
+    // MARK: - Operator
+
     private mutating func onAdminUp() {
-        switch state {
+        switch phase {
         case .down, .failed:
-            hardError = nil
             ladder.reset()
             log(.notice, "admin up")
             if devicePresent {
@@ -543,51 +644,55 @@ public struct SupervisorMachine: Sendable {
                 enter(.waitingForDevice, because: "admin up")
                 actions.append(.watchForDevice)
             }
-        case .recovering where armed[.backoff] != nil:
+        case .registering(.rejected(let refusal, _)):
+            let cause = refusal.cause
+            // An operator who says `up` after a refusal (fixed the subscription) gets a try now.
+            log(.notice, "admin up: trying registration again now")
+            cancelTimer(.recheck)
+            startBringUp(because: "admin up after \(cause.map { "\($0)" } ?? "a refusal")")
+        case .recovering(let rung, .backoff):
             log(.notice, "admin up: retrying now")
             cancelTimer(.backoff)
-            nextAttemptAt = nil
-            if let rung = pendingRung { perform(rung) }
-        case .waitingForDevice, .configuringModule, .registering, .startingDataCall, .linkUp, .dhcp,
-             .verifying, .online, .degraded, .recovering, .stopping:
+            perform(rung)
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .verifying, .online, .degraded,
+             .recovering, .stopping:
             log(.info, "admin up: already up (\(state))")
         }
     }
 
     private mutating func onAdminDown() {
-        switch state {
+        switch phase {
         case .down, .stopping:
             return
-        case .waitingForDevice, .configuringModule, .registering, .startingDataCall, .linkUp, .dhcp,
-             .verifying, .online, .degraded, .recovering, .failed:
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .verifying, .online, .degraded,
+             .recovering, .failed:
             break
         }
         log(.notice, "admin down")
         cancelAllTimers()
         tearDownNetwork(release: settings.releaseOnShutdown)
-        actions.append(.stopModem)
+        // Status must not say "down" while the module keeps the PDN up: end the data call.
+        actions.append(.endDataCall)
         bringUpComplete = false
-        resetProgress()
+        interface = nil
+        carrier = nil
         ladder.reset()
         enter(.down, because: "stopped by an operator")
     }
 
     private mutating func onAdminReset() {
         log(.notice, "admin reset")
-        hardError = nil
         ladder.reset()
+        cancelAllTimers()
         guard devicePresent else {
-            cancelAllTimers()
             tearDownNetwork(release: false)
-            resetProgress()
+            interface = nil
+            carrier = nil
             enter(.waitingForDevice, because: "admin reset without a device")
             actions.append(.watchForDevice)
             return
         }
-        cancelAllTimers()
-        probeInFlight = false
-        awaitingRegistration = false
-        enter(.recovering, because: "reset by an operator")
+        enter(.recovering(.rebootModule, .inFlight), because: "reset by an operator")
         perform(.rebootModule)
     }
 
@@ -598,10 +703,13 @@ public struct SupervisorMachine: Sendable {
         // Removing is idempotent and also covers what a previous run left behind.
         if !actions.contains(.removeNetwork) { actions.append(.removeNetwork) }
         actions.append(.stopModem)
-        resetProgress()
+        interface = nil
+        carrier = nil
         enter(.stopping, because: "SIGTERM")
         actions.append(.exit)
     }
+
+    // MARK: - Timers
 
     private mutating func onTimer(_ id: TimerID) {
         guard armed[id.kind] == id.serial else {
@@ -611,28 +719,41 @@ public struct SupervisorMachine: Sendable {
         armed[id.kind] = nil
         switch id.kind {
         case .health:
-            guard state == .online else { return }
-            startProbe()
+            guard case .online(let since, _) = phase else { return }
+            phase = .online(since: since, probing: true)
+            actions.append(.probe)
         case .backoff:
-            guard state == .recovering, let rung = pendingRung else { return }
-            nextAttemptAt = nil
+            guard case .recovering(let rung, .backoff) = phase else { return }
             perform(rung)
+        case .recheck:
+            onRecheck()
         case .step:
             onStepTimeout()
         }
     }
 
-    private mutating func onStepTimeout() {
-        if isBringingUp {
-            fault("bring-up did not finish within \(settings.bringUpTimeout)", suggested: .restartDataCall)
-            return
+    private mutating func onRecheck() {
+        switch phase {
+        case .registering(.lost(let since, let dataCallLost, let recheck)):
+            // A lost `+CEREG: 1` must not cost the whole registration timeout: ask again.
+            actions.append(.queryRegistration)
+            let next = min(recheck * 2, settings.registrationRecheckMaximum)
+            phase = .registering(.lost(since: since, dataCallLost: dataCallLost, recheck: next))
+            armTimer(.recheck, after: next)
+        case .registering(.rejected(let refusal, _)):
+            startBringUp(because: "trying registration again after \(refusal.cause.map { "\($0)" } ?? "a refusal")",
+                         after: refusal)
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .verifying, .online, .degraded,
+             .recovering, .failed, .down, .stopping:
+            log(.debug, "recheck timer ignored while \(state)")
         }
-        switch state {
-        case .startingDataCall, .configuringModule:
-            stepInFlight = nil
-            fault("restarting the data call took longer than \(settings.recoveryStepTimeout)", suggested: .restartDataCall)
-        case .registering:
-            awaitingRegistration = false
+    }
+
+    private mutating func onStepTimeout() {
+        switch phase {
+        case .bringingUp:
+            fault("bring-up did not finish within \(settings.bringUpTimeout)", suggested: .restartDataCall)
+        case .registering(.lost):
             fault("not registered again within \(settings.registrationTimeout)", suggested: .radioCycle)
         case .linkUp:
             fault("no carrier on \(interface ?? "?") within \(settings.linkTimeout)", suggested: .restartDataCall)
@@ -640,39 +761,23 @@ public struct SupervisorMachine: Sendable {
             fault("no lease within \(settings.dhcpTimeout)", suggested: .renewDHCP)
         case .degraded:
             fault("the module did not answer the diagnosis within \(settings.diagnosisTimeout)", suggested: .radioCycle)
-        case .recovering:
-            let rung = stepInFlight ?? .rebootModule
-            stepInFlight = nil
+        case .recovering(let rung, .inFlight):
             let why = rung == .rebootModule
                 ? "the module did not re-enumerate within \(settings.deviceTimeout)"
                 : "\(rung) took longer than \(settings.recoveryStepTimeout)"
             fault(why, suggested: rung)
-        case .waitingForDevice, .verifying, .online, .failed, .down, .stopping:
+        case .waitingForDevice, .registering, .verifying, .online, .recovering, .failed, .down, .stopping:
             log(.debug, "step timer ignored while \(state)")
         }
     }
 
     // MARK: - Steps
 
-    /// Whether the modem layer is running a bring-up whose progress the supervisor follows.
-    private var isBringingUp: Bool {
-        switch state {
-        case .configuringModule, .startingDataCall: return stepInFlight == nil
-        case .registering: return !awaitingRegistration
-        case .waitingForDevice, .linkUp, .dhcp, .verifying, .online, .degraded, .recovering, .failed,
-             .down, .stopping:
-            return false
-        }
-    }
-
-    private mutating func startBringUp(because why: String) {
+    private mutating func startBringUp(because why: String, after refusal: RegistrationRefusal? = nil) {
         cancelTimer(.step)
         cancelTimer(.health)
-        awaitingRegistration = false
-        dataCallLost = false
         bringUpComplete = false
-        stepInFlight = nil
-        enter(.configuringModule, because: why)
+        enter(.bringingUp(.configuring, after: refusal), because: why)
         armTimer(.step, after: settings.bringUpTimeout)
         actions.append(.startBringUp)
     }
@@ -699,13 +804,7 @@ public struct SupervisorMachine: Sendable {
     }
 
     private mutating func verify(because why: String) {
-        verifyAttempts = 0
-        enter(.verifying, because: why)
-        startProbe()
-    }
-
-    private mutating func startProbe() {
-        probeInFlight = true
+        enter(.verifying(failedProbes: 0), because: why)
         actions.append(.probe)
     }
 
@@ -720,25 +819,20 @@ public struct SupervisorMachine: Sendable {
     private mutating func fault(_ why: String, suggested: RecoveryRung) {
         cancelTimer(.step)
         cancelTimer(.health)
-        probeInFlight = false
-        awaitingRegistration = false
+        cancelTimer(.recheck)
         let rung = ladder.climb(suggested: suggested)
-        pendingRung = rung
         let delay = settings.backoff.delay(beforeAttempt: ladder.totalAttempts)
-        enter(.recovering, because: why)
+        enter(.recovering(rung, .backoff(until: now + delay)), because: why)
         log(.notice, "recovery: \(rung) (attempt \(ladder.attemptsOnRung) on this rung, \(ladder.totalAttempts) since online) in \(delay)")
         if delay == .zero {
             perform(rung)
         } else {
-            nextAttemptAt = now + delay
             armTimer(.backoff, after: delay)
         }
     }
 
     /// Carries out a rung of the ladder.
     private mutating func perform(_ rung: RecoveryRung) {
-        pendingRung = nil
-        nextAttemptAt = nil
         guard devicePresent else {
             enter(.waitingForDevice, because: "\(rung) needs the device")
             return
@@ -757,21 +851,22 @@ public struct SupervisorMachine: Sendable {
                 return
             }
             log(.notice, "action: restart the data call")
-            stepInFlight = .restartDataCall
-            enter(.startingDataCall, because: "recovery: restart the data call")
+            enter(.recovering(.restartDataCall, .inFlight), because: "recovery: restart the data call")
             armTimer(.step, after: settings.recoveryStepTimeout)
             actions.append(.perform(.restartDataCall))
         case .radioCycle:
             log(.notice, "action: radio off/on (CFUN=0/1)")
-            tearDownNetworkKeepingLease()
-            stepInFlight = .radioCycle
+            // The module's DHCP server keeps working, so the lease and its configuration stay;
+            // only the health probe stops.
+            cancelTimer(.health)
+            enter(.recovering(.radioCycle, .inFlight))
             armTimer(.step, after: settings.recoveryStepTimeout)
             actions.append(.perform(.radioCycle))
         case .rebootModule, .waitForDevice:
             log(.notice, "action: reboot the module (CFUN=1,1)")
             tearDownNetwork(release: false)
             bringUpComplete = false
-            stepInFlight = .rebootModule
+            enter(.recovering(.rebootModule, .inFlight))
             armTimer(.step, after: settings.recoveryStepTimeout)
             actions.append(.perform(.rebootModule))
         }
@@ -790,24 +885,6 @@ public struct SupervisorMachine: Sendable {
             actions.append(.removeNetwork)
         }
         lease = nil
-    }
-
-    /// Before a radio cycle: the module's DHCP server keeps working, so the lease and its
-    /// configuration stay; only the probe and health timer stop.
-    private mutating func tearDownNetworkKeepingLease() {
-        probeInFlight = false
-        cancelTimer(.health)
-    }
-
-    private mutating func resetProgress() {
-        interface = nil
-        carrier = nil
-        stepInFlight = nil
-        pendingRung = nil
-        nextAttemptAt = nil
-        awaitingRegistration = false
-        dataCallLost = false
-        probeInFlight = false
     }
 
     private mutating func armTimer(_ kind: TimerKind, after delay: Duration) {

@@ -13,6 +13,13 @@ public struct SupervisorSettings: Sendable, Equatable {
     public var dhcpTimeout: Duration = .seconds(60)
     /// Waiting for the module to register again after losing registration.
     public var registrationTimeout: Duration = .seconds(180)
+    /// While registration is lost: ask `AT+CEREG?` again after this, doubling up to
+    /// `registrationRecheckMaximum` (a lost `+CEREG: 1` must not cost the whole timeout).
+    public var registrationRecheck: Duration = .seconds(5)
+    public var registrationRecheckMaximum: Duration = .seconds(60)
+    /// After a permanent registration refusal (EMM cause 3, 6, 7, 8): try again only after
+    /// this long (or on `bg95ctl up`, or when the SIM changes).
+    public var permanentRejectRetry: Duration = .seconds(3600)
     /// A module-side recovery step (CGACT takes up to 150 s).
     public var recoveryStepTimeout: Duration = .seconds(180)
     /// After `AT+CFUN=1,1`: waiting for the device to re-enumerate.

@@ -13,9 +13,10 @@ struct BG95ctl: ParsableCommand {
             Reading (status, watch, doctor) needs root or the daemon's control group; changing \
             state (up, down, reset, at) needs root unless the daemon allows the group.
 
-            Exit status: 0 success; 2 usage error; 3 bg95d is not running; 4 permission denied; \
-            5 the command failed or timed out (also: AT result not OK, doctor found a failing \
-            step, a fatal error while waiting).
+            Exit status: 0 success; 1 status: not online; 2 usage \
+            error or a refused argument; 3 bg95d is not running; 4 permission denied; 5 the \
+            command failed or timed out (also: AT result not OK, status: state failed, a fatal \
+            error while waiting).
             """,
         version: bg95SoftwareVersion,
         subcommands: [
@@ -38,7 +39,7 @@ enum BG95ctlMain {
             try command.run()
             exit(CLIExit.ok.rawValue)
         } catch let failure as CLIFailure {
-            writeAll(2, "bg95ctl: \(failure.message)\n")
+            if let message = failure.message { writeAll(2, "bg95ctl: \(message)\n") }
             exit(failure.exit.rawValue)
         } catch {
             // Help, --version and completion scripts exit 0 through ArgumentParser; anything
@@ -65,24 +66,5 @@ func writeAll(_ fd: Int32, _ text: String) {
         if written < 0 && errno == EINTR { continue }
         if written <= 0 { return }
         bytes = bytes.dropFirst(written)
-    }
-}
-
-/// Number formatting without Foundation's `String(format:)`.
-enum Format {
-    static func twoDigits(_ value: Int) -> String {
-        value < 10 && value >= 0 ? "0\(value)" : String(value)
-    }
-
-    /// `value` rounded to one decimal, e.g. "12.4", "-0.5", "3.0".
-    static func oneDecimal(_ value: Double) -> String {
-        guard value.isFinite else { return String(value) }
-        let tenths = Int((value * 10).rounded())
-        let sign = tenths < 0 ? "-" : ""
-        return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
-    }
-
-    static func padded(_ text: String, to width: Int) -> String {
-        String(repeating: " ", count: max(0, width - text.count)) + text
     }
 }

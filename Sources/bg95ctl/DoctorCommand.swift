@@ -5,40 +5,41 @@ import FoundationEssentials
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Ask bg95d to check each step from USB device to end-to-end probe, with a fix for each failure.",
-        discussion: "Exits 0 when every step passes, 5 when one fails."
+        abstract: "Look at module and host now, step by step from USB to an end-to-end probe, and name the first real cause with its remedy.",
+        discussion: """
+            Works with or without bg95d: it reads sysfs (driver of each USB interface), finds \
+            who holds the AT port (/proc), asks the module read-only questions (through bg95d \
+            when it runs, else on the port itself unless another program holds it), and checks \
+            the ECM interface, lease, route, rp_filter, DNS and a ping through it. Exits 0 \
+            when no step fails, 5 when one does.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(help: "Print the report as JSON.")
+    @Option(help: ArgumentHelp("Host to check the route to and ping through the ECM interface (default: bg95d's probe target).", valueName: "address"))
+    var probeTarget: String?
+
+    @Flag(help: "Print the report as JSON (the same document).")
     var json = false
 
-    func run() throws {
-        let client = try global.connect()
-        guard case .doctor(let report) = try client.run(.doctor, timeout: 120) else {
-            throw CLIFailure(.failed, "protocol error: unexpected result")
+    func validate() throws {
+        if let probeTarget, probeTarget.isEmpty || probeTarget.count > 253
+            || !probeTarget.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" }) {
+            throw ValidationError("--probe-target must be an address or host name")
         }
+    }
+
+    func run() throws {
+        let observations = DoctorLook.observe(socket: global.socket, probeTarget: probeTarget)
+        let report = DoctorDiagnosis.diagnose(observations)
         if json {
             emit(try JSONOutput.string(report))
         } else {
-            for step in report.steps {
-                let mark: String
-                switch step.outcome {
-                case .ok: mark = "[ ok ]"
-                case .warning: mark = "[warn]"
-                case .failed: mark = "[FAIL]"
-                case .skipped: mark = "[skip]"
-                }
-                emit("\(mark) \(step.title)\(step.detail.map { ": \($0)" } ?? "")")
-                if let fix = step.fix, step.outcome == .failed || step.outcome == .warning {
-                    emit("       fix: \(fix)")
-                }
-            }
+            emit(DoctorText.render(report), terminator: "")
         }
         if !report.healthy {
-            let failed = report.steps.filter { $0.outcome == .failed }.map(\.id)
-            throw CLIFailure(.failed, "diagnosis found a problem: \(failed.joined(separator: ", "))")
+            throw CLIFailure(.failed, nil)
         }
     }
 }

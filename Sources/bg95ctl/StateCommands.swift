@@ -12,7 +12,7 @@ struct WaitOptions: ParsableArguments {
 
     func validate() throws {
         if let timeout, !(timeout > 0 && timeout <= 86_400) {
-            throw ValidationError("--timeout must be between 0 and 86400 seconds")
+            throw ValidationError("--timeout must be more than 0 and at most 86400 seconds (use --no-wait not to wait)")
         }
     }
 }
@@ -26,7 +26,7 @@ struct UpCommand: ParsableCommand {
     @OptionGroup var wait: WaitOptions
 
     func run() throws {
-        try StateChange.run(.up(follow: !wait.noWait), global: global, wait: wait, target: "online", defaultTimeout: 300, abortOn: ["down", "failed"])
+        try StateChange.run(.up(follow: !wait.noWait), verb: "up", global: global, wait: wait, target: "online", defaultTimeout: 300, abortOn: ["down", "failed"])
     }
 }
 
@@ -39,7 +39,7 @@ struct DownCommand: ParsableCommand {
     @OptionGroup var wait: WaitOptions
 
     func run() throws {
-        try StateChange.run(.down(follow: !wait.noWait), global: global, wait: wait, target: "down", defaultTimeout: 60, abortOn: [])
+        try StateChange.run(.down(follow: !wait.noWait), verb: "down", global: global, wait: wait, target: "down", defaultTimeout: 60, abortOn: [])
     }
 }
 
@@ -58,7 +58,7 @@ struct ResetCommand: ParsableCommand {
         var initial = "unknown"
         if follow, case .accepted(let state) = try client.run(.watch(urcs: false)) { initial = state }
         if case .accepted(let state) = try client.run(.reset) { initial = state }
-        emit("reset accepted (state \(initial))")
+        emit(StateChange.firstLine(verb: "reset", state: initial, waitingFor: follow ? "online" : nil))
         guard follow else { return }
         try StateChange.follow(client: client, from: initial, target: "online", timeout: wait.timeout ?? 300, abortOn: ["down", "failed"], skipInitialMatch: true)
     }
@@ -66,16 +66,19 @@ struct ResetCommand: ParsableCommand {
 
 /// Sends a state-changing command and follows the state events until `target`.
 enum StateChange {
-    static func run(_ command: ControlRequest.Command, global: GlobalOptions, wait: WaitOptions, target: String, defaultTimeout: Double, abortOn: Set<String>) throws {
+    /// The first line of `up`, `down` and `reset`, always the same shape:
+    /// `up: accepted, state down, waiting for online`.
+    static func firstLine(verb: String, state: String, waitingFor target: String?) -> String {
+        "\(verb): accepted, state \(state)" + (target.map { ", waiting for \($0)" } ?? "")
+    }
+
+    static func run(_ command: ControlRequest.Command, verb: String, global: GlobalOptions, wait: WaitOptions, target: String, defaultTimeout: Double, abortOn: Set<String>) throws {
         let client = try global.connect()
         guard case .accepted(let state) = try client.run(command) else {
             throw CLIFailure(.failed, "protocol error: unexpected result")
         }
-        if wait.noWait {
-            emit("accepted (state \(state))")
-            return
-        }
-        emit("state \(state)")
+        emit(firstLine(verb: verb, state: state, waitingFor: wait.noWait ? nil : target))
+        if wait.noWait { return }
         try follow(client: client, from: state, target: target, timeout: wait.timeout ?? defaultTimeout, abortOn: abortOn, skipInitialMatch: false)
     }
 
@@ -96,6 +99,8 @@ enum StateChange {
                 event = try client.nextEvent(timeout: remaining)
             } catch .timeout {
                 throw CLIFailure(.failed, "timed out after \(Int(timeout)) s waiting for \(target) (state \(current))")
+            } catch .closed {
+                throw CLIFailure(.failed, "bg95d stopped while waiting for \(target) (state \(current))")
             } catch {
                 throw CLIFailure(.failed, "\(error) while waiting for \(target) (state \(current))")
             }
@@ -126,6 +131,6 @@ enum StateChange {
             emit(target)
             return
         }
-        emit("online: " + StatusFormatter.join([s.interface, s.address, s.gateway.map { "gw \($0)" }, s.rat, s.operator]))
+        emit("online: " + StatusText.summary(s))
     }
 }

@@ -6,13 +6,24 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the link's state, module, network, lease, probe and counters (the default).",
-        discussion: "--json prints the StatusSnapshot object documented in docs/control-api.md."
+        discussion: """
+            --json prints the StatusSnapshot object documented in docs/control-api.md; \
+            --prometheus the same facts as Prometheus metrics (bg95_*). Exit status: 0 online, \
+            1 not online, 5 failed (bg95d waits for an operator), 3 bg95d is not running.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
 
     @Flag(help: "Print the status as JSON (stable schema).")
     var json = false
+
+    @Flag(help: "Print the status as Prometheus text metrics.")
+    var prometheus = false
+
+    func validate() throws {
+        if json && prometheus { throw ValidationError("--json and --prometheus exclude each other") }
+    }
 
     func run() throws {
         let client = try global.connect()
@@ -21,8 +32,15 @@ struct StatusCommand: ParsableCommand {
         }
         if json {
             emit(try JSONOutput.string(snapshot))
+        } else if prometheus {
+            emit(PrometheusText.render(snapshot), terminator: "")
         } else {
-            emit(StatusFormatter.render(snapshot), terminator: "")
+            emit(StatusText.render(snapshot), terminator: "")
+        }
+        switch StatusText.health(snapshot) {
+        case .online: return
+        case .notOnline: throw CLIFailure(.notOnline, nil)
+        case .failed: throw CLIFailure(.failed, nil)
         }
     }
 }

@@ -16,7 +16,10 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("Exit 0 once this state is reached (repeatable).", valueName: "state"))
+    @Option(
+        help: ArgumentHelp("Exit 0 once this state is reached (repeatable).", valueName: "state"),
+        completion: .list(StatusSnapshot.stateNames)
+    )
     var until: [String] = []
 
     @Option(help: ArgumentHelp("Give up after this many seconds (exit 5).", valueName: "seconds"))
@@ -32,6 +35,16 @@ struct WatchCommand: ParsableCommand {
         if let timeout, !(timeout > 0 && timeout <= 86_400 * 365) {
             throw ValidationError("--timeout must be positive")
         }
+        for state in until where !StatusSnapshot.stateNames.contains(state) {
+            throw ValidationError(Self.unknownState(state))
+        }
+    }
+
+    /// "no state onlin (did you mean online?); states: ..." — a typo must not wait forever.
+    static func unknownState(_ state: String) -> String {
+        let guesses = StatusSnapshot.stateNames.filter { $0.hasPrefix(state.lowercased()) || state.lowercased().hasPrefix($0) }
+        let hint = guesses.isEmpty ? "" : " (did you mean \(guesses.joined(separator: " or "))?)"
+        return "--until: no state \"\(ControlFailure.printable(state))\"\(hint); states: " + StatusSnapshot.stateNames.joined(separator: ", ")
     }
 
     func run() throws {
@@ -54,6 +67,14 @@ struct WatchCommand: ParsableCommand {
                 event = try client.nextEvent(timeout: remaining)
             } catch .timeout {
                 throw CLIFailure(.failed, "timed out after \(timeout.map { String(Int($0)) } ?? "?") s waiting for \(until.joined(separator: " or "))")
+            } catch .closed {
+                // The daemon went away (stopped, crashed, restarted): say so instead of hanging.
+                if json {
+                    emit(String(decoding: ControlMessage.event(.error(message: "bg95d stopped", fatal: true)).encoded(), as: UTF8.self))
+                } else {
+                    emit("\(Self.clock())  bg95d stopped")
+                }
+                throw CLIFailure(until.isEmpty ? .notRunning : .failed, "bg95d stopped" + (until.isEmpty ? "" : " before \(until.joined(separator: " or "))"))
             } catch {
                 throw CLIFailure(error)
             }

@@ -7,6 +7,7 @@ import Netconfig
 import NetlinkIO
 #if canImport(Glibc)
 import Glibc
+import BG95Core
 #endif
 
 /// `bg95d dhcp <interface>`: run only the DHCP client on an existing interface.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ATProtocol
+import BG95Config
 import Dispatch
 import FoundationEssentials
 import Modem
@@ -20,28 +21,34 @@ struct ModemCommand: ParsableCommand {
         abstract: "Find the module, bring it up to an active data call, print what was found as JSON."
     )
 
-    @Option(help: "Access point name (empty: the network's default).")
-    var apn: String = ""
+    @Option(name: .shortAndLong, help: "Configuration file (the daemon's keys; default: none, all defaults).")
+    var config: String?
 
-    @Option(name: .customLong("pdp-type"), help: "PDP type: ip, ipv6 or ipv4v6.")
-    var pdpType: String = "ip"
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override any configuration key, as `bg95d run` (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(help: "Access point name (key apn; empty: leave the module's context as it is).")
+    var apn: String?
+
+    @Option(name: .customLong("pdp-type"), help: "PDP type: ip, ipv6 or ipv4v6 (key pdp_type).")
+    var pdpType: String?
 
     @Option(help: "PDP context id (1-15).")
     var cid: Int = 1
 
-    @Option(help: "APN user name (AT+QICSGP).")
+    @Option(help: "APN user name (key username).")
     var user: String?
 
     @Option(name: .customLong("password-file"), help: "File holding the APN password.")
     var passwordFile: String?
 
-    @Option(help: "APN authentication: none, pap, chap or pap-or-chap.")
+    @Option(help: "APN authentication (key auth): none, pap, chap or either (`pap-or-chap` is the old spelling of either).")
     var auth: String?
 
-    @Option(name: .customLong("pin-file"), help: "File holding the SIM PIN (entered once when the SIM asks).")
+    @Option(name: .customLong("pin-file"), help: "File holding the SIM PIN (key pin_file; entered once when the SIM asks).")
     var pinFile: String?
 
-    @Option(help: "Radio: emtc, nbiot or both (written only when the module differs).")
+    @Option(help: "Radio (key iot_mode): emtc, nbiot or both (written only when the module differs).")
     var iot: String?
 
     @Option(name: .customLong("scan-mode"), help: "Network scan mode: auto, gsm or lte (written only when it differs).")
@@ -53,8 +60,8 @@ struct ModemCommand: ParsableCommand {
     @Option(help: "Use the module with this USB serial number when several are present.")
     var serial: String?
 
-    @Option(name: .customLong("registration-timeout"), help: "Seconds to wait for network registration.")
-    var registrationTimeout: Int = 180
+    @Option(name: .customLong("registration-timeout"), help: "Seconds to wait for network registration (key registration_timeout).")
+    var registrationTimeout: Int?
 
     @Option(name: .customLong("reboot-timeout"), help: "Seconds a module reboot (switch to ECM) may take.")
     var rebootTimeout: Int = 60
@@ -94,7 +101,7 @@ struct ModemCommand: ParsableCommand {
 
     func validate() throws {
         _ = try bringUpConfiguration()
-        guard timeout > 0, registrationTimeout > 0, rebootTimeout > 0 else {
+        guard timeout > 0, registrationTimeout ?? 1 > 0, rebootTimeout > 0 else {
             throw ValidationError("timeouts must be positive")
         }
     }
@@ -120,38 +127,37 @@ struct ModemCommand: ParsableCommand {
         dispatchMain()
     }
 
+    /// The daemon's configuration (file, `--set`, and the named options as their keys), mapped
+    /// onto the bring-up by the same function `bg95d run` uses; `--cid` and `--scan-mode` are
+    /// this debug command's own extras.
     private func bringUpConfiguration() throws -> BringUpConfiguration {
-        var configuration = BringUpConfiguration(apn: apn)
-        switch pdpType.lowercased() {
-        case "ip", "ipv4": configuration.pdpType = .ipv4
-        case "ipv6": configuration.pdpType = .ipv6
-        case "ipv4v6": configuration.pdpType = .ipv4v6
-        default: throw ValidationError("--pdp-type must be ip, ipv6 or ipv4v6")
+        var daemon = DaemonConfiguration()
+        do {
+            if let config {
+                guard let data = try? Data(contentsOf: URL(fileURLWithPath: config)) else {
+                    throw ValidationError("cannot read the configuration file \(config)")
+                }
+                daemon = try ConfigurationParser.parse(String(decoding: data, as: UTF8.self), file: config)
+            }
+            var pairs: [(key: String, value: String)] = []
+            for text in overrides { pairs.append(try ConfigurationParser.splitOverride(text)) }
+            let spelledAuth = auth.map { $0.lowercased() == "pap-or-chap" ? "either" : $0 }
+            let named: [(String, String?)] = [
+                ("apn", apn), ("pdp_type", pdpType), ("username", user),
+                ("auth", spelledAuth ?? ((user != nil || passwordFile != nil) && daemon.auth == .none ? "either" : nil)),
+                ("pin_file", pinFile), ("iot_mode", iot), ("usb_path", usbPath), ("usb_serial", serial),
+                ("registration_timeout", registrationTimeout.map(String.init)),
+            ]
+            for (key, value) in named { if let value { pairs.append((key, value)) } }
+            if let passwordFile { pairs.append(("password", try Self.secret(from: passwordFile, what: "password"))) }
+            if !pairs.isEmpty { daemon = try ConfigurationParser.applyOverrides(pairs, to: daemon) }
+        } catch let error as ConfigurationError {
+            throw ValidationError("bad configuration: \(error)")
         }
+        let pinFromFile = try daemon.pin == nil ? daemon.pinFile.map { try Self.secret(from: $0, what: "PIN") } : nil
+        var configuration = daemon.bringUpConfiguration(pinFromFile: pinFromFile)
         guard (1...15).contains(cid) else { throw ValidationError("--cid must be 1-15") }
         configuration.contextID = cid
-        configuration.username = user
-        if let passwordFile { configuration.password = try Self.secret(from: passwordFile, what: "password") }
-        if let auth {
-            switch auth.lowercased() {
-            case "none": configuration.authentication = .none
-            case "pap": configuration.authentication = .pap
-            case "chap": configuration.authentication = .chap
-            case "pap-or-chap": configuration.authentication = .papOrChap
-            default: throw ValidationError("--auth must be none, pap, chap or pap-or-chap")
-            }
-        } else if user != nil || passwordFile != nil {
-            configuration.authentication = .papOrChap
-        }
-        if let pinFile { configuration.pin = try Self.secret(from: pinFile, what: "PIN") }
-        if let iot {
-            switch iot.lowercased() {
-            case "emtc", "catm1", "cat-m1": configuration.iotMode = .catM1
-            case "nbiot", "nb-iot": configuration.iotMode = .nbIoT
-            case "both": configuration.iotMode = .catM1AndNBIoT
-            default: throw ValidationError("--iot must be emtc, nbiot or both")
-            }
-        }
         if let scanMode {
             switch scanMode.lowercased() {
             case "auto": configuration.scanMode = .automatic
@@ -160,7 +166,6 @@ struct ModemCommand: ParsableCommand {
             default: throw ValidationError("--scan-mode must be auto, gsm or lte")
             }
         }
-        configuration.registrationTimeout = .seconds(registrationTimeout)
         configuration.rebootTimeout = .seconds(rebootTimeout)
         do {
             _ = try BringUpMachine(configuration: configuration)
@@ -308,37 +313,17 @@ final class ModemRun: @unchecked Sendable {
             report(result)
             return
         }
-        var diagnosis = ModemResult.Diagnosis()
-        controller.queryRegistration { [weak self] registration in
-            if case .success(let reply) = registration {
-                diagnosis.registration = reply.info.status.rawValue
-            }
-            controller.queryContextActivation { activation in
-                if case .success(let contexts) = activation {
-                    diagnosis.activeContexts = contexts.filter(\.isActive).map(\.cid)
-                }
-                controller.queryNetDeviceControl { netdev in
-                    if case .success(let states) = netdev {
-                        diagnosis.netDeviceConnected = states.map { $0.contains { $0.isConnected } }
-                    }
-                    guard let host = self?.pingHost else {
-                        result.diagnosis = diagnosis
-                        self?.report(result)
-                        return
-                    }
-                    controller.ping(host: host, timeoutSeconds: 4, count: 2) { ping in
-                        switch ping {
-                        case .success(let summary):
-                            diagnosis.pingSent = summary.sent
-                            diagnosis.pingReceived = summary.received
-                        case .failure(let error):
-                            diagnosis.pingError = error.description
-                        }
-                        result.diagnosis = diagnosis
-                        self?.report(result)
-                    }
-                }
-            }
+        // The daemon's own diagnosis (a state of the modem machine), not a second wiring of it.
+        controller.diagnose(pingHost: pingHost, pingCount: 2) { [weak self] found in
+            var diagnosis = ModemResult.Diagnosis()
+            diagnosis.registration = found.registration?.status.rawValue
+            diagnosis.activeContexts = found.activeContexts
+            diagnosis.netDeviceConnected = found.netDeviceConnected
+            diagnosis.pingSent = found.ping?.sent
+            diagnosis.pingReceived = found.ping?.received
+            diagnosis.pingError = found.pingError
+            result.diagnosis = diagnosis
+            self?.report(result)
         }
     }
 

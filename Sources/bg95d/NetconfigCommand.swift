@@ -6,6 +6,7 @@ import DHCPProtocol
 import Dispatch
 import Netconfig
 import NetlinkIO
+import BG95Core
 
 /// `bg95d netconfig`: apply or clean up bg95's addresses, routes, policy rule and DNS by hand.
 struct NetconfigCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BG95Config
 import BG95Daemon
 import Dispatch
 import Supervisor
@@ -84,6 +85,12 @@ struct RunCommand: ParsableCommand {
             if !pairs.isEmpty { configuration = try ConfigurationParser.applyOverrides(pairs, to: configuration) }
         } catch let error as ConfigurationError {
             throw ValidationError("bad configuration: \(error)")
+        }
+        // Values that parse but can never work on this system (a missing PIN file, a group
+        // that does not exist, the system's own resolv.conf) are refused now, not retried later.
+        let problems = ConfigurationCheck.problems(in: configuration)
+        if !problems.isEmpty {
+            throw ValidationError("bad configuration: " + problems.joined(separator: "; "))
         }
         return configuration
     }

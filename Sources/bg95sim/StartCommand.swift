@@ -154,6 +154,7 @@ struct CtlCommand: ParsableCommand {
             sim-remove, sim-insert, stall <seconds>, stall-off, garbage, dhcp-stop, dhcp-start,
             carrier-off, carrier-on, lease-time <s>, speed <F>,
             latency <registration|boot|data-call> <module seconds>, status
+            host worlds (re-enumerate): host-world <normal|qmi|no-serial-driver>
             """)
 
     @Option(help: "The simulator's prefix (default: $BG95SIM_PREFIX or bg95sim).")

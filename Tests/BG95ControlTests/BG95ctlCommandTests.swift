@@ -63,11 +63,13 @@ final class BG95ctlCommandTests: XCTestCase {
         let daemon = try ScriptedDaemon()
         let up = try run(daemon, "up", ["--no-wait"])
         XCTAssertEqual(up.status, 0)
-        XCTAssertEqual(up.stdout, "accepted (state down)\n")
+        XCTAssertEqual(up.stdout, "up: accepted, state down\n")
         let watch = try run(daemon, "watch", ["--until", "online", "--timeout", "30", "--no-urcs"])
         XCTAssertEqual(watch.status, 0, watch.stderr)
         let down = try run(daemon, "down")
         XCTAssertEqual(down.status, 0, down.stderr)
+        XCTAssertTrue(down.stdout.hasPrefix("down: accepted, state "), down.stdout)
+        XCTAssertTrue(down.stdout.split(separator: "\n").first?.hasSuffix(", waiting for down") == true, down.stdout)
         XCTAssertTrue(down.stdout.hasSuffix("down\ndown\n") || down.stdout.contains("  down"), down.stdout)
         XCTAssertEqual(daemon.onQueue { daemon.state }, "down")
     }
@@ -105,6 +107,27 @@ final class BG95ctlCommandTests: XCTestCase {
         XCTAssertEqual(events.last, .event(.state(state: "online", previous: "verifying", reason: nil)))
     }
 
+    /// A watcher learns when bg95d goes away instead of waiting forever.
+    func testWatchSaysWhenTheDaemonStops() throws {
+        let daemon = try ScriptedDaemon()
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: try TestEnvironment.product("bg95ctl"))
+        watcher.arguments = ["watch", "--socket", daemon.path]
+        let out = Pipe(), err = Pipe()
+        watcher.standardOutput = out
+        watcher.standardError = err
+        try watcher.run()
+        let deadline = ControlClient.now() + 10
+        while daemon.onQueue({ daemon.server.subscriberCount }) == 0 && ControlClient.now() < deadline { usleep(10_000) }
+        daemon.onQueue { daemon.server.stop() }
+        watcher.waitUntilExit()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(watcher.terminationStatus, 3, stderr)
+        XCTAssertTrue(stdout.hasSuffix("  bg95d stopped\n"), stdout)
+        XCTAssertEqual(stderr, "bg95ctl: bg95d stopped\n")
+    }
+
     func testATPassthrough() throws {
         let daemon = try ScriptedDaemon()
         let ok = try run(daemon, "at", ["AT+QCSQ"])
@@ -116,32 +139,33 @@ final class BG95ctlCommandTests: XCTestCase {
         let unavailable = try run(daemon, "at", ["AT+QGMR"])
         XCTAssertEqual(unavailable.status, 5)
         XCTAssertTrue(unavailable.stderr.contains("not-available: no module"), unavailable.stderr)
+        // A refusal by the daemon is a usage error in words.
+        let refused = try run(daemon, "at", ["AT+REFUSED"])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertEqual(refused.stderr, "bg95ctl: refused: the AT command contains a backslash\n")
         // Unsafe strings never leave the CLI.
         let unsafe = try run(daemon, "at", ["AT+CFUN=0\r\nAT+CFUN=1,1"])
         XCTAssertEqual(unsafe.status, 2)
-        XCTAssertEqual(daemon.onQueue { daemon.received.filter { $0.name == .at }.count }, 3)
+        XCTAssertEqual(daemon.onQueue { daemon.received.filter { $0.name == .at }.count }, 4)
     }
 
-    func testDoctorPrintsEveryStepWithFixes() throws {
+    /// doctor looks for itself: on this machine there is no BG95 on USB, whatever the daemon says.
+    func testDoctorLooksInsteadOfTrustingTheDaemon() throws {
         let daemon = try ScriptedDaemon()
-        daemon.onQueue {
-            daemon.doctorReport = DoctorReport(steps: [
-                .init(.moduleFound, outcome: .ok, detail: "2c7c:0700 at 1-1"),
-                .init(.driverBound, outcome: .failed, detail: "no ttyUSB for interface 2", fix: "modprobe option; echo '2c7c 0700 ff' > /sys/bus/usb-serial/drivers/option1/new_id"),
-                .init(.ecmMode, outcome: .skipped),
-            ])
-        }
+        daemon.onQueue { daemon.state = "online" }
         let doctor = try run(daemon, "doctor")
-        XCTAssertEqual(doctor.status, 5)
-        XCTAssertEqual(doctor.stdout, """
-            [ ok ] Module found on USB (2c7c:0700/0203): 2c7c:0700 at 1-1
-            [FAIL] Serial driver bound, AT port answers: no ttyUSB for interface 2
-                   fix: modprobe option; echo '2c7c 0700 ff' > /sys/bus/usb-serial/drivers/option1/new_id
-            [skip] USB network mode is ECM, net device present
+        XCTAssertEqual(doctor.status, 5, doctor.stdout + doctor.stderr)
+        XCTAssertTrue(doctor.stdout.hasPrefix("""
+            Problem: Module on USB (2c7c:0700/0203): no 2c7c:0700 or 2c7c:0203 device in
+                     sysfs
+            Remedy:  plug the module in; check `lsusb`, the cable and the module's power
 
-            """)
-        daemon.onQueue { daemon.doctorReport = DoctorReport(steps: [.init(.moduleFound, outcome: .ok)]) }
-        XCTAssertEqual(try run(daemon, "doctor").status, 0)
+            [ ok ] bg95d: online
+            """), doctor.stdout)
+        let json = try run(daemon, "doctor", ["--json"])
+        let report = try JSONDecoder().decode(DoctorReport.self, from: Data(json.stdout.utf8))
+        XCTAssertEqual(report.steps.map(\.id), ["daemon", "usb-device"])
+        XCTAssertEqual(report.remedy, "plug the module in; check `lsusb`, the cable and the module's power")
     }
 
     func testExitCodes() throws {
@@ -153,8 +177,24 @@ final class BG95ctlCommandTests: XCTestCase {
         let help = try Command.run([try TestEnvironment.product("bg95ctl"), "--help"])
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.stdout.contains("3 bg95d is not running; 4 permission"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("1 status: not online"), help.stdout)
         let badTimeout = try Command.run([try TestEnvironment.product("bg95ctl"), "up", "--timeout", "-1"])
         XCTAssertEqual(badTimeout.status, 2)
+        let zero = try Command.run([try TestEnvironment.product("bg95ctl"), "up", "--timeout", "0"])
+        XCTAssertEqual(zero.status, 2)
+        XCTAssertTrue(zero.stderr.contains("--timeout must be more than 0 and at most 86400 seconds"), zero.stderr)
+        // A typo in a state name is refused with the list, not waited on forever.
+        let typo = try Command.run([try TestEnvironment.product("bg95ctl"), "watch", "--until", "onlin"])
+        XCTAssertEqual(typo.status, 2)
+        XCTAssertTrue(typo.stderr.contains("no state \"onlin\" (did you mean online?); states: waiting-for-device,"), typo.stderr)
+        // The shell completes the state names.
+        let completion = try Command.run([try TestEnvironment.product("bg95ctl"), "--generate-completion-script", "bash"])
+        XCTAssertTrue(completion.stdout.contains("'waiting-for-device'$'\\n''configuring-module'"), "no state completion")
+        // A chained AT command is a usage error in words, before anything is sent.
+        let chained = try Command.run([try TestEnvironment.product("bg95ctl"), "at", "at+csq;+cops?"])
+        XCTAssertEqual(chained.status, 2)
+        XCTAssertTrue(chained.stderr.contains("';', which would chain a second command"), chained.stderr)
+        XCTAssertFalse(chained.stderr.contains("forbiddenCharacter"), chained.stderr)
     }
 
     /// Help text is part of the interface (style.md 12): a change here is deliberate.
@@ -165,14 +205,18 @@ final class BG95ctlCommandTests: XCTestCase {
             OVERVIEW: Show the link's state, module, network, lease, probe and counters
             (the default).
 
-            --json prints the StatusSnapshot object documented in docs/control-api.md.
+            --json prints the StatusSnapshot object documented in docs/control-api.md;
+            --prometheus the same facts as Prometheus metrics (bg95_*). Exit status: 0
+            online, 1 not online, 5 failed (bg95d waits for an operator), 3 bg95d is not
+            running.
 
-            USAGE: bg95ctl status [--socket <path>] [--json]
+            USAGE: bg95ctl status [--socket <path>] [--json] [--prometheus]
 
             OPTIONS:
               --socket <path>         Path of bg95d's control socket. (default:
                                       /run/bg95d/control.sock)
               --json                  Print the status as JSON (stable schema).
+              --prometheus            Print the status as Prometheus text metrics.
               --version               Show the version.
               -h, --help              Show help information.
 
@@ -196,7 +240,7 @@ final class BG95ctlCommandTests: XCTestCase {
             try Command.run(["setpriv", "--reuid=65534", "--regid=\(group)", "--clear-groups", "--", copy] + arguments + ["--socket", daemon.path])
         }
         let status = try asNobody(group: nogroup, ["status"])
-        XCTAssertEqual(status.status, 0, status.stderr)
+        XCTAssertEqual(status.status, 1, status.stderr)  // read, and not online
         XCTAssertTrue(status.stdout.contains("DOWN"), status.stdout)
         let down = try asNobody(group: nogroup, ["down", "--no-wait"])
         XCTAssertEqual(down.status, 4, down.stdout + down.stderr)

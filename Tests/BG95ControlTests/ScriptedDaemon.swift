@@ -83,6 +83,9 @@ final class ScriptedDaemon: @unchecked Sendable {
         case .at(let command, _):
             if let answer = atAnswers[command] {
                 reply(.success(.at(answer)))
+            } else if command.hasPrefix("AT+REFUSED") {
+                // What bg95d relays when ATCommand.raw refuses a line.
+                reply(.failure(ControlFailure(.invalidArgument, "rawCommand: containsBackslash")))
             } else {
                 reply(.failure(ControlFailure(.notAvailable, "no module")))
             }

@@ -17,6 +17,12 @@ final class StatusSnapshotSchemaTests: XCTestCase {
         snapshot.lastError = "x"
         snapshot.recoveryRung = "renew-dhcp"
         snapshot.lastProbe?.detail = "x"
+        snapshot.registrationCauseText = "x"
+        snapshot.tac = "1A2B"
+        snapshot.cellID = "01A2B3C"
+        snapshot.factAges = ["network": 1]
+        snapshot.counters?.rxBytesTotal = 1
+        snapshot.counters?.txBytesTotal = 1
         let encoded = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(snapshot))
         var keys: [String] = []
         func collect(_ value: JSONValue, recoveries: Bool = false) {

@@ -1,5 +1,6 @@
 import DHCPProtocol
 import XCTest
+import BG95Core
 
 /// Drives the machine through every transition with injected time and scripted packets.
 final class DHCPClientMachineTests: XCTestCase {

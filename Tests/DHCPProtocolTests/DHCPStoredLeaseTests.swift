@@ -1,5 +1,6 @@
 import DHCPProtocol
 import XCTest
+import BG95Core
 
 final class DHCPStoredLeaseTests: XCTestCase {
     func testRoundTrip() throws {

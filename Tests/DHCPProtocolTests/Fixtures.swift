@@ -1,4 +1,5 @@
 import DHCPProtocol
+import BG95Core
 
 /// Real-shaped packets: the bytes dnsmasq 2.90 sends (option order and contents as in its
 /// replies to a client with chaddr 02:00:00:00:00:01 on 192.168.225.0/24), built byte by byte

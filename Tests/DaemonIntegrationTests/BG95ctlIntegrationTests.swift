@@ -25,6 +25,12 @@ final class BG95ctlIntegrationTests: XCTestCase {
         XCTAssertEqual(down.status, 0, down.stderr + "\n" + setup.tail())
         XCTAssertTrue(down.stdout.split(separator: "\n").last?.hasSuffix("down") == true, down.stdout)
         XCTAssertEqual(try snapshot(bg95ctl("status", "--json")).state, "down")
+        // ... and the module agrees: the data call is ended, not just hidden (issue 10, #4).
+        try setup.waitFor("the module's data call to end", timeout: 10) {
+            try setup.simulatorStatus()["dataPath"] as? Bool == false
+        }
+        XCTAssertTrue(try setup.simulatorStatus()["netdevConnected"] is NSNull, "QNETDEVCTL=0 was not sent")
+        XCTAssertEqual(try snapshot(bg95ctl("status", "--json")).dataCall?.state, "inactive")
 
         // up: progress through the bring-up states, then the summary line.
         let up = try bg95ctl("up", "--timeout", "120")
@@ -58,6 +64,14 @@ final class BG95ctlIntegrationTests: XCTestCase {
         XCTAssertEqual(status.address?.hasPrefix("192.168.225."), true)
         XCTAssertEqual(status.gateway, "192.168.225.1")
         XCTAssertEqual(status.lastProbe?.ok, true)
+        // The module model behind the status: identity, SIM, network and signal (issue 10).
+        XCTAssertEqual(status.module?.imei, "866349041234567")
+        XCTAssertEqual(status.module?.model, "BG95-M3")
+        XCTAssertEqual(status.module?.iccidMasked, "894902**********7890")
+        XCTAssertEqual(status.plmn, "26201")
+        XCTAssertEqual(status.operator, "Telekom.de")
+        XCTAssertNotNil(status.signal?.rsrp)
+        XCTAssertEqual(status.dataCall?.state, "active")
         XCTAssertEqual(status.lastProbe?.target, setup.testHost)
         XCTAssertGreaterThan(status.leaseRemaining ?? 0, 0)
         XCTAssertNotNil(status.uptime)
@@ -80,8 +94,9 @@ final class BG95ctlIntegrationTests: XCTestCase {
         XCTAssertEqual(try snapshot(bg95ctl("status", "--json")).state, "online")
         try setup.ping()
 
-        // doctor: every step passes while online.
-        let doctor = try bg95ctl("doctor")
+        // doctor: every step passes while online. It looks at the host itself, so it runs where
+        // bg95d runs: in the host namespace under umockdev's preload.
+        let doctor = try setup.doctor()
         print("bg95ctl doctor:\n\(doctor.stdout)")
         XCTAssertEqual(doctor.status, 0, doctor.stdout + doctor.stderr)
         XCTAssertTrue(doctor.stdout.contains("[ ok ] End-to-end probe"), doctor.stdout)
@@ -102,8 +117,11 @@ final class BG95ctlIntegrationTests: XCTestCase {
     }
 
     private func snapshot(_ result: CommandResult, file: StaticString = #filePath, line: UInt = #line) throws -> StatusSnapshot {
-        XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
-        return try JSONDecoder().decode(StatusSnapshot.self, from: Data(result.stdout.utf8))
+        let snapshot = try JSONDecoder().decode(StatusSnapshot.self, from: Data(result.stdout.utf8))
+        // The exit status classifies the state: 0 online, 1 not online, 5 failed.
+        let expected: Int32 = snapshot.state == "online" ? 0 : snapshot.state == "failed" ? 5 : 1
+        XCTAssertEqual(result.status, expected, result.stderr, file: file, line: line)
+        return snapshot
     }
 }
 
@@ -117,13 +135,14 @@ enum StatusSchema {
         "module": .object(["model": .string, "firmware": .string, "imei": .string, "iccidMasked": .string, "usbnet": .string, "atPort": .string]),
         "sim": .string, "operator": .string, "plmn": .string, "rat": .string, "band": .string,
         "signal": .object(["rsrp": .number, "rsrq": .number, "sinr": .number, "rssi": .number]),
-        "registration": .string, "registrationCause": .int,
+        "registration": .string, "registrationCause": .int, "registrationCauseText": .string,
+        "tac": .string, "cellID": .string, "factAges": .map,
         "dataCall": .object(["state": .string, "cid": .int, "apn": .string, "pdnAddress": .string]),
         "interface": .string, "carrier": .bool, "address": .string, "gateway": .string, "dns": .strings,
         "leaseRemaining": .int, "routes": .strings,
         "lastProbe": .object(["method": .string, "target": .string, "ok": .bool, "age": .int, "rttMs": .number, "detail": .string]),
         "onlineSince": .int, "uptime": .int,
-        "counters": .object(["recoveries": .map, "rxBytes": .int, "txBytes": .int]),
+        "counters": .object(["recoveries": .map, "rxBytes": .int, "txBytes": .int, "rxBytesTotal": .int, "txBytesTotal": .int]),
         "lastError": .string, "recoveryRung": .string,
     ]
 

@@ -35,7 +35,7 @@ final class BG95ctlSystemdNotifyTests: XCTestCase {
         let readyAfter = ControlClientClock.now() - start
         XCTAssertTrue(first.split(separator: "\n").contains("READY=1"), "first message: \(first)")
         let status = try Command.run([setup.bg95ctl, "status", "--socket", setup.socketPath])
-        XCTAssertEqual(status.status, 0, "control socket not answering at READY: \(status.stderr)")
+        XCTAssertTrue([0, 1].contains(status.status), "control socket not answering at READY: \(status.stderr)")
 
         // 2. From now on a thread reads every notification as it arrives (like systemd).
         let collector = listener.collect()

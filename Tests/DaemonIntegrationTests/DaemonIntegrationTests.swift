@@ -108,6 +108,47 @@ final class DaemonIntegrationTests: XCTestCase {
         XCTAssertEqual(try setup.networkState(), before, "SIGTERM must leave the namespace as it was")
     }
 
+    /// Issue 10, behaviours 1 and 2 on bg95sim: a spurious `+CEREG: 2` while online is checked
+    /// with `AT+CEREG?` and changes nothing; a refusal with a permanent EMM cause (7) is
+    /// reported once in words and never climbs the ladder (no radio cycle, no reboot); when the
+    /// network accepts again the daemon goes straight back online; a temporary cause (15)
+    /// backs off and also comes straight back.
+    func testSpuriousURCsAndRegistrationRefusalsFollowTheirCause() throws {
+        let setup = try SimulatedSetup(profile: "qnetdevctl", mode: "ecm")
+        defer { setup.close() }
+        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        try setup.waitOnline(timeout: 90)
+
+        try setup.fault("urc", "+CEREG:", "2")  // words joined with one space
+        try setup.waitForLog("the registration URC was spurious", after: 0, timeout: 20)
+        XCTAssertEqual(try setup.state(), "online")
+        XCTAssertFalse(setup.log.contains("-> registering (registration lost"), setup.tail())
+
+        var seen = setup.count(online)
+        try setup.fault("deny", "7")
+        try setup.waitForLog("does not heal by retrying", after: 0, timeout: 60)
+        XCTAssertEqual(try setup.state(), "registering")
+        let status = try setup.statusObject()
+        XCTAssertTrue((status["lastError"] as? String ?? "").contains("EMM cause 7 (EPS services not allowed)"), "\(status)")
+        XCTAssertEqual(status["registrationCause"] as? Int, 7, "\(status)")
+        let afterDeny = setup.log.count
+        try setup.fault("allow")
+        try setup.waitForLog(online, after: seen, timeout: 60)
+        let tail = String(setup.log.dropFirst(afterDeny))
+        XCTAssertFalse(tail.contains("CFUN=0") || tail.contains("CFUN=1,1"), "no radio cycle or reboot:\n\(tail)")
+        XCTAssertEqual(setup.count("does not heal by retrying"), 1, "reported once")
+
+        seen = setup.count(online)
+        try setup.fault("deny", "15")
+        try setup.waitForLog("EMM cause 15 (no suitable cells in tracking area); trying again", after: 0, timeout: 60)
+        try setup.fault("allow")
+        try setup.waitForLog(online, after: seen, timeout: 60)
+        XCTAssertFalse(setup.log.contains("action: radio off/on"), setup.tail(80))
+        XCTAssertFalse(setup.log.contains("action: reboot the module"), setup.tail(80))
+        try setup.assertNoDuplicateRoutes()
+        XCTAssertEqual(try setup.stopDaemon(), 0)
+    }
+
     /// The lease runs out while the module's DHCP server is down (dnsmasq's shortest lease is
     /// 2 minutes, so this test takes that long): the daemon removes the expired configuration,
     /// asks again, and is online with a fresh lease once the server is back.
@@ -164,7 +205,7 @@ final class DaemonIntegrationTests: XCTestCase {
         // The AT passthrough goes through the daemon's AT queue.
         let at = try Command.check([setup.bg95ctl, "at", "--socket", setup.socketPath, "AT+CEREG?"])
         XCTAssertTrue(at.stdout.contains("+CEREG:"), at.stdout)
-        let doctor = try Command.run([setup.bg95ctl, "doctor", "--socket", setup.socketPath])
+        let doctor = try setup.doctor()
         XCTAssertTrue(doctor.succeeded, doctor.stdout + doctor.stderr)
         let remaining = try setup.statusObject()["leaseRemaining"] as? Int ?? -1
         XCTAssertTrue((3000...3600).contains(remaining), "leaseRemaining \(remaining)")
@@ -222,6 +263,45 @@ final class DaemonIntegrationTests: XCTestCase {
         let result = try Command.run([bg95d, "run", "--config", path])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("\(path):2: unknown key `probe_intervall`"), result.stderr)
+    }
+
+    /// Issue 11: configuration that can never heal is refused at start and by `--check-config`,
+    /// naming the key: a missing pin_file, a control_group that does not exist, the system's
+    /// resolv.conf as dns_file.
+    func testConfigurationThatCannotWorkIsRefusedBeforeStarting() throws {
+        try TestEnvironment.requireRoot()
+        let bg95d = try TestEnvironment.product("bg95d")
+        let path = NSTemporaryDirectory() + "bg95d-empty-\(getpid()).conf"
+        try "".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let cases: [(String, String)] = [
+            ("pin_file=/nonexistent/bg95d-pin", "pin_file /nonexistent/bg95d-pin: No such file or directory"),
+            ("control_group=bg95-no-such-group", "control_group bg95-no-such-group: no such group"),
+            ("dns_file=/etc/resolv.conf", "dns_file: bg95d writes and removes this file"),
+        ]
+        for (setting, message) in cases {
+            for extra in [["--check-config"], []] {
+                // If the refusal ever regresses, the daemon would start: keep it in a network
+                // namespace of its own, away from /run/bg95d, and bounded in time.
+                let result = try Command.run(["unshare", "-n", "timeout", "20", bg95d, "run", "--config", path,
+                                              "--set", "control_socket=\(path).sock", "--set", setting] + extra)
+                XCTAssertNotEqual(result.status, 0, "\(setting) \(extra)")
+                XCTAssertTrue(result.stderr.contains(message), "\(setting) \(extra): \(result.stderr)")
+            }
+        }
+    }
+
+    /// `bg95d modem` takes the daemon's keys and spellings (`--set key=value`, `auth` values).
+    func testModemCommandTakesTheDaemonsKeysAndSpellings() throws {
+        let bg95d = try TestEnvironment.product("bg95d")
+        let unknown = try Command.run(["timeout", "20", bg95d, "modem", "--set", "probe_intervall=5"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("unknown key `probe_intervall`"), unknown.stderr)
+        let auth = try Command.run(["timeout", "20", bg95d, "modem", "--user", "u", "--auth", "sometimes"])
+        XCTAssertNotEqual(auth.status, 0)
+        XCTAssertTrue(auth.stderr.contains("auth: expected one of none, pap, chap, either"), auth.stderr)
+        let apn = try Command.run(["timeout", "20", bg95d, "modem", "--set", "apn=inter net"])
+        XCTAssertTrue(apn.stderr.contains("apn: an APN contains no spaces"), apn.stderr)
     }
 
     /// READY=1 promises a working control socket: a daemon that cannot listen exits non-zero

@@ -131,8 +131,24 @@ final class SimulatedSetup {
         }
     }
 
+    /// `bg95ctl status --json`; its exit status classifies (0 online, 1 not online, 5 failed),
+    /// so anything else is an error here.
     func status() throws -> String {
-        try Command.check([bg95ctl, "status", "--socket", socketPath, "--json"]).stdout
+        let result = try Command.run([bg95ctl, "status", "--socket", socketPath, "--json"])
+        guard [0, 1, 5].contains(result.status) else {
+            XCTFail("bg95ctl status failed (\(result.status)): \(result.stderr)")
+            throw SetupError.timeout("status")
+        }
+        return result.stdout
+    }
+
+    /// `bg95ctl doctor` as an operator on the host runs it: it looks at sysfs and /dev itself,
+    /// so it runs where bg95d runs (the host namespace, under umockdev's preload).
+    func doctor(_ extra: [String] = []) throws -> CommandResult {
+        try Command.run(["ip", "netns", "exec", hostNamespace, "env",
+                         "LD_PRELOAD=\(environment["LD_PRELOAD"] ?? "libumockdev-preload.so.0")",
+                         "UMOCKDEV_DIR=\(environment["UMOCKDEV_DIR"] ?? "")",
+                         bg95ctl, "doctor", "--socket", socketPath] + extra)
     }
 
     /// The StatusSnapshot as a dictionary.
@@ -144,6 +160,12 @@ final class SimulatedSetup {
     /// The supervisor state from `bg95ctl status --json`.
     func state() throws -> String {
         try statusObject()["state"] as? String ?? "?"
+    }
+
+    /// The simulator's own state (`bg95sim ctl status`): what the module really does.
+    func simulatorStatus() throws -> [String: Any] {
+        let text = try Command.check([bg95sim, "ctl", "--prefix", prefix, "status"]).stdout
+        return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
     }
 
     /// `bg95sim ctl <verb>`.

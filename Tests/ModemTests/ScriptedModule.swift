@@ -17,6 +17,7 @@ struct ScriptedModule {
     var timers: Set<BringUpTimer> = []
     var finished: DataCall?
     var failed: BringUpError?
+    var diagnosed: ModuleDiagnosis?
     var waitedForModule = false
     private var inFlight: ATCommandID?
     private var unchecked = 0
@@ -56,6 +57,8 @@ struct ScriptedModule {
                 finished = call
             case .failed(let error):
                 failed = error
+            case .diagnosed(let diagnosis):
+                diagnosed = diagnosis
             }
         }
     }
@@ -101,8 +104,10 @@ struct ScriptedModule {
 
     private mutating func deliver(_ output: ATSessionOutput) {
         switch output {
-        case .write(let id, _, _):
+        case .write(let id, let bytes, _):
+            // A command that waited in the session's queue goes out now.
             inFlight = id
+            written.append(String(decoding: bytes.dropLast(), as: UTF8.self))
         case .response(let response):
             if response.id == inFlight { inFlight = nil }
             event(.response(response))

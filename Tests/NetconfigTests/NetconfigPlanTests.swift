@@ -1,6 +1,7 @@
-import DHCPProtocol
+
 import Netconfig
 import XCTest
+import BG95Core
 
 final class NetconfigPlanTests: XCTestCase {
     let settings = RoutingSettings()

@@ -1,6 +1,7 @@
 @testable import DHCPIO
 import DHCPProtocol
 import XCTest
+import BG95Core
 
 /// The IO layer's own parsers (no root needed): the control-message walk that tells whether a
 /// packet's UDP checksum was ever computed, the ARP conflict rule and the BPF program's shape.

@@ -4,6 +4,7 @@ import Netconfig
 import NetlinkIO
 import TestSupport
 import XCTest
+import BG95Core
 
 /// DNSConfigurator backends, with stand-ins for the system's side effects: the file backend
 /// writes into a temporary folder, resolvconf and resolvectl are stub scripts that log their

@@ -3,6 +3,7 @@ import DHCPProtocol
 import Netconfig
 @testable import NetlinkIO
 import XCTest
+import BG95Core
 
 /// The rtnetlink parsers on hand-made messages, including broken ones: a short header or an
 /// attribute claiming more bytes than the message holds must never be read past.

@@ -5,6 +5,7 @@ import Netconfig
 import NetlinkIO
 import TestSupport
 import XCTest
+import BG95Core
 
 /// NetlinkMonitor against the kernel: events arrive on the given queue for changes made by
 /// someone else (`ip` commands standing in for an admin or another daemon).

@@ -4,6 +4,7 @@ import Netconfig
 import NetlinkIO
 import TestSupport
 import XCTest
+import BG95Core
 
 /// RouteInstaller and LinkController against the kernel in test namespaces.
 final class NetlinkRouteTests: XCTestCase {

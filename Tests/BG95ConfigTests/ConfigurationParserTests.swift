@@ -1,4 +1,5 @@
 import Foundation
+import BG95Config
 import Supervisor
 import XCTest
 
@@ -60,8 +61,12 @@ final class ConfigurationParserTests: XCTestCase {
         usb_path = 1-1.2
         usb_serial = 0123ABC
         log_level = debug
+        metrics_file = /var/lib/prometheus/node-exporter/bg95.prom
+        metrics_interval = 30s
         """
         let c = try parse(text)
+        XCTAssertEqual(c.metricsFile, "/var/lib/prometheus/node-exporter/bg95.prom")
+        XCTAssertEqual(c.metricsInterval, .seconds(30))
         XCTAssertEqual(c.apn, "internet.m2m")
         XCTAssertEqual(c.pdpType, .ipv4v6)
         XCTAssertEqual(c.password, "p#ss word")
@@ -191,5 +196,24 @@ final class ConfigurationParserTests: XCTestCase {
         for key in ConfigurationParser.keys {
             XCTAssertTrue(text.contains("\n# \(key) ="), "example misses \(key)")
         }
+    }
+
+    // Issue 11: values that can never work are refused with the key's name and a clear reason.
+
+    func testACommentAfterAValueIsRefusedClearly() throws {
+        let error = try XCTUnwrap(refusal("apn = internet  # the provider's APN\n"))
+        XCTAssertEqual(error.location.line, 1)
+        XCTAssertTrue(error.reason.hasPrefix("apn: comments after a value are not supported"), error.reason)
+        XCTAssertFalse(error.reason.contains("contains no spaces"))
+        XCTAssertTrue(try XCTUnwrap(refusal("probe_interval = 5m\t# five minutes\n")).reason.hasPrefix("probe_interval:"))
+        // A `#` inside a value, or a quoted value, is still a value.
+        XCTAssertEqual(try parse("password = ab#cd\n").password, "ab#cd")
+        XCTAssertEqual(try parse("password = \"ab #cd\"\n").password, "ab #cd")
+    }
+
+    func testTheSystemResolvConfIsNeverTheDNSFile() throws {
+        let error = try XCTUnwrap(refusal("dns_file = /etc/resolv.conf\n"))
+        XCTAssertTrue(error.reason.hasPrefix("dns_file: "), error.reason)
+        XCTAssertThrowsError(try ConfigurationParser.applyOverrides([("dns_file", "/etc/resolv.conf")], to: DaemonConfiguration()))
     }
 }

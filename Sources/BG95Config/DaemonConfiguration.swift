@@ -1,3 +1,5 @@
+import BG95Core
+import Supervisor
 /// Everything `bg95d run` can be configured with; every field has a default, so an empty
 /// (or missing) file is a valid configuration.
 ///
@@ -29,6 +31,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var dnsBackend: DNSBackendChoice = .file
     /// Where the `file` DNS backend writes the resolver list.
     public var dnsFile: String = "/run/bg95d/resolv.conf"
+    /// node_exporter textfile kept current with the status metrics (`metrics_file`); empty: off.
+    public var metricsFile: String = ""
+    /// Shortest time between two rewrites of `metricsFile` (`metrics_interval`).
+    public var metricsInterval: Duration = .seconds(15)
 
     // Proof of connectivity.
     public var probeTarget: ProbeTarget = .icmp("8.8.8.8")

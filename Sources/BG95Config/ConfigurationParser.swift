@@ -1,15 +1,19 @@
-import DHCPProtocol
+import BG95Core
 
 /// Reads the `key = value` configuration format of `/etc/bg95d.conf`.
 ///
 /// Format: one `key = value` per line; blank lines and lines starting with `#` or `;` are
 /// ignored; spaces around key and value are trimmed; a value may be put in double quotes to keep
-/// leading/trailing spaces or a leading `#` (there are no escapes and no comments after a value,
-/// so a password may contain `#`). Keys are lower case with underscores. Every key has a default.
+/// leading/trailing spaces or a `#` (there are no escapes). A comment after a value
+/// (`apn = internet  # mine`) is refused with a message saying so, since a value may contain `#`
+/// (`password = ab#c`). Keys are lower case with underscores. Every key has a default.
 ///
 /// Untrusted input: an unknown key, a repeated key, a line without `=`, or a bad value is
 /// refused with the file, the line and the reason (`ConfigurationError`); nothing is guessed.
 public enum ConfigurationParser {
+    /// The system resolver file, which `dns_file` must never be.
+    public static let systemResolverFile = "/etc/resolv.conf"
+
     /// Every key the parser knows, in the order the example file documents them.
     public static let keys: [String] = [
         "apn", "pdp_type", "username", "password", "auth", "pin", "pin_file", "iot_mode", "bands",
@@ -19,6 +23,7 @@ public enum ConfigurationParser {
         "device_timeout", "diagnosis_timeout", "backoff_initial", "backoff_max", "attempts_per_rung",
         "release_on_shutdown",
         "control_socket", "control_group", "control_group_may_change", "state_dir", "usb_path", "usb_serial", "log_level",
+        "metrics_file", "metrics_interval",
     ]
 
     /// Parses the text of a configuration file named `file` (used in errors) on top of `base`.
@@ -43,6 +48,12 @@ public enum ConfigurationParser {
             var value = trimmed[trimmed.index(after: equals)...].trimmingSpaces
             if value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") {
                 value = value.dropFirst().dropLast()
+            } else if let hash = value.firstIndex(of: "#"), hash > value.startIndex,
+                      value[value.index(before: hash)] == " " || value[value.index(before: hash)] == "\t"
+            {
+                // `apn = internet  # comment` would otherwise become the value "internet  # comment".
+                throw ConfigurationError(location: location, reason: "\(key): comments after a value are not supported "
+                    + "(a value may contain `#`); put the comment on its own line, or quote the value")
             }
             guard !key.isEmpty else { throw ConfigurationError(location: location, reason: "missing key before `=`") }
             if let first = seen[key] {
@@ -113,7 +124,12 @@ public enum ConfigurationParser {
         case "policy_priority":
             c.policyPriority = try unsigned(value, range: 1...32765, fail)
         case "dns_backend": c.dnsBackend = try choice(value, fail)
-        case "dns_file": c.dnsFile = try absolutePath(value, fail)
+        case "dns_file":
+            c.dnsFile = try absolutePath(value, fail)
+            if c.dnsFile == systemResolverFile {
+                throw fail("bg95d writes and removes this file; the system's \(systemResolverFile) must not be it "
+                    + "(use a file of its own, e.g. /run/bg95d/resolv.conf, or dns_backend = resolvconf/resolved)")
+            }
         case "probe_target": c.probeTarget = try probeTarget(value, fail)
         case "probe_interval": c.supervisor.probeInterval = try duration(value, minimum: .seconds(1), fail)
         case "probe_timeout": c.probeTimeout = try duration(value, minimum: .milliseconds(100), fail)
@@ -137,6 +153,8 @@ public enum ConfigurationParser {
             c.controlGroup = value
         case "control_group_may_change": c.controlGroupMayChange = try boolean(value, fail)
         case "state_dir": c.stateDir = try absolutePath(value, fail)
+        case "metrics_file": c.metricsFile = value.isEmpty ? "" : try absolutePath(value, fail)
+        case "metrics_interval": c.metricsInterval = try duration(value, minimum: .seconds(1), fail)
         case "usb_path":
             guard value.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\"" }) else { throw fail("not a USB path") }
             c.usbPath = value

@@ -1,0 +1,36 @@
+import ATProtocol
+import Modem
+
+extension DaemonConfiguration {
+    /// What the modem machine must make true on the module, from this configuration: the one
+    /// mapping every command uses (`bg95d run` and `bg95d modem`), so a key means the same
+    /// everywhere. `pin` is the PIN read from `pinFile` by the caller (file I/O stays out of
+    /// this pure target); an inline `pin` wins.
+    public func bringUpConfiguration(pinFromFile: String? = nil) -> BringUpConfiguration {
+        var bringUp = BringUpConfiguration(apn: apn)
+        switch pdpType {
+        case .ip: bringUp.pdpType = .ipv4
+        case .ipv6: bringUp.pdpType = .ipv6
+        case .ipv4v6: bringUp.pdpType = .ipv4v6
+        }
+        if !username.isEmpty { bringUp.username = username }
+        if !password.isEmpty { bringUp.password = password }
+        switch auth {
+        case .none: bringUp.authentication = .none
+        case .pap: bringUp.authentication = .pap
+        case .chap: bringUp.authentication = .chap
+        case .either: bringUp.authentication = .papOrChap
+        }
+        switch iotMode {
+        case .emtc: bringUp.iotMode = .catM1
+        case .nbiot: bringUp.iotMode = .nbIoT
+        case .both: bringUp.iotMode = .catM1AndNBIoT
+        }
+        bringUp.pin = pin ?? pinFromFile
+        if let mask = bandMask, let bands = BandMask(hex: mask), let none = BandMask(hex: "0") {
+            bringUp.bands = BandConfiguration(gsm: none, catM1: bands, nbIoT: bands)
+        }
+        bringUp.registrationTimeout = supervisor.registrationTimeout
+        return bringUp
+    }
+}

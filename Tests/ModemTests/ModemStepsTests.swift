@@ -1,0 +1,179 @@
+import ATProtocol
+import Modem
+import XCTest
+
+/// Recovery steps, `down` and the empty APN as states of the modem machine, with scripted
+/// exchanges (issue 10, behaviours 3-5).
+final class ModemStepsTests: XCTestCase {
+    private func upModule(_ configure: (inout BringUpConfiguration) -> Void = { _ in }) throws -> ScriptedModule {
+        var configuration = BringUpConfiguration(apn: "internet")
+        configure(&configuration)
+        var m = try ScriptedModule(configuration)
+        m.event(.moduleReady)
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        XCTAssertNotNil(m.finished)
+        m.finished = nil
+        return m
+    }
+
+    // MARK: Behaviour 5: a data call is only "up" when it is
+
+    func testRestartRequestedWhileABringUpIsFinishingIsNotAnsweredByThatBringUp() throws {
+        var m = try upModule()
+        // A bring-up runs (e.g. started by the port reopening after a stall) and is at its
+        // last command when the supervisor asks to restart the data call (the PDP dropped).
+        m.event(.restart)
+        m.identifyAndECM()
+        m.simToAttached()
+        m.expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
+        XCTAssertEqual(m.pending, "AT+CGPADDR=1")
+        m.event(.restartDataCall)
+        // The old bring-up's last answer arrives: it must not report the data call up.
+        m.module("+CGPADDR: 1,10.64.11.124", "OK")
+        XCTAssertNil(m.finished, "a bring-up that began before the request answered for it")
+        m.expect("AT+QNETDEVCTL=0,1,0", "OK", "+QNETDEVSTATUS: 0")
+        XCTAssertNil(m.finished)
+        XCTAssertTrue(m.logs.contains("recovery: AT+QNETDEVCTL=0,1,0 -> OK"), "\(m.logs)")
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        XCTAssertNotNil(m.finished, "the bring-up after the disconnect reports the data call")
+        XCTAssertEqual(m.machine.module.dataCall.map { "\($0.value)" }?.hasPrefix("up"), true)
+    }
+
+    func testRadioCycleIsTwoCommandsThenABringUp() throws {
+        var m = try upModule()
+        m.event(.cycleRadio)
+        m.expect("AT+CFUN=0", "OK")
+        XCTAssertNil(m.finished)
+        m.expect("AT+CFUN=1", "OK")
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        XCTAssertNotNil(m.finished)
+        XCTAssertTrue(m.logs.contains("recovery: AT+CFUN=0 -> OK"))
+        XCTAssertTrue(m.logs.contains("recovery: AT+CFUN=1 -> OK"))
+    }
+
+    func testRebootWaitsForTheModuleEvenWhenItVanishesBeforeAnswering() throws {
+        var m = try upModule()
+        m.event(.reboot)
+        XCTAssertEqual(m.pending, "AT+CFUN=1,1")
+        XCTAssertTrue(m.waitedForModule)
+        XCTAssertTrue(m.timers.contains(.reboot))
+        m.portGone()
+        XCTAssertEqual(m.machine.state, .rebooting, "a vanish is what a reboot is waiting for")
+        m.event(.moduleReady)
+        XCTAssertFalse(m.timers.contains(.reboot))
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        XCTAssertNotNil(m.finished)
+    }
+
+    // MARK: Behaviour 4: down ends the data call, up starts it again
+
+    func testEndDataCallDisconnectsTheWayItWasMadeAndStaysStopped() throws {
+        var m = try upModule()
+        m.event(.endDataCall)
+        m.expect("AT+QNETDEVCTL=0,1,0", "OK", "+QNETDEVSTATUS: 0")
+        XCTAssertEqual(m.machine.state, .stopped)
+        XCTAssertEqual(m.machine.module.dataCall?.value, .down)
+        XCTAssertNil(m.pending)
+        // The port reopening (or the module rebooting) does not bring it back up by itself.
+        m.portGone()
+        m.event(.moduleReady)
+        XCTAssertEqual(m.machine.state, .stopped)
+        XCTAssertNil(m.pending)
+        // `up`.
+        m.event(.restart)
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        XCTAssertNotNil(m.finished)
+    }
+
+    func testEndDataCallOnTheAutoconnectProfileDeactivatesTheContext() throws {
+        var m = try ScriptedModule(BringUpConfiguration(apn: "internet"))
+        m.event(.moduleReady)
+        m.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200")
+        m.simToAttached()
+        m.expect("AT+QNETDEVCTL=?", "ERROR")
+        m.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
+        m.expect("AT+CGACT=1,1", "OK")
+        m.expect("AT+CGPADDR=1", "+CGPADDR: 1,\"10.64.11.125\"", "OK")
+        XCTAssertNotNil(m.finished)
+        m.event(.endDataCall)
+        m.expect("AT+CGACT=0,1", "OK")
+        XCTAssertEqual(m.machine.state, .stopped)
+    }
+
+    // MARK: Behaviour 3: an empty APN leaves the module's context alone
+
+    func testEmptyAPNNeverRewritesTheContext() throws {
+        var m = try ScriptedModule(BringUpConfiguration(apn: ""))
+        m.event(.moduleReady)
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"other\",\"0.0.0.0\",0,0,0", "OK")
+        XCTAssertEqual(m.pending, "AT+CEREG=2", "no AT+CGDCONT=1,\"IP\",\"\" over the module's context")
+        m.expect("AT+CEREG=2", "OK")
+        m.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
+        m.expect("AT+CGATT?", "+CGATT: 1", "OK")
+        m.qnetdevctlDataCall()
+        XCTAssertFalse(m.written.contains { $0.hasPrefix("AT+CGDCONT=") }, "\(m.written)")
+        XCTAssertEqual(m.finished?.apn, "other", "the APN in use is the module's")
+        XCTAssertTrue(m.logs.contains { $0.contains("no APN configured; leaving it as it is (IP \"other\")") }, "\(m.logs)")
+    }
+
+    // MARK: The diagnosis as states of the machine
+
+    func testDiagnosisAsksInOrderAndWaitsForThePingSummary() throws {
+        var m = try upModule()
+        m.event(.diagnose(pingHost: "198.51.100.7", pingCount: 2))
+        m.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
+        m.expect("AT+CGACT?", "+CGACT: 1,1", "OK")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
+        m.expect("AT+QPING=1,\"198.51.100.7\",4,2", "OK")
+        XCTAssertNil(m.diagnosed, "the summary comes as a URC")
+        XCTAssertTrue(m.timers.contains(.diagnosisPing))
+        m.module("+QPING: 0,\"198.51.100.7\",32,60,255", "+QPING: 0,2,2,0,55,60,58")
+        let found = try XCTUnwrap(m.diagnosed)
+        XCTAssertEqual(found.registration?.status, .home)
+        XCTAssertEqual(found.activeContexts, [1])
+        XCTAssertEqual(found.netDeviceConnected, true)
+        XCTAssertEqual(found.ping?.received, 2)
+        XCTAssertFalse(m.timers.contains(.diagnosisPing))
+        XCTAssertFalse(found.fromModel)
+    }
+
+    func testDiagnosisSkipsThePingWhenNotRegisteredAndCountsNoAnswerAsAnAnswer() throws {
+        var m = try upModule()
+        m.event(.diagnose(pingHost: "198.51.100.7", pingCount: 1))
+        m.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        m.timeOut()  // AT+CGACT? unanswered: not retried, reported as unknown
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,0", "OK")
+        let found = try XCTUnwrap(m.diagnosed)
+        XCTAssertEqual(found.registration?.status, .searching)
+        XCTAssertNil(found.activeContexts)
+        XCTAssertEqual(found.netDeviceConnected, false)
+        XCTAssertNil(found.ping, "no ping while not registered")
+        XCTAssertFalse(m.written.contains { $0.hasPrefix("AT+QPING") })
+    }
+
+    func testDiagnosisDuringABringUpAnswersFromTheModelWithoutInterrupting() throws {
+        var m = try upModule()
+        m.event(.restart)
+        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
+        XCTAssertEqual(m.pending, "AT+QGMR")
+        m.event(.diagnose(pingHost: nil, pingCount: 1))
+        let found = try XCTUnwrap(m.diagnosed)
+        XCTAssertTrue(found.fromModel)
+        XCTAssertEqual(found.registration?.status, .home, "the last confirmed registration")
+        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
+        XCTAssertEqual(m.pending, "AT+QURCCFG=\"urcport\"", "the bring-up goes on")
+    }
+}
