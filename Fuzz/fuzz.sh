@@ -23,17 +23,25 @@ SANITIZE="-sanitize=fuzzer,address"
 harness() {
     case $1 in
         at-protocol) echo "ATProtocolFuzz FUZZ_AT_PROTOCOL ATProtocol" ;;
-        dhcp) echo "DHCPFuzz FUZZ_DHCP DHCPProtocol" ;;
+        dhcp) echo "DHCPFuzz FUZZ_DHCP DHCPProtocol BG95Core" ;;
         control-request) echo "ControlRequestFuzz FUZZ_CONTROL_REQUEST BG95Control BG95System LogLimit" ;;
-        configuration) echo "ConfigurationFuzz FUZZ_CONFIGURATION Supervisor ATProtocol Modem DHCPProtocol Netconfig" ;;
-        rtnetlink) echo "RtnetlinkFuzz FUZZ_RTNETLINK NetlinkIO BG95System DHCPProtocol Netconfig" ;;
+        configuration) echo "ConfigurationFuzz FUZZ_CONFIGURATION BG95Config BG95Core Supervisor Modem ATProtocol" ;;
+        rtnetlink) echo "RtnetlinkFuzz FUZZ_RTNETLINK NetlinkIO BG95System BG95Core Netconfig" ;;
         *) echo "fuzz: unknown target $1 (targets: $ALL)" >&2; exit 2 ;;
     esac
 }
 
 # 1. The library targets, instrumented (incremental; one invocation per top of the graph).
 mkdir -p $SCRATCH
-for top in Supervisor NetlinkIO BG95Control; do
+# The binaries link every object in a module's build folder: when files moved between
+# targets, stale objects would be linked too, so a changed layout starts the build afresh
+# (the generated corpus is kept).
+layout=$( (cat Package.swift; find Sources -name '*.swift' | sort) | cksum)
+if [ "$(cat $SCRATCH/layout 2>/dev/null)" != "$layout" ]; then
+    find $SCRATCH -mindepth 1 -maxdepth 1 ! -name corpus ! -name crashes -exec rm -rf {} +
+    echo "$layout" > $SCRATCH/layout
+fi
+for top in BG95Config DHCPProtocol NetlinkIO BG95Control; do
     $SWIFT build --scratch-path $SCRATCH -Xswiftc -sanitize=fuzzer,address --target $top >$SCRATCH/build.log 2>&1 \
         || { grep -E 'error' $SCRATCH/build.log | head -20 >&2; echo "fuzz: building $top failed" >&2; exit 1; }
 done

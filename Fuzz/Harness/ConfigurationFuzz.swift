@@ -1,7 +1,7 @@
 // Fuzz harness: a configuration file and `--set key=value` overrides through the parser.
 // Compiled into the libFuzzer binary (`make fuzz`). When the parser moves to another target,
 // change the import below (and the module list for `configuration` in Fuzz/fuzz.sh).
-import Supervisor
+import BG95Config
 
 enum ConfigurationFuzz {
     static func run(_ bytes: [UInt8]) {

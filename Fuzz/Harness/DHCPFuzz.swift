@@ -1,6 +1,7 @@
 // Fuzz harness: bytes off the wire through the DHCP decoders and the client machine.
 // Compiled into the libFuzzer binary (`make fuzz`) and into DHCPProtocolTests, which replays
 // Fuzz/Corpus/dhcp/ (crash inputs kept as regression tests).
+import BG95Core
 @testable import DHCPProtocol
 
 enum DHCPFuzz {

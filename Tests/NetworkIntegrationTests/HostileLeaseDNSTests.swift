@@ -1,3 +1,4 @@
+import BG95Core
 import DHCPProtocol
 import Netconfig
 import XCTest
