@@ -89,5 +89,10 @@ let package = Package(
             "BG95Core", "CMnl", "DHCPIO", "NetlinkIO", "Netconfig", "DHCPProtocol", "TestSupport",
         ]),
         .testTarget(name: "DaemonIntegrationTests", dependencies: ["BG95Daemon", "BG95Control", "TestSupport"]),
+        // The daemon's event loop with scripted fakes behind its adapter protocols (no root).
+        .testTarget(name: "DaemonTests", dependencies: [
+            "BG95Config", "BG95Control", "BG95Core", "BG95Daemon", "BG95System", "DHCPProtocol", "Modem", "Netconfig",
+            "NetlinkIO", "Supervisor",
+        ]),
     ]
 )
