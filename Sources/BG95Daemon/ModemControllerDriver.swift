@@ -319,6 +319,7 @@ public final class ModemControllerDriver: ModemDriver {
         let pinFromFile = try configuration.pin == nil ? configuration.pinFile.map(Self.readPIN) : nil
         var bringUp = configuration.bringUpConfiguration(pinFromFile: pinFromFile)
         bringUp.surveyAfterDataCall = true
+        bringUp.surveyInterval = configuration.moduleSurveyInterval
         return bringUp
     }
 

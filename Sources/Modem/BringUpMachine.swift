@@ -735,9 +735,13 @@ public struct BringUpMachine: Sendable {
         .imeiQuery, .imsiQuery, .iccidQuery, .operatorQuery, .networkInfoQuery, .servingSignalQuery,
     ]
 
+    /// What the periodic survey reads again (identity and SIM do not change while up).
+    static let refreshQueries: [ATCommand] = [.registrationQuery, .operatorQuery, .networkInfoQuery, .servingSignalQuery]
+
     private mutating func survey(_ remaining: [ATCommand], into actions: inout [BringUpAction]) {
         guard let next = remaining.first else {
             step = .done
+            if let interval = configuration.surveyInterval { actions.append(.startTimer(.survey, after: interval)) }
             return
         }
         send(next, step: .survey(Array(remaining.dropFirst())), into: &actions)
@@ -931,6 +935,10 @@ public struct BringUpMachine: Sendable {
 
     private mutating func timerFired(_ timer: BringUpTimer, into actions: inout [BringUpAction]) {
         switch timer {
+        case .survey:
+            // Only while the data call is up and nothing else is going on.
+            guard case .up = state, step == .done else { return }
+            survey(Self.refreshQueries, into: &actions)
         case .diagnosisPing:
             guard case .diagnosis(.pingWait, var found, _) = step else { return }
             found.pingError = "no +QPING summary in time"
@@ -982,7 +990,7 @@ public struct BringUpMachine: Sendable {
     }
 
     private func cancelTimers(into actions: inout [BringUpAction]) {
-        for timer in [BringUpTimer.retry, .reboot, .registrationPoll, .registrationDeadline] {
+        for timer in [BringUpTimer.retry, .reboot, .registrationPoll, .registrationDeadline, .survey] {
             actions.append(.cancelTimer(timer))
         }
     }
