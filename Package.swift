@@ -3,7 +3,7 @@
 //   executables -> BG95Daemon -> domain IO adapters -> pure state machines -> codecs
 //   BG95Core (shared value types) <- codecs, machines, adapters; BG95Config (the one
 //   configuration) <- BG95Daemon and bg95d.
-// Pure targets (BG95Core, ATProtocol, DHCPProtocol, Modem, Netconfig, Supervisor, BG95Config)
+// Pure targets (BG95Core, LogLimit, ATProtocol, DHCPProtocol, Modem, Netconfig, Supervisor, BG95Config)
 // import no Glibc and no Dispatch; only *IO targets, BG95System, BG95Control, BG95Daemon, the
 // executables and Simulator touch the OS. Each target lists exactly the targets it imports.
 import PackageDescription
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "NetconfigTests", dependencies: ["BG95Core", "Netconfig"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Modem"]),
         .testTarget(name: "BG95ConfigTests", dependencies: ["BG95Config", "Supervisor"]),
-        .testTarget(name: "BG95ControlTests", dependencies: ["BG95Control", "TestSupport", "LogLimit"]),
+        .testTarget(name: "BG95ControlTests", dependencies: ["BG95Control", "BG95System", "TestSupport", "LogLimit"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"]),
         .testTarget(name: "ModemIntegrationTests", dependencies: ["ModemIO", "ATProtocol", "TestSupport"]),
         .testTarget(name: "NetworkIntegrationTests", dependencies: [
@@ -93,5 +93,10 @@ let package = Package(
         .testTarget(name: "DaemonIntegrationTests", dependencies: ["BG95Daemon", "BG95Control", "TestSupport"]),
         // systemd PID 1 in a container (systemd-nspawn) and udevadm; root, fails loudly without them.
         .testTarget(name: "SystemdIntegrationTests", dependencies: ["TestSupport"]),
+        // The daemon's event loop with scripted fakes behind its adapter protocols (no root).
+        .testTarget(name: "DaemonTests", dependencies: [
+            "BG95Config", "BG95Control", "BG95Core", "BG95Daemon", "BG95System", "DHCPProtocol", "Modem", "Netconfig",
+            "NetlinkIO", "Supervisor",
+        ]),
     ]
 )

@@ -18,7 +18,7 @@ public enum ConfigurationParser {
     public static let keys: [String] = [
         "apn", "pdp_type", "username", "password", "auth", "pin", "pin_file", "iot_mode", "bands",
         "route_metric", "take_default_route", "policy_table", "policy_priority", "dns_backend", "dns_file",
-        "probe_target", "probe_interval", "probe_timeout", "probe_attempts",
+        "probe_target", "probe_interval", "probe_timeout", "probe_attempts", "module_survey_interval",
         "bringup_timeout", "link_timeout", "dhcp_timeout", "registration_timeout", "recovery_step_timeout",
         "device_timeout", "diagnosis_timeout", "backoff_initial", "backoff_max", "attempts_per_rung",
         "release_on_shutdown",
@@ -133,6 +133,10 @@ public enum ConfigurationParser {
         case "probe_target": c.probeTarget = try probeTarget(value, fail)
         case "probe_interval": c.supervisor.probeInterval = try duration(value, minimum: .seconds(1), fail)
         case "probe_timeout": c.probeTimeout = try duration(value, minimum: .milliseconds(100), fail)
+        case "module_survey_interval":
+            let interval = try duration(value, minimum: .zero, fail)
+            guard interval == .zero || interval >= .seconds(10) else { throw fail("0 (off) or at least 10s") }
+            c.moduleSurveyInterval = interval == .zero ? nil : interval
         case "probe_attempts": c.supervisor.verifyAttempts = Int(try unsigned(value, range: 1...20, fail))
         case "bringup_timeout": c.supervisor.bringUpTimeout = try duration(value, minimum: .seconds(1), fail)
         case "link_timeout": c.supervisor.linkTimeout = try duration(value, minimum: .milliseconds(100), fail)

@@ -40,6 +40,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var probeTarget: ProbeTarget = .icmp("8.8.8.8")
     public var probeInterval: Duration = .seconds(300)
     public var probeTimeout: Duration = .seconds(5)
+    /// How often registration, operator, network and signal are read again while online
+    /// (`module_survey_interval`; 0 turns it off). A few AT commands, no radio traffic.
+    public var moduleSurveyInterval: Duration? = .seconds(60)
 
     /// The supervisor's timing and policy (probe interval and attempts, timeouts, backoff,
     /// attempts per rung, release on shutdown): the file's keys map onto it directly.

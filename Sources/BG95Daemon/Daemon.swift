@@ -26,12 +26,13 @@ public final class Daemon: @unchecked Sendable {
     private let log: DaemonLogger
     private var machine: SupervisorMachine
     private let modem: ModemDriver
-    private var network: NetworkConfigurator?
+    private let adapters: DaemonAdapters
+    private var network: NetworkApplier?
     private var monitor: NetlinkMonitor?
     private var control: ControlServer?
     private let notifier = SystemdNotifier()
-    private let probe: ReachabilityProbe
-    private var dhcp: DHCPClient?
+    private let probe: Prober
+    private var dhcp: LeaseClient?
     private var lease: DHCPLease?
     private let timers: OneShotTimers<TimerKind>
     private var signalSources: [DispatchSourceSignal] = []
@@ -44,14 +45,16 @@ public final class Daemon: @unchecked Sendable {
     private var onExit: ((Int32) -> Void)?
 
     /// `queue` is the one serial queue everything runs on; `modem` must use it too.
-    public init(configuration: DaemonConfiguration, log: DaemonLogger, modem: ModemDriver, queue: DispatchQueue) {
+    public init(configuration: DaemonConfiguration, log: DaemonLogger, modem: ModemDriver, queue: DispatchQueue,
+                adapters: DaemonAdapters = .system) {
+        self.adapters = adapters
         self.queue = queue
         self.configuration = configuration
         self.log = log
         self.modem = modem
         machine = SupervisorMachine(settings: configuration.supervisor, now: .now)
         timers = OneShotTimers(queue: queue)
-        probe = ReachabilityProbe(queue: queue)
+        probe = adapters.makeProbe(queue)
     }
 
     /// Everything known about the module, each fact with when it was last confirmed (nil while
@@ -59,6 +62,12 @@ public final class Daemon: @unchecked Sendable {
     public var module: ModuleModel? {
         dispatchPrecondition(condition: .onQueue(queue))
         return modem.module
+    }
+
+    /// The supervisor's state (for tests and tools on the queue).
+    public var state: SupervisorState {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return machine.state
     }
 
     /// Starts everything on the queue and never returns (exits the process on SIGTERM).
@@ -71,10 +80,10 @@ public final class Daemon: @unchecked Sendable {
     public func start(onExit: @escaping (Int32) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
         self.onExit = onExit
-        installSignalHandlers()
+        if adapters.handleSignals { installSignalHandlers() }
         log.notice("bg95d \(BG95Version.string) starting (apn \(configuration.apn.isEmpty ? "unchanged" : configuration.apn), probe \(configuration.probeTarget), interval \(configuration.supervisor.probeInterval))")
         do {
-            let network = try NetworkConfigurator(configuration: configuration, log: log)
+            let network = try adapters.makeNetwork(configuration, log)
             self.network = network
             let removed = network.removeLeftovers()
             if !removed.isEmpty {
@@ -84,12 +93,14 @@ public final class Daemon: @unchecked Sendable {
             log.error("rtnetlink unavailable: \(error)")
             return shutDown(status: 1)
         }
-        do {
-            let monitor = try NetlinkMonitor(queue: queue) { [weak self] event in self?.onNetlink(event) }
-            self.monitor = monitor
-            monitor.start()
-        } catch {
-            log.warning("link monitor unavailable (carrier changes will only be seen by the probe): \(error)")
+        if adapters.watchLinks {
+            do {
+                let monitor = try NetlinkMonitor(queue: queue) { [weak self] event in self?.onNetlink(event) }
+                self.monitor = monitor
+                monitor.start()
+            } catch {
+                log.warning("link monitor unavailable (carrier changes will only be seen by the probe): \(error)")
+            }
         }
         // READY=1 promises systemd (and bg95ctl) a working control socket: without one an
         // operator could neither see nor steer the daemon, so fail and let systemd restart us.
@@ -230,12 +241,9 @@ public final class Daemon: @unchecked Sendable {
 
     private func startDHCP(on interface: String) {
         stopDHCP(release: false)
-        var options = DHCPClient.Options()
-        options.releaseOnStop = true
-        options.hostName = nil
-        let client: DHCPClient
+        let client: LeaseClient
         do {
-            client = try DHCPClient(interfaceName: interface, options: options, queue: queue)
+            client = try adapters.makeLeaseClient(interface, queue)
         } catch {
             log.warning("DHCP client on \(interface) failed to start: \(error)")
             // The step timer turns this into a recovery attempt.

@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import DHCPProtocol
 import BG95Core
+import BG95System
 
 /// The last leased address, kept in `state_dir/lease` so a restarted daemon asks for the same
 /// address again (INIT-REBOOT) instead of losing it.
@@ -11,22 +11,12 @@ enum LeaseMemory {
 
     static func save(_ address: IPv4Address, stateDirectory: String) {
         mkdir(stateDirectory, 0o755)
-        let fd = open(path(stateDirectory), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        let bytes = Array("\(address)\n".utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        try? TextFile.writeAtomically("\(address)\n", to: path(stateDirectory))
     }
 
     static func load(stateDirectory: String) -> IPv4Address? {
-        let fd = open(path(stateDirectory), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 32)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        let text = String(decoding: buffer[0..<count], as: UTF8.self).split(separator: "\n").first ?? ""
-        return IPv4Address(text)
+        guard let text = try? TextFile.read(path(stateDirectory), limit: 64) else { return nil }
+        return IPv4Address(text.split(separator: "\n").first ?? "")
     }
 
     static func forget(stateDirectory: String) {

@@ -4,6 +4,7 @@ import Glibc
 import ATProtocol
 import Dispatch
 import BG95Control
+import BG95System
 import Modem
 import ModemIO
 import Supervisor
@@ -318,18 +319,20 @@ public final class ModemControllerDriver: ModemDriver {
         let pinFromFile = try configuration.pin == nil ? configuration.pinFile.map(Self.readPIN) : nil
         var bringUp = configuration.bringUpConfiguration(pinFromFile: pinFromFile)
         bringUp.surveyAfterDataCall = true
+        bringUp.surveyInterval = configuration.moduleSurveyInterval
         return bringUp
     }
 
     /// The first line of the PIN file. Errors name the file, never its content.
     private static func readPIN(_ path: String) throws(DaemonError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .configuration("pin_file \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { throw .configuration("pin_file \(path) is empty") }
-        let pin = String(decoding: buffer[0..<count], as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let line: String?
+        do {
+            line = try TextFile.firstLine(path)
+        } catch {
+            throw .configuration("pin_file \(path): \(String(cString: strerror(error.code)))")
+        }
+        guard let pin = line else { throw .configuration("pin_file \(path): \(String(cString: strerror(ENOENT)))") }
+        guard !pin.isEmpty else { throw .configuration("pin_file \(path) is empty") }
         guard (4...8).contains(pin.count), pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw .configuration("pin_file \(path) does not hold a 4-8 digit PIN")
         }

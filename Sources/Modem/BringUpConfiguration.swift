@@ -40,6 +40,9 @@ public struct BringUpConfiguration: Sendable, Equatable {
     /// `ModuleModel`). Off by default so scripted bring-up exchanges stay short; the daemon
     /// turns it on.
     public var surveyAfterDataCall = false
+    /// While the data call is up, read registration, operator, network and signal again this
+    /// often (so status shows current values with their age); nil: only once.
+    public var surveyInterval: Duration?
 
     public init(
         apn: String, pdpType: PDPType = .ipv4, contextID: Int = 1, username: String? = nil, password: String? = nil,

@@ -47,6 +47,8 @@ public enum BringUpTimer: Sendable, Hashable, CustomStringConvertible {
     case registrationDeadline
     /// The diagnosis's `+QPING` summary must arrive before this fires.
     case diagnosisPing
+    /// Time to read registration, operator, network and signal again.
+    case survey
 
     public var description: String {
         switch self {
@@ -55,6 +57,7 @@ public enum BringUpTimer: Sendable, Hashable, CustomStringConvertible {
         case .registrationPoll: return "registration-poll"
         case .registrationDeadline: return "registration-deadline"
         case .diagnosisPing: return "diagnosis-ping"
+        case .survey: return "survey"
         }
     }
 }

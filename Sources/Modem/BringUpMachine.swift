@@ -34,13 +34,13 @@ public struct BringUpMachine: Sendable {
     /// What is known about the module, filled from every reply and URC the machine sees.
     public private(set) var module = ModuleModel()
 
-    private var step: Step = .idle
-    private var awaiting: ATCommand?
-    private var timeouts = 0
+    var step: Step = .idle
+    var awaiting: ATCommand?
+    var timeouts = 0
     private var stepAttempts = 0
     private var rebootedForECM = false
-    private var expectingReboot = false
-    private var vanishedDuringReboot = false
+    var expectingReboot = false
+    var vanishedDuringReboot = false
     private var pinSent = false
     /// Set forever once the SIM refused the PIN: never send it again.
     private var pinRejected = false
@@ -58,8 +58,8 @@ public struct BringUpMachine: Sendable {
     private let activateContext: ATCommand
     private let addressQuery: ATCommand
     private let setScanSequence: ATCommand?
-    private let disconnectNetDevice: ATCommand
-    private let deactivateContext: ATCommand
+    let disconnectNetDevice: ATCommand
+    let deactivateContext: ATCommand
 
     /// Validates the configuration by building every command that carries a configured value.
     public init(configuration: BringUpConfiguration) throws(BringUpError) {
@@ -729,164 +729,6 @@ public struct BringUpMachine: Sendable {
         return module.contexts?.value.first(where: { $0.cid == configuration.contextID })?.apn ?? ""
     }
 
-    /// Identity, subscriber, operator and signal: read once the data call is up (not before, so
-    /// they never delay getting online); their answers only fill `module`.
-    static let surveyQueries: [ATCommand] = [
-        .imeiQuery, .imsiQuery, .iccidQuery, .operatorQuery, .networkInfoQuery, .servingSignalQuery,
-    ]
-
-    private mutating func survey(_ remaining: [ATCommand], into actions: inout [BringUpAction]) {
-        guard let next = remaining.first else {
-            step = .done
-            return
-        }
-        send(next, step: .survey(Array(remaining.dropFirst())), into: &actions)
-    }
-
-    // MARK: Diagnosis
-
-    /// The diagnosis as states of this machine (not a chain of callbacks): `AT+CEREG?`,
-    /// `AT+CGACT?`, `AT+QNETDEVCTL?` (QNETDEVCTL firmware), then `AT+QPING` when a host is given
-    /// and the module is registered with the context active. While a bring-up runs, the answer
-    /// comes from the module model instead (the bring-up is not interrupted).
-    private mutating func diagnose(pingHost: String?, count: Int, into actions: inout [BringUpAction]) {
-        var ping: ATCommand?
-        var found = ModuleDiagnosis()
-        found.pingCount = count
-        if let pingHost {
-            do {
-                ping = try ATCommand.ping(host: pingHost, cid: configuration.contextID, timeoutSeconds: 4, count: count)
-            } catch {
-                found.pingError = "invalid ping host: \(error)"
-            }
-        }
-        switch step {
-        case .done, .survey, .idle, .diagnosis:
-            awaiting = nil
-            actions.append(.log("diagnosis: asking the module (AT+CEREG?, AT+CGACT?, AT+QNETDEVCTL?\(ping == nil ? "" : ", AT+QPING"))"))
-            send(.registrationQuery, step: .diagnosis(.registration, found, ping: ping), into: &actions)
-        case .identify, .firmware, .urcPortQuery, .urcPortSet, .usbNetTest, .usbNetQuery, .usbNetSet, .reboot,
-             .awaitingReboot, .simQuery, .simEnterPIN, .radioQuery, .radioSet, .contextQuery, .contextDefine,
-             .contextAuth, .registrationReporting, .registrationQuery, .registrationWait, .registrationCauseReporting,
-             .attachQuery, .attach, .netDevTest, .netDevQuery, .netDevConnect, .netDevConfirm, .activationQuery,
-             .activate, .addressQuery, .retryWait, .recovery:
-            found.registration = module.registration?.value
-            found.activeContexts = module.activations?.value.filter(\.isActive).map(\.cid)
-            found.netDeviceConnected = module.netDeviceControl?.value.first(where: { $0.cid == configuration.contextID })?.isConnected
-            found.fromModel = true
-            actions.append(.log("diagnosis: the bring-up is running (\(step.name)); answering from what is known"))
-            actions.append(.diagnosed(found))
-        }
-    }
-
-    private mutating func diagnosisAnswer(
-        _ query: DiagnosisQuery, _ found: ModuleDiagnosis, _ ping: ATCommand?, _ response: ATResponse,
-        into actions: inout [BringUpAction]
-    ) {
-        var found = found
-        if case .cancelled = response.result {
-            finishDiagnosis(found, into: &actions)  // the port closed: report what we have
-            return
-        }
-        switch query {
-        case .registration:
-            found.registration = (try? response.reply(RegistrationReadReply.self))?.info
-            send(.contextActivationQuery, step: .diagnosis(.activation, found, ping: ping), into: &actions)
-        case .activation:
-            found.activeContexts = (try? response.replies(ContextActivation.self))?.filter(\.isActive).map(\.cid)
-            if dataCallMethod == .autoconnect {
-                askPing(found, ping, into: &actions)
-            } else {
-                send(.netDeviceControlQuery, step: .diagnosis(.netDevice, found, ping: ping), into: &actions)
-            }
-        case .netDevice:
-            if let states = try? response.replies(NetDeviceControlState.self),
-               let state = states.first(where: { $0.cid == configuration.contextID }) ?? states.first {
-                found.netDeviceConnected = state.isConnected
-            }
-            askPing(found, ping, into: &actions)
-        case .ping:
-            guard response.isOK else {
-                found.pingError = "\(response.command): \(response.result)"
-                finishDiagnosis(found, into: &actions)
-                return
-            }
-            // The summary comes as a URC; bounded by the ping's own timeout plus 5 s per reply.
-            step = .diagnosis(.pingWait, found, ping: ping)
-            actions.append(.startTimer(.diagnosisPing, after: .seconds((4 + 5) * max(1, found.pingCount))))
-        case .pingWait:
-            break
-        }
-    }
-
-    private mutating func askPing(_ found: ModuleDiagnosis, _ ping: ATCommand?, into actions: inout [BringUpAction]) {
-        let registered = found.registration?.status.isRegistered ?? true
-        let active = found.activeContexts.map { $0.contains(configuration.contextID) } ?? true
-        guard let ping, registered, active else {
-            finishDiagnosis(found, into: &actions)
-            return
-        }
-        send(ping, step: .diagnosis(.ping, found, ping: ping), into: &actions)
-    }
-
-    private mutating func finishDiagnosis(_ found: ModuleDiagnosis, into actions: inout [BringUpAction]) {
-        step = .done
-        awaiting = nil
-        actions.append(.diagnosed(found))
-    }
-
-    // MARK: Recovery steps and the down sequence
-
-    /// A recovery step as states of this machine: whatever the bring-up was doing stops, the
-    /// step's commands go out, and a fresh bring-up follows. Only that bring-up's `.finished`
-    /// reports the data call up, so a bring-up that started before the request can never
-    /// answer for it.
-    private mutating func startRecovery(_ recovery: Recovery, into actions: inout [BringUpAction]) {
-        cancelTimers(into: &actions)
-        awaiting = nil
-        expectingReboot = false
-        timeouts = 0
-        switch recovery {
-        case .restartDataCall:
-            let disconnect = dataCallMethod == .qnetdevctl ? disconnectNetDevice : deactivateContext
-            actions.append(.log("recovery: restarting the data call (\(disconnect))"))
-            enter(.activating, into: &actions)
-            send(disconnect, step: .recovery(.restartDataCall), into: &actions)
-        case .cycleRadio, .radioOn:
-            actions.append(.log("recovery: radio off/on (AT+CFUN=0, AT+CFUN=1)"))
-            enter(.configuringRadio, into: &actions)
-            send(.setFunctionality(.minimum), step: .recovery(.cycleRadio), into: &actions)
-        case .reboot:
-            actions.append(.log("recovery: rebooting the module (AT+CFUN=1,1)"))
-            enter(.rebooting, into: &actions)
-            send(.reboot, step: .recovery(.reboot), into: &actions)
-            // The module may vanish before it answers: expect that from now on.
-            expectingReboot = true
-            vanishedDuringReboot = false
-            actions.append(.waitForModule(within: configuration.rebootTimeout))
-            actions.append(.startTimer(.reboot, after: configuration.rebootTimeout))
-        case .endDataCall:
-            endDataCall(into: &actions)
-        }
-    }
-
-    /// `down`: end the data call the way it was made (`AT+QNETDEVCTL=0,...` or
-    /// `AT+CGACT=0,...`) and stay stopped until `.restart`.
-    private mutating func endDataCall(into actions: inout [BringUpAction]) {
-        cancelTimers(into: &actions)
-        awaiting = nil
-        expectingReboot = false
-        let disconnect = dataCallMethod == .qnetdevctl ? disconnectNetDevice : deactivateContext
-        actions.append(.log("data call: ending it (\(disconnect))"))
-        enter(.stopped, into: &actions)
-        send(disconnect, step: .recovery(.endDataCall), into: &actions)
-    }
-
-    private mutating func startUSBNet(into actions: inout [BringUpAction]) {
-        enter(.checkingUSBNet, into: &actions)
-        send(.extendedConfigurationTest, step: .usbNetTest, into: &actions)
-    }
-
     // MARK: URCs and timers
 
     private mutating func handle(_ urc: URC, into actions: inout [BringUpAction]) {
@@ -931,6 +773,10 @@ public struct BringUpMachine: Sendable {
 
     private mutating func timerFired(_ timer: BringUpTimer, into actions: inout [BringUpAction]) {
         switch timer {
+        case .survey:
+            // Only while the data call is up and nothing else is going on.
+            guard case .up = state, step == .done else { return }
+            survey(Self.refreshQueries, into: &actions)
         case .diagnosisPing:
             guard case .diagnosis(.pingWait, var found, _) = step else { return }
             found.pingError = "no +QPING summary in time"
@@ -959,7 +805,7 @@ public struct BringUpMachine: Sendable {
 
     // MARK: Helpers
 
-    private mutating func send(_ command: ATCommand, step: Step, into actions: inout [BringUpAction]) {
+    mutating func send(_ command: ATCommand, step: Step, into actions: inout [BringUpAction]) {
         if step != self.step, step != .simQuery, step != .addressQuery, step != .netDevConfirm { stepAttempts = 0 }
         self.step = step
         awaiting = command
@@ -981,14 +827,14 @@ public struct BringUpMachine: Sendable {
         actions.append(.failed(error))
     }
 
-    private func cancelTimers(into actions: inout [BringUpAction]) {
-        for timer in [BringUpTimer.retry, .reboot, .registrationPoll, .registrationDeadline] {
+    func cancelTimers(into actions: inout [BringUpAction]) {
+        for timer in [BringUpTimer.retry, .reboot, .registrationPoll, .registrationDeadline, .survey] {
             actions.append(.cancelTimer(timer))
         }
     }
 
     /// The one state setter: logs `old -> new` and reports the change.
-    private mutating func enter(_ new: BringUpState, into actions: inout [BringUpAction]) {
+    mutating func enter(_ new: BringUpState, into actions: inout [BringUpAction]) {
         guard new != state else { return }
         actions.append(.log("bring-up: \(state) -> \(new)"))
         state = new

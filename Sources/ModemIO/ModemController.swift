@@ -107,6 +107,12 @@ public final class ModemController: @unchecked Sendable {
     /// Runs the bring-up again from the start (its steps are idempotent, so this is cheap).
     public func restartBringUp() {
         dispatchPrecondition(condition: .onQueue(queue))
+        if case .stopped = machine?.state {
+            // `up` after `down`: leave the stopped state even without a port, so the module
+            // is brought up when it (re)appears.
+            apply(.restart)
+            return
+        }
         guard channel?.health == .ready || channel?.health == .resynchronising else { return }
         apply(.restart)
     }

@@ -67,23 +67,16 @@ extension Simulator {
             }
             engine.startRegistration { answer() }
             clock.after(30) { answer() }
-        case "deregister":
-            guard args.count == 1, let cause = Int(args[0]), (0...255).contains(cause) else {
-                return respond("error usage: deregister <reject cause 0-255>")
-            }
-            engine.registrationOverride = .denied(cause: cause)
-            engine.loseNetwork(stat: 3, cause: cause, detachURC: "+CGEV: NW DETACH")
-            respond("ok deregister cause=\(cause)")
-        // Issue 10: registration refused and allowed again, and spurious URCs.
-        case "deny":
+        case "deregister", "deny":
             // The network refuses registration with this EMM cause (reported in +CEREG at n=3)
-            // and keeps refusing (also after CFUN=0/1) until `allow`.
+            // and keeps refusing (also after CFUN=0/1) until `allow` or `attach`.
             guard args.count == 1, let cause = Int(args[0]), (0...255).contains(cause) else {
-                return respond("error usage: deny <EMM reject cause 0-255>")
+                return respond("error usage: \(verb) <EMM reject cause 0-255>")
             }
             engine.registrationOverride = .denied(cause: cause)
             engine.loseNetwork(stat: 3, cause: cause, detachURC: "+CGEV: NW DETACH")
-            respond("ok deny cause=\(cause)")
+            respond("ok \(verb) cause=\(cause)")
+        // Issue 10: registration allowed again (`deny` is `deregister`, above), and spurious URCs.
         case "allow":
             guard needsNoArgs() else { return }
             engine.registrationOverride = nil

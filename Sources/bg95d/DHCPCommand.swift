@@ -1,4 +1,5 @@
 import ArgumentParser
+import BG95Core
 import BG95System
 import DHCPIO
 import DHCPProtocol
@@ -7,7 +8,6 @@ import Netconfig
 import NetlinkIO
 #if canImport(Glibc)
 import Glibc
-import BG95Core
 #endif
 
 /// `bg95d dhcp <interface>`: run only the DHCP client on an existing interface.
@@ -239,29 +239,15 @@ final class DHCPSession: @unchecked Sendable {
     private func store(_ lease: DHCPLease) {
         guard let path = command.stateFile else { return }
         let text = DHCPStoredLease(lease: lease, acquiredUnixSeconds: Int64(time(nil))).text
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return DHCPSession.stderr("bg95d dhcp: \(SystemError.current("open(\(temporary))"))") }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        if written != bytes.count || rename(temporary, path) != 0 {
-            DHCPSession.stderr("bg95d dhcp: could not write \(path)")
+        do {
+            try TextFile.writeAtomically(text, to: path, mode: 0o600)
+        } catch {
+            DHCPSession.stderr("bg95d dhcp: could not write \(path): \(error)")
         }
     }
 
     static func readFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < 65_536 {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            bytes += chunk.prefix(n)
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        (try? TextFile.read(path, limit: 65_536)) ?? nil
     }
 
     // MARK: - Output

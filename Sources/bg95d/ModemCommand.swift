@@ -1,6 +1,7 @@
 import ArgumentParser
 import ATProtocol
 import BG95Config
+import BG95System
 import Dispatch
 import FoundationEssentials
 import Modem
@@ -177,12 +178,10 @@ struct ModemCommand: ParsableCommand {
 
     /// The first line of a secret file, without surrounding whitespace. Never echoed.
     private static func secret(from path: String, what: String) throws -> String {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else {
+        guard let line = try? TextFile.firstLine(path) else {
             throw ValidationError("cannot read the \(what) file \(path)")
         }
-        let text = String(decoding: data, as: UTF8.self)
-        let line = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? ""
-        return String(line.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+        return line
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BG95Config
 import BG95Daemon
+import BG95System
 import Dispatch
 import Supervisor
 #if canImport(Glibc)
@@ -97,24 +98,10 @@ struct RunCommand: ParsableCommand {
 
     /// The file's text, or nil when it does not exist. Other errors (permissions) are thrown.
     private func readFile(_ path: String) throws -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw ValidationError("\(path): \(String(cString: strerror(errno)))")
+        do {
+            return try TextFile.read(path)
+        } catch {
+            throw ValidationError("\(error)")
         }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw ValidationError("\(path): \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            bytes += buffer[0..<count]
-            if bytes.count > 1 << 20 { throw ValidationError("\(path): larger than 1 MiB") }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -43,6 +43,7 @@ final class ConfigurationParserTests: XCTestCase {
         probe_interval = 5m
         probe_timeout = 1500ms
         probe_attempts = 4
+        module_survey_interval = 2m
         bringup_timeout = 2m
         link_timeout = 10s
         dhcp_timeout = 20
@@ -82,6 +83,8 @@ final class ConfigurationParserTests: XCTestCase {
         XCTAssertEqual(c.probeTarget, .dns("testhost.bg95.test"))
         XCTAssertEqual(c.supervisor.probeInterval, .seconds(300))
         XCTAssertEqual(c.probeTimeout, .milliseconds(1500))
+        XCTAssertEqual(c.moduleSurveyInterval, .seconds(120))
+        XCTAssertNil(try parse("module_survey_interval = 0\n").moduleSurveyInterval)
         XCTAssertEqual(c.supervisor.dhcpTimeout, .seconds(20))
         XCTAssertEqual(c.supervisor.backoff.maximum, .seconds(3600))
         XCTAssertFalse(c.supervisor.releaseOnShutdown)

@@ -177,3 +177,23 @@ final class ModemStepsTests: XCTestCase {
         XCTAssertEqual(m.pending, "AT+QURCCFG=\"urcport\"", "the bring-up goes on")
     }
 }
+
+extension ModemStepsTests {
+    /// `down` while the module is away, then `up`: the module is brought up when it appears.
+    func testUpAfterDownWithoutAModuleBringsItUpWhenItAppears() throws {
+        var m = try ScriptedModule(BringUpConfiguration(apn: "internet"))
+        m.event(.endDataCall)
+        XCTAssertEqual(m.machine.state, .stopped)
+        m.portGone()  // the disconnect was never answered: the port is not there
+        m.event(.moduleReady)
+        XCTAssertEqual(m.machine.state, .stopped, "down holds while the module comes and goes")
+        m.portGone()
+        m.event(.restart)  // `up`
+        m.portGone()       // the identify it sent had no port either
+        m.event(.moduleReady)
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        XCTAssertNotNil(m.finished)
+    }
+}

@@ -99,4 +99,30 @@ final class ModuleModelTests: XCTestCase {
         XCTAssertThrowsError(try ICCID(parsing: "+QCCID: 89;rm -rf"))
         XCTAssertThrowsError(try ICCID(parsing: "+CCID: 89490200001234567890"))
     }
+
+    func testTheSurveyIsRepeatedWhileTheDataCallIsUp() throws {
+        var configuration = BringUpConfiguration(apn: "internet")
+        configuration.surveyAfterDataCall = true
+        configuration.surveyInterval = .seconds(60)
+        var m = try ScriptedModule(configuration)
+        m.event(.moduleReady)
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        for command in ["AT+CGSN", "AT+CIMI", "AT+QCCID", "AT+COPS?", "AT+QNWINFO"] { m.expect(command, "ERROR") }
+        m.expect("AT+QCSQ", "+QCSQ: \"eMTC\",-65,-95,150,-10", "OK")
+        XCTAssertTrue(m.timers.contains(.survey))
+        m.fire(.survey, after: .seconds(60))
+        m.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
+        m.expect("AT+COPS?", "+COPS: 0,0,\"Telekom.de\",8", "OK")
+        m.expect("AT+QNWINFO", "+QNWINFO: \"eMTC\",\"26201\",\"LTE BAND 20\",6300", "OK")
+        m.expect("AT+QCSQ", "+QCSQ: \"eMTC\",-70,-101,120,-12", "OK")
+        guard case .catM1(let signal)? = m.machine.module.servingSignal?.value else { return XCTFail("no signal") }
+        XCTAssertEqual(signal.rsrp, -101, "the newer reading")
+        XCTAssertEqual(m.machine.module.servingSignal?.at, m.now)
+        XCTAssertTrue(m.timers.contains(.survey), "and again later")
+        // Not while the data call is being restarted.
+        m.event(.restartDataCall)
+        XCTAssertFalse(m.timers.contains(.survey))
+    }
 }

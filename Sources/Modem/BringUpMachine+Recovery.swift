@@ -1,0 +1,57 @@
+import ATProtocol
+
+/// Recovery steps (restart data call, radio cycle, reboot) and `down` as states of the
+/// modem machine, not callback chains in the I/O side.
+extension BringUpMachine {
+    // MARK: Recovery steps and the down sequence
+
+    /// A recovery step as states of this machine: whatever the bring-up was doing stops, the
+    /// step's commands go out, and a fresh bring-up follows. Only that bring-up's `.finished`
+    /// reports the data call up, so a bring-up that started before the request can never
+    /// answer for it.
+    mutating func startRecovery(_ recovery: Recovery, into actions: inout [BringUpAction]) {
+        cancelTimers(into: &actions)
+        awaiting = nil
+        expectingReboot = false
+        timeouts = 0
+        switch recovery {
+        case .restartDataCall:
+            let disconnect = dataCallMethod == .qnetdevctl ? disconnectNetDevice : deactivateContext
+            actions.append(.log("recovery: restarting the data call (\(disconnect))"))
+            enter(.activating, into: &actions)
+            send(disconnect, step: .recovery(.restartDataCall), into: &actions)
+        case .cycleRadio, .radioOn:
+            actions.append(.log("recovery: radio off/on (AT+CFUN=0, AT+CFUN=1)"))
+            enter(.configuringRadio, into: &actions)
+            send(.setFunctionality(.minimum), step: .recovery(.cycleRadio), into: &actions)
+        case .reboot:
+            actions.append(.log("recovery: rebooting the module (AT+CFUN=1,1)"))
+            enter(.rebooting, into: &actions)
+            send(.reboot, step: .recovery(.reboot), into: &actions)
+            // The module may vanish before it answers: expect that from now on.
+            expectingReboot = true
+            vanishedDuringReboot = false
+            actions.append(.waitForModule(within: configuration.rebootTimeout))
+            actions.append(.startTimer(.reboot, after: configuration.rebootTimeout))
+        case .endDataCall:
+            endDataCall(into: &actions)
+        }
+    }
+
+    /// `down`: end the data call the way it was made (`AT+QNETDEVCTL=0,...` or
+    /// `AT+CGACT=0,...`) and stay stopped until `.restart`.
+    mutating func endDataCall(into actions: inout [BringUpAction]) {
+        cancelTimers(into: &actions)
+        awaiting = nil
+        expectingReboot = false
+        let disconnect = dataCallMethod == .qnetdevctl ? disconnectNetDevice : deactivateContext
+        actions.append(.log("data call: ending it (\(disconnect))"))
+        enter(.stopped, into: &actions)
+        send(disconnect, step: .recovery(.endDataCall), into: &actions)
+    }
+
+    mutating func startUSBNet(into actions: inout [BringUpAction]) {
+        enter(.checkingUSBNet, into: &actions)
+        send(.extendedConfigurationTest, step: .usbNetTest, into: &actions)
+    }
+}

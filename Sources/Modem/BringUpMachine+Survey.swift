@@ -1,0 +1,23 @@
+import ATProtocol
+
+/// The survey: identity, SIM, operator, network and signal read once the data call is up,
+/// and again on an interval; the answers only fill `module`.
+extension BringUpMachine {
+    /// Identity, subscriber, operator and signal: read once the data call is up (not before, so
+    /// they never delay getting online); their answers only fill `module`.
+    static let surveyQueries: [ATCommand] = [
+        .imeiQuery, .imsiQuery, .iccidQuery, .operatorQuery, .networkInfoQuery, .servingSignalQuery,
+    ]
+
+    /// What the periodic survey reads again (identity and SIM do not change while up).
+    static let refreshQueries: [ATCommand] = [.registrationQuery, .operatorQuery, .networkInfoQuery, .servingSignalQuery]
+
+    mutating func survey(_ remaining: [ATCommand], into actions: inout [BringUpAction]) {
+        guard let next = remaining.first else {
+            step = .done
+            if let interval = configuration.surveyInterval { actions.append(.startTimer(.survey, after: interval)) }
+            return
+        }
+        send(next, step: .survey(Array(remaining.dropFirst())), into: &actions)
+    }
+}

@@ -1,0 +1,192 @@
+import BG95Config
+import BG95Control
+import BG95Core
+@testable import BG95Daemon
+import BG95System
+import DHCPProtocol
+import Dispatch
+import Foundation
+import Modem
+import Netconfig
+import NetlinkIO
+import Supervisor
+import XCTest
+
+/// The daemon's event loop with scripted fakes behind its adapter protocols (modem, network,
+/// DHCP client, probe): no root, no namespaces, no module. Every wait is for a call a fake
+/// reports, never a sleep. The real adapters are covered by DaemonIntegrationTests.
+final class DaemonLoopTests: XCTestCase {
+    private var folder = ""
+    private var queue: DispatchQueue!
+    private var modem: FakeModem!
+    private var network: FakeNetwork!
+    private var prober: FakeProber!
+    private var leases: FakeLeaseClient?
+    private var leaseClientMade: XCTestExpectation?
+    private var daemon: Daemon!
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "bg95d-loop-\(getpid())-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        queue = DispatchQueue(label: "daemon-loop-test")
+        modem = FakeModem()
+        network = FakeNetwork()
+        prober = FakeProber()
+        var configuration = DaemonConfiguration()
+        configuration.controlSocket = folder + "/control.sock"
+        configuration.stateDir = folder + "/state"
+        configuration.probeTarget = .icmp("198.51.100.7")
+        let adapters = DaemonAdapters(
+            makeNetwork: { [network] _, _ in network! },
+            makeProbe: { [prober] _ in prober! },
+            makeLeaseClient: { [weak self] _, _ in
+                let client = FakeLeaseClient()
+                self?.leases = client
+                self?.leaseClientMade?.fulfill()
+                return client
+            },
+            watchLinks: false, handleSignals: false)
+        daemon = Daemon(configuration: configuration, log: DaemonLogger(level: .error), modem: modem, queue: queue,
+                        adapters: adapters)
+    }
+
+    override func tearDown() {
+        if let daemon { queue.sync { daemon.handle(.terminate) } }
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    private func onQueue<T>(_ body: () -> T) -> T { queue.sync(execute: body) }
+
+    private var state: SupervisorState { onQueue { daemon.state } }
+
+    private static let lease = DHCPLease(
+        address: IPv4Address(192, 168, 225, 34), prefixLength: 24, gateway: IPv4Address(192, 168, 225, 1),
+        dnsServers: [IPv4Address(192, 168, 225, 1)], domainName: nil, mtu: nil, leaseSeconds: 3600,
+        serverIdentifier: IPv4Address(192, 168, 225, 1), acquiredAt: .seconds(1))
+
+    /// start -> device -> bring-up -> carrier -> DHCP -> applied -> probe -> online.
+    private func driveOnline() {
+        let bringUp = expectation(description: "bring-up asked")
+        modem.onBringUp = { bringUp.fulfill() }
+        onQueue { daemon.start(onExit: { _ in }) }
+        onQueue { modem.emit?(.supervisor(.deviceAppeared("1-1 (fake)"))) }
+        wait(for: [bringUp], timeout: 5)
+
+        leaseClientMade = expectation(description: "DHCP client made")
+        onQueue {
+            modem.emit?(.supervisor(.bringUpProgress(.registering)))
+            modem.emit?(.supervisor(.bringUpFinished(interface: "eth9")))
+        }
+        wait(for: [leaseClientMade!], timeout: 5)
+        XCTAssertEqual(network.linksBroughtUp, ["eth9"])
+
+        let probed = expectation(description: "probe started")
+        prober.onStart = { probed.fulfill() }
+        onQueue { leases?.onLeaseAcquired?(Self.lease) }
+        wait(for: [probed], timeout: 5)
+        XCTAssertEqual(network.applied, ["192.168.225.34 on eth9"])
+        onQueue { prober.completion?(.reachable(milliseconds: 12)) }
+        XCTAssertEqual(state, .online)
+    }
+
+    func testColdStartGoesOnlineThroughTheLoop() {
+        driveOnline()
+        let snapshot = onQueue { daemon.snapshot() }
+        XCTAssertEqual(snapshot.state, "online")
+        XCTAssertEqual(snapshot.address, "192.168.225.34/24")
+        XCTAssertEqual(snapshot.lastProbe?.ok, true)
+    }
+
+    /// Behaviour 1 through the loop: the URC makes the daemon ask the modem, nothing else.
+    func testASpuriousRegistrationURCIsCheckedWithTheModuleAndChangesNothing() {
+        driveOnline()
+        let asked = expectation(description: "AT+CEREG? asked")
+        modem.onQueryRegistration = { completion in
+            asked.fulfill()
+            completion(.home, nil)
+        }
+        onQueue { modem.emit?(.supervisor(.registrationChanged(.searching))) }
+        wait(for: [asked], timeout: 5)
+        XCTAssertEqual(state, .online)
+        XCTAssertEqual(network.removals, 0, "a working data path is not torn down")
+        XCTAssertFalse(leases?.stopped ?? true)
+    }
+
+    /// Behaviour 4 through the loop: `down` ends the data call on the module.
+    func testDownEndsTheDataCallAndRemovesTheConfiguration() {
+        driveOnline()
+        onQueue { daemon.handle(.adminDown) }
+        XCTAssertEqual(state, .down)
+        XCTAssertEqual(modem.endDataCalls, 1)
+        XCTAssertEqual(network.removals, 1)
+        XCTAssertTrue(leases?.stopped ?? false)
+        let bringUp = expectation(description: "bring-up asked again")
+        modem.onBringUp = { bringUp.fulfill() }
+        onQueue { daemon.handle(.adminUp) }
+        wait(for: [bringUp], timeout: 5)
+    }
+}
+
+// MARK: - Fakes (all called on the daemon's queue)
+
+final class FakeModem: ModemDriver {
+    var emit: ((ModemDriverEvent) -> Void)?
+    var onBringUp: (() -> Void)?
+    var onQueryRegistration: (((RegistrationState?, Int?) -> Void) -> Void)?
+    var endDataCalls = 0
+
+    func start(emit: @escaping (ModemDriverEvent) -> Void) throws(DaemonError) { self.emit = emit }
+    func stop() { emit = nil }
+    func bringUp() { onBringUp?() }
+    func endDataCall() { endDataCalls += 1 }
+    var module: ModuleModel? { ModuleModel() }
+    func queryRegistration(completion: @escaping (RegistrationState?, Int?) -> Void) {
+        onQueryRegistration?(completion)
+    }
+    func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, DaemonError>) -> Void) {}
+    func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {}
+    func passthrough(_ command: String, timeout: Int?,
+                     completion: @escaping (Result<ATPassthroughResult, ControlFailure>) -> Void) {}
+    func fill(_ snapshot: inout StatusSnapshot) {}
+}
+
+final class FakeNetwork: NetworkApplier {
+    var linksBroughtUp: [String] = []
+    var applied: [String] = []
+    var removals = 0
+
+    func bringUp(_ interface: String) throws(NetlinkError) -> LinkStatus {
+        linksBroughtUp.append(interface)
+        return LinkStatus(index: 9, name: interface, isUp: true, hasCarrier: true, operState: .up, mtu: 1500)
+    }
+    func removeLeftovers() -> [String] { [] }
+    func apply(_ lease: DHCPLease, on interface: String) throws(DaemonError) {
+        applied.append("\(lease.address) on \(interface)")
+    }
+    func remove() { removals += 1 }
+    var installedRoutes: [String] { applied.isEmpty ? [] : ["default via 192.168.225.1"] }
+}
+
+final class FakeProber: Prober {
+    var onStart: (() -> Void)?
+    var completion: ((ProbeOutcome) -> Void)?
+
+    func start(target: ProbeTarget, interface: String, source: String, dnsServer: String?,
+               timeout: Duration, completion: @escaping (ProbeOutcome) -> Void) {
+        self.completion = completion
+        onStart?()
+    }
+    func cancel() {}
+}
+
+final class FakeLeaseClient: LeaseClient {
+    var onLeaseAcquired: ((DHCPLease) -> Void)?
+    var onLeaseRenewed: ((DHCPLease) -> Void)?
+    var onLeaseLost: ((DHCPLease, DHCPLossReason) -> Void)?
+    var onFailed: ((SystemError) -> Void)?
+    var onLog: ((String) -> Void)?
+    var stopped = false
+
+    func start(previousAddress: IPv4Address?) {}
+    func stop() { stopped = true }
+}
