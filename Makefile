@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build release test demo bench clean
+.PHONY: all deps build release test demo bench soak clean
 
 all: build
 
@@ -21,12 +21,26 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	BG95_BIN_DIR=$$($(SWIFT) build --show-bin-path) $(SWIFT) test --skip-build --disable-swift-testing
+	BG95_BIN_DIR=$$($(SWIFT) build --show-bin-path) python3 scripts/soak.py --faults 50 --speed 25 --seed $(SOAK_TEST_SEED)
 
 demo: deps
 	@./scripts/demo.sh
 
 bench: deps
 	@./scripts/bench.sh
+
+# Fault soak (docs/soak.md): FAULTS faults over PROFILES x MODES, seeded by SEED (random and
+# printed when empty), simulator speed factor SPEED. `make test` runs a short one.
+FAULTS ?= 100
+SEED ?=
+SPEED ?= 20
+PROFILES ?= qnetdevctl autoconnect
+MODES ?= modem ecm
+SOAK_TEST_SEED ?= 1
+soak: deps
+	$(SWIFT) build
+	BG95_BIN_DIR=$$($(SWIFT) build --show-bin-path) python3 scripts/soak.py --faults $(FAULTS) --speed $(SPEED) \
+		--profiles $(PROFILES) --modes $(MODES) $(if $(SEED),--seed $(SEED),)
 
 clean:
 	rm -rf .build

@@ -205,6 +205,8 @@ class Bench:
             sim.ctl("replug")
             restore_t = now()
         back = daemon.wait_online(300, since=mark if changed is None else mark + 1)
+        if back and back[0] < restore_t:
+            restore_t = t0  # back online before the fault was even undone (bg95d or the kernel did it)
         must = mandated(status["latencies"], status["speed"], case)
         over = back[0] - restore_t - must if back else None
         print(f"bench: {case} detect {detect} recover-overhead {over}", file=sys.stderr, flush=True)
@@ -213,19 +215,25 @@ class Bench:
     # --- 3. footprint ------------------------------------------------------------------------
     @staticmethod
     def sample(pid):
-        """(cpu ticks, context switches+timeslices, threads) of every thread of pid."""
-        ticks = slices = threads = 0
+        """{tid: (ns on a CPU, timeslices)} of every thread of pid (schedstat's third field counts
+        the times a thread was put on a CPU: one per wakeup of an idle thread)."""
+        threads = {}
         for tid in os.listdir(f"/proc/{pid}/task"):
             try:
                 with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                    slices += int(f.read().split()[2])
-                with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                    ticks += int(fields[11]) + int(fields[12])
-                threads += 1
+                    on_cpu_ns, _, slices = (int(x) for x in f.read().split()[:3])
+                threads[tid] = (on_cpu_ns, slices)
             except (FileNotFoundError, ProcessLookupError):
                 pass
-        return ticks, slices, threads
+        return threads
+
+    @staticmethod
+    def delta(before, after):
+        """(ns, slices) spent in the window by threads alive at its end (a thread that ended
+        inside the window is not counted: an undercount the table notes)."""
+        ticks = sum(a[0] - before.get(tid, (0, 0))[0] for tid, a in after.items())
+        slices = sum(a[1] - before.get(tid, (0, 0))[1] for tid, a in after.items())
+        return ticks, slices
 
     def footprint_of(self, name, pids, window):
         """RSS figures at the end, wakeups/min and CPU s/h over `window` seconds (idle)."""
@@ -246,9 +254,10 @@ class Bench:
                     elif key == "RssFile":
                         row["file"] += int(value.split()[0])
             row["fds"] += len(os.listdir(f"/proc/{pid}/fd"))
-        row["threads"] = sum(a[2] for a in after)
-        row["wakeups_min"] = sum(a[1] - b[1] for a, b in zip(after, before)) * 60 / elapsed
-        row["cpu_s_h"] = sum(a[0] - b[0] for a, b in zip(after, before)) / HZ * 3600 / elapsed
+        deltas = [self.delta(b, a) for b, a in zip(before, after)]
+        row["threads"] = sum(len(a) for a in after)
+        row["wakeups_min"] = sum(d[1] for d in deltas) * 60 / elapsed
+        row["cpu_s_h"] = sum(d[0] for d in deltas) / 1e9 * 3600 / elapsed
         row["window"] = elapsed
         row["processes"] = len(pids)
         return row
