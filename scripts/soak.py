@@ -50,6 +50,9 @@ MULTI_PARTS = ["unplug", "reboot", "pdp-drop", "detach-attach", "deregister", "s
 SPURIOUS_URCS = ["+CEREG: 0", "+CEREG: 2", "+CEREG: 3", "+QIURC: \"pdpdeact\",1", "RDY", "+CGEV: NW DETACH",
                  "+CGEV: NW PDN DEACT 1", "+QNETDEVSTATUS: 0", "+CPIN: NOT READY", "APP RDY"]
 KILL_STATES = BRINGUP_STATES + ["online", "degraded", "recovering"]
+# The integration tests' configuration (scripts/soakbench.py) with the registration timeout
+# scaled to the simulator's speed: registration takes 4 module seconds, 0.2 s at speed 20.
+SOAK_CONFIG = {"registration_timeout": "8s"}
 FD_SLACK = 8            # open fds above the first online's count
 RSS_ANON_SLACK_KB = 4096  # RssAnon above the first online's
 HARD_CAP_FACTOR = 2      # after bound x this, the fault counts as not recovered and is repaired
@@ -59,10 +62,10 @@ def plan(kind, rng, speed, kinds):
     """Everything random about one fault, drawn up front so a seed replays the same sequence."""
     p = {"kind": kind}
     if kind in ("unplug", "detach-attach", "sim-remove", "dhcp", "carrier", "deny"):
-        p["hold"] = round(rng.uniform(0.2, 4.0), 2)
+        p["hold"] = round(rng.uniform(0.2, 2.5), 2)
     if kind == "deregister" or kind == "deny":
         p["cause"] = rng.choice([12, 13, 15])
-        p["hold"] = round(rng.uniform(0.2, 4.0), 2)
+        p["hold"] = round(rng.uniform(0.2, 2.5), 2)
     if kind == "signal":
         p["rsrp"] = rng.randint(-135, -100)
         p["hold"] = round(rng.uniform(0.2, 3.0), 2)
@@ -140,7 +143,8 @@ class Combo:
         self.soak.cleanup.add(lambda folder=self.folder: shutil.rmtree(folder, ignore_errors=True))
 
     def start_daemon(self):
-        self.daemon = Daemon(self.soak.bins, self.sim, self.folder, timeline=self.timeline, lock=self.lock)
+        self.daemon = Daemon(self.soak.bins, self.sim, self.folder, overrides=SOAK_CONFIG, timeline=self.timeline,
+                             lock=self.lock)
         self.soak.cleanup.add(self.daemon.kill)
         self.daemon.start()
 
