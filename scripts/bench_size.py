@@ -18,7 +18,7 @@ C_LIBRARIES = [
     (re.compile(r"^(_ZN5swift|_ZNK5swift|swift_|_swift_|_ZL\d+_?swift|__swift|_ZN\d*__swift)"), "Swift runtime (C++)"),
     (re.compile(r"^(_dispatch|dispatch_|_os_|_ZL\d+_dispatch|_firehose|voucher|_voucher)"), "libdispatch"),
     (re.compile(r"(icu_|^u_|^ucol_|^ubrk_|^ucal_|^udat_|^unum_|^uloc_|^ures_|^ucnv_|^utrans_|^uregex_|^usearch_|^uprv_|^ulist_|^uenum_|^utext_|^_ZN\w*icu)"), "ICU (FoundationInternationalization)"),
-    (re.compile(r"^(_?_?CF|_CF|__CF|kCF)"), "CoreFoundation"),
+    (re.compile(r"^(_?_?CF|_CF|__CF|kCF)"), "CF-named Unicode tables (_FoundationCShims)"),
     (re.compile(r"^(_ZN?St|_ZNSt|_ZSt|_ZNKSt|__cxa|__gxx|_ZTV|_ZTI|_ZTS)"), "C++ standard library"),
     (re.compile(r"^(mnl_|udev_)"), "libmnl/libudev shims"),
 ]
@@ -35,6 +35,8 @@ def module_of(name):
             length = int(match.group(1))
             module = rest[len(match.group(1)):len(match.group(1)) + length]
             return module or "Swift (other)"
+        if rest[:2] == "Sc":
+            return "_Concurrency"  # Sc* substitutions: Task, actors, continuations
         if rest[:1] in ALIASES:
             return ALIASES[rest[:1]]
         return "Swift (substituted)"
@@ -65,10 +67,10 @@ def main():
           f"{sections.get('.rodata', 0) / 1e6:.2f} MB, .eh_frame {sections.get('.eh_frame', 0) / 1e6:.2f} MB, "
           f".data.rel.ro {sections.get('.data.rel.ro', 0) / 1e6:.2f} MB, .bss {sections.get('.bss', 0) / 1e6:.2f} MB")
     total = sum(sizes.values())
-    print(f"{'module / library':40} {'kB':>8} {'share':>6}")
+    print(f"{'module / library':44} {'kB':>8} {'share':>6}")
     for module, size in sizes.most_common(25):
-        print(f"{module:40} {size / 1024:8.0f} {100 * size / total:5.1f}%")
-    print(f"{'total attributed':40} {total / 1024:8.0f}   (of {loaded / 1024:.0f} kB in loaded sections)")
+        print(f"{module:44} {size / 1024:8.0f} {100 * size / total:5.1f}%")
+    print(f"{'total attributed':44} {total / 1024:8.0f}   (of {loaded / 1024:.0f} kB in loaded sections)")
     return 0
 
 
