@@ -45,9 +45,11 @@ trap cleanup EXIT INT TERM
 
 # Release build with the Swift runtime linked statically, as an embedded deployment would ship
 # it: this saves the dynamic loading of the Swift libraries at every start.
-echo "bench: building bg95d, bg95ctl, bg95sim (release, --static-swift-stdlib)" >&2
+# BENCH_SWIFTFLAGS: the flags `make install` builds with (the Makefile passes them).
+FLAGS=${BENCH_SWIFTFLAGS:---static-swift-stdlib}
+echo "bench: building bg95d, bg95ctl, bg95sim (release, $FLAGS)" >&2
 for product in bg95d bg95ctl bg95sim; do
-    (cd "$ROOT" && swift build -c release --static-swift-stdlib --product $product >/dev/null)
+    (cd "$ROOT" && swift build -c release $FLAGS --product $product >/dev/null)
 done
 RELEASE="$(cd "$ROOT" && swift build -c release --show-bin-path)"
 BG95D="$RELEASE/bg95d"
@@ -56,7 +58,11 @@ PARTS=${BENCH_PARTS:-online recovery footprint dhcp}
 echo "bench: machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 online_parts=$(echo "$PARTS" | tr ' ' '\n' | grep -v '^dhcp$' | tr '\n' ' ')
 if [ -n "${online_parts% }" ]; then
-    python3 "$ROOT/scripts/bench_online.py" --bin-dir "$RELEASE" --release-dir "$RELEASE" --parts $online_parts
+    python3 "$ROOT/scripts/bench_online.py" --bin-dir "$RELEASE" --release-dir "$RELEASE" --build-flags "$FLAGS" \
+        --parts $online_parts
+    echo
+    echo "What the bg95d binary is made of (nm symbol sizes by module):"
+    python3 "$ROOT/scripts/bench_size.py" "$BG95D"
 fi
 case " $PARTS " in *" dhcp "*) ;; *) exit 0 ;; esac
 echo

@@ -491,7 +491,7 @@ class Bench:
             p("(spurious URC: not available, this bg95sim has no `ctl urc` verb)")
         p("")
         p(f"Footprint, idle over {self.args.idle:.0f} s windows (kB; wakeups = scheduler timeslices of all threads)")
-        p(f"bg95d release binary (--static-swift-stdlib): {self.binary_unstripped / 1e6:.1f} MB, stripped "
+        p(f"bg95d release binary ({self.args.build_flags}): {self.binary_unstripped / 1e6:.1f} MB, stripped "
           f"{self.binary_size / 1e6:.1f} MB")
         p(f"{'program':48} {'RSS':>7} {'RssAnon':>7} {'RssFile':>7} {'thr':>4} {'fds':>4} {'wakeups/min':>11} "
           f"{'CPU s/h':>8}")
@@ -531,6 +531,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bin-dir", required=True, help="bg95d, bg95ctl, bg95sim to use")
     parser.add_argument("--release-dir", required=True, help="the release (--static-swift-stdlib) bg95d for footprint")
+    parser.add_argument("--build-flags", default="--static-swift-stdlib", help="how the release binaries were built")
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
     parser.add_argument("--idle", type=float, default=float(os.environ.get("BENCH_IDLE", "60")),
                         help="seconds of each idle footprint window")
