@@ -32,7 +32,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from soakbench import Cleanup, Daemon, Sim, median, now, run  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HZ = os.sysconf("SC_CLK_TCK")
 
 # Module-time constants of bg95sim that `ctl status` does not expose (Sources/Simulator:
 # Simulator.reboot: USB gone 0.3 s after the reset; ModemEngine.powerOn: SIM ready 0.8 s and
@@ -248,9 +247,9 @@ class Bench:
     def delta(before, after):
         """(ns, slices) spent in the window by threads alive at its end (a thread that ended
         inside the window is not counted: an undercount the table notes)."""
-        ticks = sum(a[0] - before.get(tid, (0, 0))[0] for tid, a in after.items())
+        on_cpu_ns = sum(a[0] - before.get(tid, (0, 0))[0] for tid, a in after.items())
         slices = sum(a[1] - before.get(tid, (0, 0))[1] for tid, a in after.items())
-        return ticks, slices
+        return on_cpu_ns, slices
 
     def footprint_of(self, name, pids, window):
         """RSS figures at the end, wakeups/min and CPU s/h over `window` seconds (idle)."""

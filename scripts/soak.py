@@ -467,9 +467,6 @@ class Soak:
         records = [r for c in self.combos for r in c.records]
         kinds = sorted({r["kind"] for r in records}, key=lambda k: (BASE_KINDS + list(OPTIONAL_KINDS)).index(k))
         print()
-        if os.environ.get("SOAK_DEBUG"):
-            for c in self.combos:
-                print(c.profile, c.mode, getattr(c, "first_online", None), getattr(c, "end", None), c.down, sorted(c.timeline))
         print(f"soak summary: seed {self.args.seed}, speed {self.args.speed}, {len(records)} faults, "
               f"{now() - self.started:.0f} s")
         print(f"{'fault':14} {'n':>4} {'recovered':>9} {'left online':>11} {'median s':>8} {'worst s':>8} {'bound':>5} "

@@ -34,7 +34,8 @@ def run(argv, timeout=60, check=False, env=None):
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env,
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as timeout_error:
-        return 124, (timeout_error.stdout or b"").decode(errors="replace") if isinstance(timeout_error.stdout, bytes) else (timeout_error.stdout or ""), "timeout"
+        partial = timeout_error.stdout or ""
+        return 124, partial.decode(errors="replace") if isinstance(partial, bytes) else partial, "timeout"
     if check and done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.strip()} {done.stdout.strip()}")
     return done.returncode, done.stdout, done.stderr
