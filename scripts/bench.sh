@@ -1,5 +1,11 @@
 #!/bin/sh
-# make bench: DHCP client benchmark. Runs bg95d's client, dhcpcd (nodelay, noarp, rapid
+# make bench: one run, one table (issue 13). First scripts/bench_online.py: time to online on
+# bg95sim at speed 1 (bg95d vs scripts/forum-connect.sh, BENCH_RUNS paired runs, default 3),
+# detection and recovery, footprint (bg95d, busybox udhcpc, ModemManager; BENCH_IDLE seconds
+# per idle window, default 60), control latencies; BENCH_PARTS="online recovery footprint dhcp"
+# picks parts. Then the DHCP client benchmark below.
+#
+# DHCP client benchmark. Runs bg95d's client, dhcpcd (nodelay, noarp, rapid
 # commit), ISC dhclient and busybox udhcpc against the same dnsmasq, over a veth between two
 # network namespaces this script creates and deletes, RUNS interleaved rounds (default 10; one
 # run of every client per round, order rotating, so load from other processes spreads evenly),
@@ -20,6 +26,8 @@ command -v dhcpcd >/dev/null 2>&1 || need="$need dhcpcd-base"
 command -v dhclient >/dev/null 2>&1 || need="$need isc-dhcp-client"
 command -v busybox >/dev/null 2>&1 || need="$need busybox"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
+[ -x /etc/udhcpc/default.script ] || need="$need udhcpc"
+command -v ModemManager >/dev/null 2>&1 || need="$need modemmanager dbus"
 if [ -n "$need" ]; then
     echo "bench: installing$need" >&2
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -37,9 +45,28 @@ trap cleanup EXIT INT TERM
 
 # Release build with the Swift runtime linked statically, as an embedded deployment would ship
 # it: this saves the dynamic loading of the Swift libraries at every start.
-echo "bench: building bg95d (release, --static-swift-stdlib)" >&2
-(cd "$ROOT" && swift build -c release --static-swift-stdlib --product bg95d >/dev/null)
-BG95D="$(cd "$ROOT" && swift build -c release --show-bin-path)/bg95d"
+# BENCH_SWIFTFLAGS: the flags `make install` builds with (the Makefile passes them).
+FLAGS=${BENCH_SWIFTFLAGS:---static-swift-stdlib}
+echo "bench: building bg95d, bg95ctl, bg95sim (release, $FLAGS)" >&2
+for product in bg95d bg95ctl bg95sim; do
+    (cd "$ROOT" && swift build -c release $FLAGS --product $product >/dev/null)
+done
+RELEASE="$(cd "$ROOT" && swift build -c release --show-bin-path)"
+BG95D="$RELEASE/bg95d"
+PARTS=${BENCH_PARTS:-online recovery footprint dhcp}
+
+echo "bench: machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+online_parts=$(echo "$PARTS" | tr ' ' '\n' | grep -v '^dhcp$' | tr '\n' ' ')
+if [ -n "${online_parts% }" ]; then
+    python3 "$ROOT/scripts/bench_online.py" --bin-dir "$RELEASE" --release-dir "$RELEASE" --build-flags "$FLAGS" \
+        --parts $online_parts
+    echo
+    echo "What the bg95d binary is made of (nm symbol sizes by module):"
+    python3 "$ROOT/scripts/bench_size.py" "$BG95D"
+fi
+case " $PARTS " in *" dhcp "*) ;; *) exit 0 ;; esac
+echo
+echo "DHCP: client start to address on the interface (ms), $RUNS interleaved rounds"
 
 ip netns add $CNS
 ip netns add $SNS
