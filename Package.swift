@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "BG95Config", dependencies: ["ATProtocol", "BG95Core", "Modem", "Supervisor"]),
 
         // I/O adapters.
-        .target(name: "ModemIO", dependencies: ["CUdev", "BG95System", "ATProtocol", "Modem"]),
+        .target(name: "ModemIO", dependencies: ["CUdev", "BG95System", "ATProtocol", "Modem", "LogLimit"]),
         .target(name: "DHCPIO", dependencies: ["BG95Core", "DHCPProtocol", "BG95System", "LogLimit"]),
         .target(name: "NetlinkIO", dependencies: ["CMnl", "BG95Core", "BG95System", "Netconfig"]),
         .target(name: "BG95Control", dependencies: ["BG95System", "LogLimit"]),
