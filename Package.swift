@@ -44,10 +44,10 @@ let package = Package(
         .target(name: "BG95Config", dependencies: ["ATProtocol", "BG95Core", "Modem", "Supervisor"]),
 
         // I/O adapters.
-        .target(name: "ModemIO", dependencies: ["CUdev", "BG95System", "ATProtocol", "Modem"]),
+        .target(name: "ModemIO", dependencies: ["CUdev", "BG95System", "ATProtocol", "Modem", "LogLimit"]),
         .target(name: "DHCPIO", dependencies: ["BG95Core", "DHCPProtocol", "BG95System", "LogLimit"]),
         .target(name: "NetlinkIO", dependencies: ["CMnl", "BG95Core", "BG95System", "Netconfig"]),
-        .target(name: "BG95Control", dependencies: ["BG95System", "LogLimit"]),
+        .target(name: "BG95Control", dependencies: ["BG95System", "LogLimit", "ATProtocol"]),
         .target(
             name: "BG95Daemon",
             dependencies: [
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "NetconfigTests", dependencies: ["BG95Core", "Netconfig"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Modem"]),
         .testTarget(name: "BG95ConfigTests", dependencies: ["BG95Config", "Supervisor"]),
-        .testTarget(name: "BG95ControlTests", dependencies: ["BG95Control", "BG95System", "TestSupport", "LogLimit"]),
+        .testTarget(name: "BG95ControlTests", dependencies: ["BG95Control", "BG95System", "TestSupport", "LogLimit", "ATProtocol"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"]),
         .testTarget(name: "ModemIntegrationTests", dependencies: ["ModemIO", "ATProtocol", "TestSupport"]),
         .testTarget(name: "NetworkIntegrationTests", dependencies: [

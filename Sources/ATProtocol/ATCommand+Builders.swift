@@ -217,7 +217,13 @@ extension ATCommand {
 
     // MARK: Operator passthrough
 
-    /// An operator's command line (`bg95ctl at`), validated: at most 256 bytes of printable
+    /// The longest operator command line in bytes, the one limit for `bg95ctl at`: the control
+    /// socket's decoder (`ATPassthrough.maxLength`) refuses longer ones early with the same
+    /// words. Below the module's own line limit; the daemon's long commands (AT+QICSGP with
+    /// credentials) come from the builders above, not from this passthrough.
+    public static let rawMaxLength = 256
+
+    /// An operator's command line (`bg95ctl at`), validated: at most `rawMaxLength` bytes of printable
     /// ASCII (no CR, LF or other control bytes), no `\\`, balanced quotes, and exactly one
     /// command by the grammar in `ATCommandGrammar` (`AT` plus one basic or one extended
     /// command with its arguments). V.250 concatenation (`ATE0Q0`, `ATI+CGDCONT=...`), `;`
@@ -227,7 +233,9 @@ extension ATCommand {
     /// (`=...`) they are treated as URCs.
     public static func raw(_ text: String) throws(ATCommandError) -> ATCommand {
         guard !text.isEmpty else { throw ATCommandError(field: .rawCommand, reason: .empty) }
-        guard text.utf8.count <= 256 else { throw ATCommandError(field: .rawCommand, reason: .tooLong(maximum: 256)) }
+        guard text.utf8.count <= rawMaxLength else {
+            throw ATCommandError(field: .rawCommand, reason: .tooLong(maximum: rawMaxLength))
+        }
         var inQuote = false
         for scalar in text.unicodeScalars {
             switch scalar.value {

@@ -1,11 +1,14 @@
+import ATProtocol
+
 /// Rules for AT commands passed through the control socket (`bg95ctl at`).
 ///
 /// The daemon writes the command to the module's AT port followed by CR, so it must be exactly
 /// one printable-ASCII command line: anything else could smuggle a second command or confuse
 /// the framer.
 public enum ATPassthrough {
-    /// The longest command accepted (the module's own line limit is larger; this is plenty).
-    public static let maxLength = 512
+    /// The longest command accepted: the daemon's own limit (`ATCommand.rawMaxLength`), so a
+    /// command the decoder lets through is never refused later for its length.
+    public static let maxLength = ATCommand.rawMaxLength
     /// Accepted `timeout` values in seconds (AT+QPING may take up to 300 s).
     public static let timeoutRange = 1...300
 
@@ -17,7 +20,7 @@ public enum ATPassthrough {
     public static func validate(_ command: String) -> String? {
         let bytes = Array(command.utf8)
         if bytes.isEmpty { return "is empty" }
-        if bytes.count > maxLength { return "is longer than \(maxLength) bytes" }
+        if bytes.count > maxLength { return "\(ATCommandError.Reason.tooLong(maximum: maxLength))" }
         guard bytes.count >= 2, bytes[0] | 0x20 == UInt8(ascii: "a"), bytes[1] | 0x20 == UInt8(ascii: "t") else {
             return "must start with \"AT\""
         }

@@ -20,6 +20,10 @@ import LogLimit
 ///   and outsider limits), so idle or unprivileged peers can never lock root out;
 /// - idle connections close after `idleTimeoutMilliseconds`;
 /// - an accept storm is taken in slices of `acceptsPerWakeUp`, so the queue keeps serving;
+/// - when `accept` fails for want of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM)
+///   the pending connection stays in the backlog and the listening source would fire again at
+///   once (a busy loop): accepting pauses instead, for `acceptBackOff` (doubling up to its
+///   maximum) or until a connection closes and frees a descriptor;
 /// - log lines a client can trigger are rate-limited (`RateLimitedLog`);
 /// - a client whose unread output exceeds `maxQueuedBytes` (a stuck subscriber) is dropped;
 /// - writes never block and never raise SIGPIPE (MSG_NOSIGNAL).
@@ -46,6 +50,13 @@ public final class ControlServer: @unchecked Sendable {
     /// Log lines triggered by clients (refusals, drops, evictions) go through this.
     private var clientLog: RateLimitedLog
     private var clientLogTimer: DispatchSourceTimer?
+    /// While accepting is paused (the listening source is suspended): the timer that resumes it.
+    private var acceptResumeTimer: DispatchSourceTimer?
+    /// The next pause after a resource failure of `accept`; back to the minimum after a success.
+    private var acceptBackOff = ControlServer.acceptBackOffRange.lowerBound
+
+    /// Pauses of accepting after EMFILE/ENFILE/ENOBUFS/ENOMEM: 100 ms, doubling up to 1 s.
+    static let acceptBackOffRange: ClosedRange<Duration> = .milliseconds(100) ... .seconds(1)
 
     /// Connections accepted per wake-up of the listening socket; the rest wait for the next.
     static let acceptsPerWakeUp = 16
@@ -64,6 +75,7 @@ public final class ControlServer: @unchecked Sendable {
 
     deinit {
         for connection in connections.values { connection.close() }
+        resumeAccepting()
         listenSource?.cancel()
         clientLogTimer?.cancel()
     }
@@ -117,6 +129,7 @@ public final class ControlServer: @unchecked Sendable {
     /// Stops listening, closes every connection and removes the socket file.
     public func stop() {
         guard listenFD >= 0 else { return }
+        resumeAccepting()  // a suspended source must be resumed before it can be cancelled
         listenSource?.cancel()
         listenSource = nil
         listenFD = -1
@@ -163,11 +176,14 @@ public final class ControlServer: @unchecked Sendable {
             if fd < 0 {
                 let code = errno
                 if code == EINTR || code == ECONNABORTED { continue }
-                if code != EAGAIN && code != EWOULDBLOCK {
+                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
+                    pauseAccepting(SystemError(code: code, call: "accept"))
+                } else if code != EAGAIN && code != EWOULDBLOCK {
                     logClientEvent("\(SystemError(code: code, call: "accept"))")
                 }
                 return
             }
+            acceptBackOff = Self.acceptBackOffRange.lowerBound
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             do {
                 try setNonBlocking(fd)
@@ -183,6 +199,30 @@ public final class ControlServer: @unchecked Sendable {
             }
             admit(fd: fd, peer: peer)
         }
+    }
+
+    /// Suspends the listening source for the current back-off; the connection that could not
+    /// be accepted waits in the backlog. Clients can cause this, so the line is rate-limited.
+    private func pauseAccepting(_ error: SystemError) {
+        guard acceptResumeTimer == nil, let listenSource else { return }
+        let pause = acceptBackOff
+        acceptBackOff = min(acceptBackOff * 2, Self.acceptBackOffRange.upperBound)
+        logClientEvent("\(error); pausing accepting for \(pause) (\(connections.count) connections open)")
+        listenSource.suspend()
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        let nanoseconds = pause.components.seconds * 1_000_000_000 + pause.components.attoseconds / 1_000_000_000
+        timer.schedule(deadline: .now() + .nanoseconds(Int(nanoseconds)), leeway: .milliseconds(10))
+        timer.setEventHandler { [weak self] in self?.resumeAccepting() }
+        acceptResumeTimer = timer
+        timer.resume()
+    }
+
+    /// Ends a pause of accepting (its timer fired, or a connection closed); no-op otherwise.
+    private func resumeAccepting() {
+        guard let timer = acceptResumeTimer else { return }
+        timer.cancel()
+        acceptResumeTimer = nil
+        listenSource?.resume()
     }
 
     private func admit(fd: Int32, peer: PeerCredentials) {
@@ -243,6 +283,7 @@ public final class ControlServer: @unchecked Sendable {
     func connectionClosed(_ connection: ControlConnection, reason: String?) {
         connections.removeValue(forKey: ObjectIdentifier(connection))
         if let reason { logClientEvent("closed connection of \(connection.peer): \(reason)") }
+        resumeAccepting()  // its descriptor is free again
     }
 
     func receive(line: ArraySlice<UInt8>, from connection: ControlConnection) {

@@ -120,6 +120,20 @@ public final class ModemControllerDriver: ModemDriver {
         }
     }
 
+    /// Active when the data call's context (no data call known: any context) is active.
+    public func queryDataCall(completion: @escaping (Bool?) -> Void) {
+        guard let controller else { return completion(nil) }
+        let cid = controller.dataCall?.call.contextID
+        controller.queryContextActivation { result in
+            switch result {
+            case .success(let contexts):
+                completion(contexts.contains { $0.isActive && (cid == nil || $0.cid == cid) })
+            case .failure:
+                completion(nil)
+            }
+        }
+    }
+
     public func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {
         guard let controller else { return completion(Diagnosis()) }
         controller.diagnose(pingHost: pingTarget) { found in

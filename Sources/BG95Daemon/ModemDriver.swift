@@ -23,6 +23,8 @@ public protocol ModemDriver: AnyObject {
     func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, DaemonError>) -> Void)
     /// `AT+CEREG?`: the registration and, when refused, the EMM cause; nil state when unanswered.
     func queryRegistration(completion: @escaping (RegistrationState?, Int?) -> Void)
+    /// `AT+CGACT?`: whether the data call's context is still active; nil when unanswered.
+    func queryDataCall(completion: @escaping (Bool?) -> Void)
     /// Asks the module why the probe failed (CEREG?, CGACT?, QNETDEVCTL?, QPING to `pingTarget`).
     func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void)
     /// `bg95ctl at`: one validated command line through the AT queue.

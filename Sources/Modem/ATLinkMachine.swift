@@ -93,6 +93,9 @@ public struct ATLinkMachine: Sendable {
         case reopen
         /// A line for the log (commands appear redacted).
         case log(String)
+        /// A log line caused by one line that arrived on the port (garbage, an overlong line):
+        /// whoever writes to the port can trigger it at will, so the owner rate-limits it.
+        case logPortInput(String)
     }
 
     public let options: Options
@@ -206,7 +209,7 @@ public struct ATLinkMachine: Sendable {
             }
         case .urc(let urc):
             if case .unknown(let line) = urc, Self.looksLikeGarbage(line) {
-                actions.append(.log("AT: garbage on the port; resynchronising before the next command"))
+                actions.append(.logPortInput("AT: garbage on the port; resynchronising before the next command"))
                 needsResync = true
                 pump(into: &actions)
                 return
@@ -217,7 +220,7 @@ public struct ATLinkMachine: Sendable {
         case .discarded(let discard):
             switch discard {
             case .overlongLine, .excessResponseLine:
-                actions.append(.log("AT: \(discard); resynchronising before the next command"))
+                actions.append(.logPortInput("AT: \(discard); resynchronising before the next command"))
                 needsResync = true
                 pump(into: &actions)
             case .strayResult:

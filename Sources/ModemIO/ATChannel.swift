@@ -1,6 +1,7 @@
 import ATProtocol
 import BG95System
 import Dispatch
+import LogLimit
 import Modem
 
 /// The AT conversation with the module over its serial port, on the daemon's queue.
@@ -13,6 +14,10 @@ import Modem
 /// URCs are delivered at any time, also in the middle of a command's response. Closing (by the
 /// owner or because the device went away) completes the in-flight and every queued command as
 /// `.cancelled` at once; nothing waits forever on a closed port.
+///
+/// Log lines that whoever writes to the port can trigger one per line (garbage, overlong lines,
+/// and with `trace` every URC) pass a `RateLimitedLog`, so a babbling port or a URC storm
+/// cannot fill the log; a timer writes the summary of what was suppressed.
 ///
 /// All methods must be called on `queue`; callbacks run on it.
 public final class ATChannel: @unchecked Sendable {
@@ -67,12 +72,20 @@ public final class ATChannel: @unchecked Sendable {
     private var nextTicket: UInt64 = 1
     private let timers: OneShotTimers<ATLinkMachine.Timer>
 
+    /// The two rate-limited log sources and the timers that write their summaries.
+    private enum LimitedLog: Hashable, Sendable { case portInput, urcTrace }
+    private var portInputLog = RateLimitedLog(source: "AT port input", burst: 5, interval: .seconds(10))
+    private var urcTraceLog = RateLimitedLog(source: "AT URC trace", burst: 20, interval: .seconds(10))
+    private let summaryTimers: OneShotTimers<LimitedLog>
+    private var summaryArmed: Set<LimitedLog> = []
+
     public init(queue: DispatchQueue, options: Options = Options(), log: @escaping (String) -> Void) {
         self.queue = queue
         self.options = options
         self.log = log
         self.link = ATLinkMachine(options: options.link)
         self.timers = OneShotTimers(queue: queue)
+        self.summaryTimers = OneShotTimers(queue: queue)
     }
 
     /// Opens `path` (exclusively), then synchronises. `onClosed` is called once if the port
@@ -126,7 +139,7 @@ public final class ATChannel: @unchecked Sendable {
                 if options.trace { log("AT< \(response)") }
                 completions.removeValue(forKey: ticket)?(response)
             case .urc(let urc):
-                if options.trace { log("AT< URC \(urc)") }
+                if options.trace { logLimited("AT< URC \(urc)", .urcTrace) }
                 onURC?(urc)
             case .healthChanged(let health):
                 onHealthChange?(health)
@@ -134,8 +147,51 @@ public final class ATChannel: @unchecked Sendable {
                 reopen()
             case .log(let line):
                 log(line)
+            case .logPortInput(let line):
+                logLimited(line, .portInput)
             }
         }
+    }
+
+    // MARK: Rate-limited log lines
+
+    private func logLimited(_ line: String, _ source: LimitedLog) {
+        let now = Self.monotonicNow()
+        let lines: [String]
+        switch source {
+        case .portInput: lines = portInputLog.admit(line, now: now)
+        case .urcTrace: lines = urcTraceLog.admit(line, now: now)
+        }
+        for line in lines { log(line) }
+        scheduleSummary(source)
+    }
+
+    /// Arms the summary timer of `source` when it owes a summary and none is armed.
+    private func scheduleSummary(_ source: LimitedLog) {
+        guard !summaryArmed.contains(source) else { return }
+        let due: Duration?
+        switch source {
+        case .portInput: due = portInputLog.summaryDue
+        case .urcTrace: due = urcTraceLog.summaryDue
+        }
+        guard let due else { return }
+        summaryArmed.insert(source)
+        summaryTimers.start(source, after: due - Self.monotonicNow(), leeway: .milliseconds(100)) { [weak self] source in
+            guard let self else { return }
+            self.summaryArmed.remove(source)
+            let now = Self.monotonicNow()
+            let lines: [String]
+            switch source {
+            case .portInput: lines = self.portInputLog.flush(now: now)
+            case .urcTrace: lines = self.urcTraceLog.flush(now: now)
+            }
+            for line in lines { self.log(line) }
+            self.scheduleSummary(source)
+        }
+    }
+
+    private static func monotonicNow() -> Duration {
+        .nanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds))
     }
 
     private func start(_ timer: ATLinkMachine.Timer, after: Duration) {

@@ -32,6 +32,9 @@ public enum SupervisorAction: Sendable, Equatable {
     case diagnose
     /// Ask the module for its registration (`AT+CEREG?`); answers with `registrationQueried`.
     case queryRegistration
+    /// Ask the module whether the data call's context is still active (`AT+CGACT?`); answers
+    /// with `dataCallQueried`.
+    case queryDataCall
     /// Carry out a module-side recovery step (restart data call, radio off/on, reboot);
     /// answers with `recoveryStepFinished`.
     case perform(RecoveryRung)

@@ -92,8 +92,9 @@ public struct SupervisorMachine: Sendable {
         case .bringUpFailed(let failure): onBringUpFailed(failure)
         case .registrationChanged(let registration, let cause): onRegistrationURC(registration, cause: cause)
         case .registrationQueried(let registration, let cause): onRegistrationQueried(registration, cause: cause)
-        case .pdpDeactivated(let indication): onDataCallLost("PDP context deactivated (\(indication))")
-        case .networkDetached: onDataCallLost("packet service detached (+CGEV DETACH)")
+        case .pdpDeactivated(let indication): onDataCallLossURC("PDP context deactivated (\(indication))")
+        case .networkDetached: onDataCallLossURC("packet service detached (+CGEV DETACH)")
+        case .dataCallQueried(let active): onDataCallQueried(active)
         case .netDeviceStatus(let connected):
             if connected {
                 log(.debug, "data call bound to the network device (+QNETDEVSTATUS: 1)")
@@ -393,6 +394,37 @@ public struct SupervisorMachine: Sendable {
     }
 
     // MARK: - Data call and module events
+
+    /// A URC saying the data call dropped: a hint, not proof (like `+CEREG`). While online
+    /// (the data path was proven by a probe) it is confirmed with `AT+CGACT?` before the data
+    /// call is restarted, so a spurious `+QIURC: "pdpdeact"` or `+CGEV` does not take a working
+    /// link down; a real drop is acted on as soon as the answer says so. Before the data path
+    /// is proven there is nothing to protect: act at once.
+    private mutating func onDataCallLossURC(_ why: String) {
+        switch phase {
+        case .online:
+            log(.info, "\(why); asking the module (AT+CGACT?) before acting")
+            actions.append(.queryDataCall)
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .verifying, .degraded, .recovering,
+             .failed, .down, .stopping:
+            onDataCallLost(why)
+        }
+    }
+
+    /// The answer to `.queryDataCall`: active means the URC was spurious; inactive or no
+    /// answer is a lost data call.
+    private mutating func onDataCallQueried(_ active: Bool?) {
+        switch phase {
+        case .online, .linkUp, .dhcp, .verifying, .degraded, .registering:
+            if active == true {
+                log(.notice, "AT+CGACT? says the context is active: the data-call URC was spurious; nothing to do")
+            } else {
+                onDataCallLost(active == nil ? "data call lost (AT+CGACT? unanswered)" : "data call lost (confirmed by AT+CGACT?)")
+            }
+        case .waitingForDevice, .bringingUp, .recovering, .failed, .down, .stopping:
+            log(.debug, "AT+CGACT? answer ignored while \(state)")
+        }
+    }
 
     private mutating func onDataCallLost(_ why: String) {
         switch phase {

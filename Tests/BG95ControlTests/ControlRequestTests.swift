@@ -1,4 +1,6 @@
+import ATProtocol
 import BG95Control
+import Foundation
 import XCTest
 
 final class ControlRequestTests: XCTestCase {
@@ -130,5 +132,40 @@ final class ControlRequestTests: XCTestCase {
         XCTAssertEqual(StatusSnapshot.maskICCID("89490200001234567890"), "894902**********7890")
         XCTAssertEqual(StatusSnapshot.maskICCID("12345"), "*2345")
         XCTAssertEqual(StatusSnapshot.maskICCID(""), "")
+    }
+}
+
+/// The control socket's decoder and the daemon's `ATCommand.raw` use one length limit with the
+/// same words, so a command the decoder accepts is never refused later for its length.
+final class ATPassthroughLengthTests: XCTestCase {
+    func testDecoderAndDaemonAgreeOnTheLengthLimit() throws {
+        XCTAssertEqual(ATPassthrough.maxLength, ATCommand.rawMaxLength)
+        // One valid extended command, exactly at the limit and one byte over it.
+        func command(length: Int) -> String {
+            let prefix = "AT+QPING=1,\""
+            return prefix + String(repeating: "a", count: length - prefix.count - 1) + "\""
+        }
+        func request(_ command: String) -> [UInt8] {
+            let escaped = command.replacingOccurrences(of: "\"", with: "\\\"")
+            return Array(#"{"v":1,"id":1,"cmd":"at","command":"\#(escaped)"}"#.utf8)
+        }
+        let longest = command(length: ATPassthrough.maxLength)
+        XCTAssertNil(ATPassthrough.validate(longest))
+        XCTAssertEqual(try ATCommand.raw(longest).text, longest)
+        let decoded = try ControlRequest(parsing: request(longest))
+        XCTAssertEqual(decoded.command, .at(command: longest, timeout: nil))
+
+        for length in [ATPassthrough.maxLength + 1, 300, 512] {
+            let tooLong = command(length: length)
+            let expected = "longer than \(ATCommand.rawMaxLength) bytes"
+            XCTAssertThrowsError(try ControlRequest(parsing: request(tooLong))) { error in
+                guard let error = error as? ControlRequest.ParseError else { return XCTFail("\(error)") }
+                XCTAssertEqual(error.failure.code, .invalidArgument)
+                XCTAssertEqual(error.failure.message, "command: \(expected)", "the decoder names the field")
+            }
+            XCTAssertThrowsError(try ATCommand.raw(tooLong)) { error in
+                XCTAssertEqual("\(error)", "rawCommand: \(expected)")
+            }
+        }
     }
 }

@@ -143,6 +143,7 @@ final class FakeModem: ModemDriver {
     func queryRegistration(completion: @escaping (RegistrationState?, Int?) -> Void) {
         onQueryRegistration?(completion)
     }
+    func queryDataCall(completion: @escaping (Bool?) -> Void) { completion(true) }
     func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, DaemonError>) -> Void) {}
     func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {}
     func passthrough(_ command: String, timeout: Int?,

@@ -54,6 +54,24 @@ final class PseudoTerminalModule: @unchecked Sendable {
         }
     }
 
+    /// Writes `bytes` completely from the calling thread, waiting whenever the pty is full:
+    /// for floods larger than the pty's buffer (the fake module keeps reading commands).
+    func writeAll(_ bytes: [UInt8]) {
+        let fd = queue.sync { master }
+        var offset = 0
+        while offset < bytes.count, fd >= 0 {
+            let count = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, min($0.count, 4096)) }
+            if count > 0 {
+                offset += count
+            } else if count < 0, errno == EAGAIN || errno == EINTR {
+                var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&waiting, 1, 1000)
+            } else {
+                return
+            }
+        }
+    }
+
     /// Closes the master: the slave side sees a hang-up (EIO), like a USB unplug.
     func hangUp() {
         queue.sync {

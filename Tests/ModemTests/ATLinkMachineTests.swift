@@ -33,7 +33,7 @@ final class ATLinkMachineTests: XCTestCase {
                 case .urc(let urc): urcs.append(urc)
                 case .healthChanged(let health): healths.append(health)
                 case .reopen: reopens += 1
-                case .log(let line): logs.append(line)
+                case .log(let line), .logPortInput(let line): logs.append(line)
                 }
             }
         }

@@ -55,6 +55,15 @@ struct Harness {
         return send(.timerFired(timer.id), after: timer.delay)
     }
 
+    /// A real data-call drop: the URC, then, when the machine asks (`AT+CGACT?` while online),
+    /// the module confirming the context is inactive.
+    @discardableResult
+    mutating func dataCallDrops(_ urc: SupervisorEvent = .pdpDeactivated("x")) -> [SupervisorAction] {
+        send(urc)
+        guard did(.queryDataCall) else { return last }
+        return send(.dataCallQueried(active: false))
+    }
+
     func did(_ action: SupervisorAction) -> Bool { last.contains(action) }
 
     /// The actions of the last step without logs, status and timers: what the daemon *does*.

@@ -141,7 +141,7 @@ extension RegistrationPolicyTests {
     func testRefusalDuringARecoveryStepStopsTheLadder() {
         var h = Harness()
         h.driveOnline()
-        h.send(.networkDetached)
+        h.dataCallDrops(.networkDetached)
         XCTAssertTrue(h.did(.perform(.restartDataCall)))
         // The step's bring-up is refused with cause 7; the step's failure follows.
         h.send(.bringUpFailed(.rejected(cause: 7)))

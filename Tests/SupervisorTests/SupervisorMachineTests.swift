@@ -283,13 +283,53 @@ final class SupervisorMachineTests: XCTestCase {
         XCTAssertTrue(h.did(.perform(.radioCycle)))
     }
 
-    func testPDPDeactivationURCRestartsTheDataCallAtOnce() {
+    func testPDPDeactivationURCIsConfirmedThenRestartsTheDataCall() {
         var h = Harness()
         h.driveOnline()
         h.send(.pdpDeactivated("+QIURC: \"pdpdeact\",1"))
+        XCTAssertEqual(h.state, .online, "a URC alone changes nothing while online")
+        XCTAssertEqual(h.effects, [.queryDataCall])
+        h.send(.dataCallQueried(active: false))
         XCTAssertEqual(h.state, .startingDataCall)
         XCTAssertTrue(h.did(.perform(.restartDataCall)))
         XCTAssertNil(h.timers[.health])
+    }
+
+    /// issue 12 soak: a spurious `+QIURC: "pdpdeact"` while the context is still active must not
+    /// take a working link down.
+    func testSpuriousPDPDeactivationURCKeepsTheLinkOnline() {
+        var h = Harness()
+        h.driveOnline()
+        h.send(.pdpDeactivated("+QIURC: \"pdpdeact\",1"))
+        XCTAssertEqual(h.effects, [.queryDataCall])
+        h.send(.dataCallQueried(active: true))
+        XCTAssertEqual(h.state, .online)
+        XCTAssertTrue(h.effects.isEmpty, "\(h.last)")
+        XCTAssertNotNil(h.timers[.health], "health probing goes on")
+    }
+
+    func testUnansweredDataCallQueryCountsAsALostDataCall() {
+        var h = Harness()
+        h.driveOnline()
+        h.send(.networkDetached)
+        h.send(.dataCallQueried(active: nil))
+        XCTAssertTrue(h.did(.perform(.restartDataCall)))
+    }
+
+    func testDataCallURCBeforeTheDataPathIsProvenActsAtOnce() {
+        var h = Harness()
+        h.send(.start)
+        h.send(.deviceAppeared("1-1 (2c7c:0700)"))
+        h.send(.bringUpProgress(.configuring))
+        h.send(.bringUpProgress(.registering))
+        h.send(.registrationChanged(.home))
+        h.send(.bringUpProgress(.startingDataCall))
+        h.send(.bringUpFinished(interface: "eth2"))
+        h.send(.carrierChanged(up: true))
+        XCTAssertEqual(h.state, .dhcp)
+        h.send(.pdpDeactivated("+CGEV: NW DEACT"))
+        XCTAssertFalse(h.did(.queryDataCall))
+        XCTAssertTrue(h.did(.perform(.restartDataCall)))
     }
 
     func testNetDeviceDisconnectRestartsTheDataCall() {
@@ -305,6 +345,8 @@ final class SupervisorMachineTests: XCTestCase {
         var h = Harness()
         h.driveOnline()
         h.send(.networkDetached)
+        XCTAssertEqual(h.effects, [.queryDataCall])
+        h.send(.dataCallQueried(active: false))
         XCTAssertTrue(h.did(.perform(.restartDataCall)))
     }
 
@@ -420,7 +462,7 @@ final class SupervisorMachineTests: XCTestCase {
     func testRecoveryWithoutDeviceShowsWaitForDevice() {
         var h = Harness()
         h.driveOnline()
-        h.send(.pdpDeactivated("x"))
+        h.dataCallDrops()
         h.send(.deviceVanished)
         XCTAssertEqual(h.machine.status.recoveryRung, .waitForDevice)
         XCTAssertEqual(h.state, .waitingForDevice)
@@ -431,7 +473,7 @@ final class SupervisorMachineTests: XCTestCase {
     func testLadderClimbsToRebootAndWaitsForReenumeration() {
         var h = Harness()
         h.driveOnline()
-        h.send(.pdpDeactivated("x"))                                   // attempt 1: restart data call
+        h.dataCallDrops()                                   // attempt 1: restart data call
         h.send(.recoveryStepFinished(.restartDataCall, succeeded: false, detail: "CME 148"))
         XCTAssertEqual(h.state, .recovering)                           // attempt 2 after 2 s
         XCTAssertEqual(h.timers[.backoff]?.delay, .seconds(2))
@@ -493,7 +535,7 @@ final class SupervisorMachineTests: XCTestCase {
     func testAdminUpRetriesAPendingRecoveryNow() {
         var h = Harness()
         h.driveOnline()
-        h.send(.pdpDeactivated("x"))
+        h.dataCallDrops()
         h.send(.recoveryStepFinished(.restartDataCall, succeeded: false, detail: "ERROR"))
         XCTAssertNotNil(h.timers[.backoff])
         h.send(.adminUp)
@@ -518,7 +560,7 @@ final class SupervisorMachineTests: XCTestCase {
         XCTAssertEqual(h.state, .down)
         XCTAssertEqual(h.effects, [.stopDHCP(release: true), .removeNetwork, .endDataCall])
         XCTAssertTrue(h.timers.isEmpty)
-        h.send(.pdpDeactivated("x"))
+        h.dataCallDrops()
         h.send(.deviceVanished)
         h.send(.deviceAppeared("1-1"))
         XCTAssertEqual(h.state, .down)
