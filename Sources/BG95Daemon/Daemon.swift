@@ -10,6 +10,7 @@ import DHCPProtocol
 import Netconfig
 import NetlinkIO
 import Supervisor
+import BG95Core
 import BG95Config
 
 /// The daemon: one serial queue that owns the supervisor and every adapter.
@@ -400,7 +401,7 @@ public final class Daemon: @unchecked Sendable {
         let serverConfiguration = ControlServerConfiguration(path: configuration.controlSocket, policy: policy)
         let directory = String(configuration.controlSocket.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
         if !directory.isEmpty { mkdir(directory, 0o755) }
-        let server = ControlServer(configuration: serverConfiguration, queue: queue, log: { [log] line in log.info("control: \(line)") }) {
+        let server = ControlServer(configuration: serverConfiguration, queue: queue, log: { [log] line in log.log(Self.priority(ofControlLine: line), "control: \(line)") }) {
             [weak self] request, peer, reply in
             self?.onControl(request, peer: peer, reply: reply)
         }
@@ -415,8 +416,15 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
+    /// The control server's lines are about clients: a refusal (wrong peer, bad request, no
+    /// permission) and the rate limit's summary of suppressed ones are worth a notice; dropped
+    /// and closed connections are routine: debug.
+    static func priority(ofControlLine line: String) -> LogPriority {
+        line.hasPrefix("refus") || line.hasPrefix("permission denied") || line.hasPrefix("control clients:") ? .notice : .debug
+    }
+
     private func onControl(_ request: ControlRequest, peer: PeerCredentials, reply: @escaping ControlServer.Reply) {
-        log.info("control: \(request.name.rawValue) from \(peer)")
+        log.debug("control: \(request.name.rawValue) from \(peer)")
         switch request.command {
         case .status:
             reply(.success(.status(snapshot())))

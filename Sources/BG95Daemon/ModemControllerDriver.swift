@@ -9,6 +9,7 @@ import Modem
 import ModemIO
 import Supervisor
 import BG95Config
+import BG95Core
 
 /// The real `ModemDriver`: `ModemIO.ModemController` translated into supervisor events.
 ///
@@ -200,7 +201,7 @@ public final class ModemControllerDriver: ModemDriver {
         case .discovery(let discovery):
             onDiscovery(discovery)
         case .portHealth(let health):
-            send(.log(health == .ready ? .info : .warning, "AT port: \(health)"))
+            send(.log(Self.priority(of: health), "AT port: \(health)"))
         case .stateChanged(let state):
             onBringUpState(state)
         case .dataCallUp(let info):
@@ -224,6 +225,15 @@ public final class ModemControllerDriver: ModemDriver {
             }
         case .urc(let urc):
             onURC(urc)
+        }
+    }
+
+    /// Opening, answering and closing happen at every start and stop: info. Only a port that
+    /// needs resynchronising (a timeout, garbage) or stopped answering is worth a warning.
+    static func priority(of health: ATChannel.Health) -> LogPriority {
+        switch health {
+        case .closed, .synchronising, .ready: return .info
+        case .resynchronising, .stalled: return .warning
         }
     }
 
