@@ -446,8 +446,6 @@ public final class Daemon: @unchecked Sendable {
                 case .failure(let failure): reply(.failure(failure))
                 }
             }
-        case .doctor:
-            reply(.success(.doctor(doctorReport())))
         }
     }
 
@@ -498,35 +496,5 @@ public final class Daemon: @unchecked Sendable {
         if let model = modem.module { snapshot.addOperatorFacts(from: model, now: now) }
         traffic.fill(&snapshot, interface: status.interface, model: modem.module)
         return snapshot
-    }
-
-    /// `bg95ctl doctor`: each step from USB to the probe, from what the daemon knows now.
-    private func doctorReport() -> DoctorReport {
-        typealias Step = DoctorReport.Step
-        let status = machine.status
-        let snapshot = snapshot()
-        var steps: [Step] = []
-        var failed = false
-        func add(_ kind: Step.Kind, _ ok: Bool, _ detail: String?, fix: String?) {
-            if failed { steps.append(Step(kind, outcome: .skipped)); return }
-            steps.append(Step(kind, outcome: ok ? .ok : .failed, detail: detail, fix: ok ? nil : fix))
-            if !ok { failed = true }
-        }
-        add(.moduleFound, status.devicePresent, nil, fix: "plug in the module; check `lsusb` for 2c7c:0700")
-        add(.driverBound, snapshot.module?.atPort != nil, snapshot.module?.atPort,
-            fix: "modprobe option; echo \"2c7c 0700 ff\" > /sys/bus/usb-serial/drivers/option1/new_id (or install the udev rule)")
-        add(.ecmMode, status.interface != nil || snapshot.module?.usbnet == "ecm", status.interface,
-            fix: "bg95d switches the module to ECM by itself; see the log for why it could not")
-        add(.sim, status.hardError == nil, status.hardError, fix: "fix the SIM or the PIN file, then `bg95ctl up`")
-        add(.registered, status.registration?.isRegistered ?? false, status.registration.map(\.description),
-            fix: "check antenna, coverage, bands and iot_mode")
-        add(.dataCall, snapshot.dataCall?.state == "active", snapshot.dataCall.map { "\($0.state) apn \($0.apn ?? "?")" },
-            fix: "check the APN and credentials")
-        add(.lease, status.lease != nil, status.lease?.address, fix: "the module's DHCP server did not answer")
-        add(.route, !(network?.installedRoutes.isEmpty ?? true), network?.installedRoutes.joined(separator: "; "),
-            fix: "see the daemon log for the netlink error")
-        add(.probe, status.lastProbe?.succeeded ?? false, status.lastProbe.map { "\($0)" },
-            fix: "the data path through the module does not reach \(configuration.probeTarget)")
-        return DoctorReport(steps: steps)
     }
 }
