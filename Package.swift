@@ -36,7 +36,7 @@ let package = Package(
         // Pure codecs and state machines.
         .target(name: "ATProtocol"),
         .target(name: "DHCPProtocol", dependencies: ["BG95Core"]),
-        .target(name: "Modem", dependencies: ["ATProtocol"]),
+        .target(name: "Modem", dependencies: ["ATProtocol", "BG95Core"]),
         .target(name: "Netconfig", dependencies: ["BG95Core"]),
         .target(name: "Supervisor", dependencies: ["BG95Core", "Modem"]),
 
@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "ModemIO", dependencies: ["CUdev", "BG95System", "ATProtocol", "Modem", "LogLimit"]),
         .target(name: "DHCPIO", dependencies: ["BG95Core", "DHCPProtocol", "BG95System", "LogLimit"]),
         .target(name: "NetlinkIO", dependencies: ["CMnl", "BG95Core", "BG95System", "Netconfig"]),
-        .target(name: "BG95Control", dependencies: ["BG95System", "LogLimit", "ATProtocol"]),
+        .target(name: "BG95Control", dependencies: ["ATProtocol", "BG95Core", "BG95System", "LogLimit"]),
         .target(
             name: "BG95Daemon",
             dependencies: [
@@ -82,9 +82,11 @@ let package = Package(
         .testTarget(name: "ModemTests", dependencies: ["Modem", "ATProtocol"]),
         .testTarget(name: "DHCPProtocolTests", dependencies: ["BG95Core", "DHCPProtocol"]),
         .testTarget(name: "NetconfigTests", dependencies: ["BG95Core", "Netconfig"]),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Modem"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Modem", "BG95Core"]),
         .testTarget(name: "BG95ConfigTests", dependencies: ["BG95Config", "Supervisor"]),
-        .testTarget(name: "BG95ControlTests", dependencies: ["BG95Control", "BG95System", "TestSupport", "LogLimit", "ATProtocol"]),
+        .testTarget(name: "BG95ControlTests", dependencies: [
+            "ATProtocol", "BG95Control", "BG95Core", "BG95System", "TestSupport", "LogLimit",
+        ]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"]),
         .testTarget(name: "ModemIntegrationTests", dependencies: ["ModemIO", "ATProtocol", "TestSupport"]),
         .testTarget(name: "NetworkIntegrationTests", dependencies: [

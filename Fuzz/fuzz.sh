@@ -24,7 +24,7 @@ harness() {
     case $1 in
         at-protocol) echo "ATProtocolFuzz FUZZ_AT_PROTOCOL ATProtocol" ;;
         dhcp) echo "DHCPFuzz FUZZ_DHCP DHCPProtocol BG95Core" ;;
-        control-request) echo "ControlRequestFuzz FUZZ_CONTROL_REQUEST BG95Control BG95System LogLimit" ;;
+        control-request) echo "ControlRequestFuzz FUZZ_CONTROL_REQUEST BG95Control ATProtocol BG95Core BG95System LogLimit" ;;
         configuration) echo "ConfigurationFuzz FUZZ_CONFIGURATION BG95Config BG95Core Supervisor Modem ATProtocol" ;;
         rtnetlink) echo "RtnetlinkFuzz FUZZ_RTNETLINK NetlinkIO BG95System BG95Core Netconfig" ;;
         *) echo "fuzz: unknown target $1 (targets: $ALL)" >&2; exit 2 ;;

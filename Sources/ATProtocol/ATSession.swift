@@ -23,8 +23,9 @@ public enum ATSessionOutput: Equatable, Sendable {
     case write(id: ATCommandID, bytes: [UInt8], timeout: Duration)
     /// A command completed (including timed out and cancelled ones).
     case response(ATResponse)
-    /// An unsolicited result code, in arrival order relative to the responses.
-    case urc(URC)
+    /// An unsolicited result code, in arrival order relative to the responses, with the line
+    /// as received (at most 256 characters) for `bg95ctl watch`.
+    case urc(URC, line: String)
     /// The `> ` data prompt.
     case prompt
     case discarded(ATDiscard)
@@ -133,14 +134,14 @@ public struct ATSession: Sendable {
             if ATResult.finalResult(of: line) != nil {
                 outputs.append(.discarded(.strayResult(line)))
             } else {
-                outputs.append(.urc(URC.parse(line)))
+                outputs.append(.urc(URC.parse(line), line: String(line.prefix(256))))
             }
             return
         }
         if isEcho(line, of: transaction.command) { return }
         if line.unicodeScalars.contains("\u{FFFD}") {
             // Bytes that were not UTF-8: line noise, never part of a response.
-            outputs.append(.urc(.unknown(String(line.prefix(256)))))
+            outputs.append(.urc(.unknown(String(line.prefix(256))), line: String(line.prefix(256))))
             return
         }
         if let result = ATResult.finalResult(of: line) {
@@ -152,7 +153,7 @@ public struct ATSession: Sendable {
             if case .unknown = urc {
                 // Not a URC we know: an intermediate line of the command (ATI, AT+QGMR, ...).
             } else {
-                outputs.append(.urc(urc))
+                outputs.append(.urc(urc, line: String(line.prefix(256))))
                 return
             }
         }

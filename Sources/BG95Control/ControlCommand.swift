@@ -12,13 +12,11 @@ public enum ControlCommand: String, CaseIterable, Codable, Sendable {
     case watch
     /// Reboot the module and bring the link up again from scratch.
     case reset
-    /// Ask the daemon to diagnose each step from module to probe.
-    case doctor
 
     /// Whether the command changes the daemon's state (and so needs the control privilege).
     public var changesState: Bool {
         switch self {
-        case .status, .watch, .doctor: return false
+        case .status, .watch: return false
         case .up, .down, .at, .reset: return true
         }
     }

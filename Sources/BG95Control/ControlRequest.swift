@@ -29,7 +29,6 @@ public struct ControlRequest: Equatable, Sendable {
         /// `urcs`: also stream unsolicited result codes from the module.
         case watch(urcs: Bool)
         case reset
-        case doctor
     }
 
     public init(id: Int, command: Command) {
@@ -46,7 +45,6 @@ public struct ControlRequest: Equatable, Sendable {
         case .at: return .at
         case .watch: return .watch
         case .reset: return .reset
-        case .doctor: return .doctor
         }
     }
 
@@ -55,7 +53,7 @@ public struct ControlRequest: Equatable, Sendable {
         switch command {
         case .watch: return true
         case .up(let follow), .down(let follow): return follow
-        case .status, .at, .reset, .doctor: return false
+        case .status, .at, .reset: return false
         }
     }
 
@@ -104,6 +102,9 @@ extension ControlRequest {
                 throw ControlFailure(.unsupportedVersion, "protocol version \(version) is not supported (this daemon speaks v\(controlProtocolVersion))")
             }
             let name = try fields.requiredString("cmd")
+            if name == Self.retiredDoctor {
+                throw ControlFailure(.unknownCommand, "\"doctor\" is no longer a daemon command: run `bg95ctl doctor`, which checks the host and the module itself")
+            }
             guard let known = ControlCommand(rawValue: name) else {
                 throw ControlFailure(.unknownCommand, "unknown command \"\(ControlFailure.printable(name))\" (known: \(ControlCommand.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
@@ -121,7 +122,6 @@ extension ControlRequest {
                 command = .at(command: line, timeout: timeout)
             case .watch: command = .watch(urcs: try fields.optionalBool("urcs") ?? true)
             case .reset: command = .reset
-            case .doctor: command = .doctor
             }
             try fields.rejectUnread(command: name)
             self.init(id: id, command: command)
@@ -129,6 +129,9 @@ extension ControlRequest {
             throw ParseError(id: id, failure: error)
         }
     }
+
+    /// The daemon once answered `doctor` from cached state; old scripts get told where it went.
+    static let retiredDoctor = "doctor"
 
     /// The request as one JSON line (without newline), as `ControlClient` sends it.
     public func encoded() -> [UInt8] {
@@ -138,7 +141,7 @@ extension ControlRequest {
             "cmd": .string(name.rawValue),
         ]
         switch command {
-        case .status, .reset, .doctor: break
+        case .status, .reset: break
         case .up(let follow), .down(let follow): object["follow"] = .bool(follow)
         case .at(let line, let timeout):
             object["command"] = .string(line)

@@ -7,8 +7,6 @@ public enum ControlResult: Equatable, Sendable {
     case accepted(state: String)
     /// `at`.
     case at(ATPassthroughResult)
-    /// `doctor`.
-    case doctor(DoctorReport)
 }
 
 /// The daemon's answer to one request: exactly one per request, with the request's `id`
@@ -43,7 +41,6 @@ public struct ControlResponse: Equatable, Sendable, Codable {
             case .status(let snapshot): try container.encode(snapshot, forKey: .result)
             case .accepted(let state): try container.encode(["state": state], forKey: .result)
             case .at(let at): try container.encode(at, forKey: .result)
-            case .doctor(let report): try container.encode(report, forKey: .result)
             }
         case .failure(let failure):
             try container.encode(false, forKey: .ok)
@@ -72,8 +69,6 @@ public struct ControlResponse: Equatable, Sendable, Codable {
                 outcome = .success(.accepted(state: accepted["state"] ?? "unknown"))
             case .at:
                 outcome = .success(.at(try container.decode(ATPassthroughResult.self, forKey: .result)))
-            case .doctor:
-                outcome = .success(.doctor(try container.decode(DoctorReport.self, forKey: .result)))
             }
         } else {
             outcome = .failure(try container.decode(ControlFailure.self, forKey: .error))

@@ -1,3 +1,5 @@
+import BG95Core
+
 /// Judges what `bg95ctl doctor` saw (`DoctorObservations`) step by step, from the USB device
 /// to the end-to-end probe, and names the first real cause with its exact remedy.
 ///

@@ -1,3 +1,5 @@
+import BG95Core
+
 /// Renders a `StatusSnapshot` in the Prometheus text exposition format (version 0.0.4), for
 /// `bg95ctl status --prometheus` and the daemon's node_exporter textfile (`metrics_file`).
 ///

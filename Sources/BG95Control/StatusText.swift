@@ -1,3 +1,5 @@
+import BG95Core
+
 /// Renders a `StatusSnapshot` as human text for `bg95ctl status`: one labelled block per topic,
 /// at most `width` columns (80), values wrapped at field boundaries onto indented continuation
 /// lines. Unknown values are left out rather than shown as placeholders; values the daemon

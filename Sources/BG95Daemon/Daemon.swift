@@ -10,6 +10,7 @@ import DHCPProtocol
 import Netconfig
 import NetlinkIO
 import Supervisor
+import BG95Core
 import BG95Config
 
 /// The daemon: one serial queue that owns the supervisor and every adapter.
@@ -402,7 +403,7 @@ public final class Daemon: @unchecked Sendable {
         let serverConfiguration = ControlServerConfiguration(path: configuration.controlSocket, policy: policy)
         let directory = String(configuration.controlSocket.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
         if !directory.isEmpty { mkdir(directory, 0o755) }
-        let server = ControlServer(configuration: serverConfiguration, queue: queue, log: { [log] line in log.info("control: \(line)") }) {
+        let server = ControlServer(configuration: serverConfiguration, queue: queue, log: { [log] line in log.log(Self.priority(ofControlLine: line), "control: \(line)") }) {
             [weak self] request, peer, reply in
             self?.onControl(request, peer: peer, reply: reply)
         }
@@ -417,8 +418,15 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
+    /// The control server's lines are about clients: a refusal (wrong peer, bad request, no
+    /// permission) and the rate limit's summary of suppressed ones are worth a notice; dropped
+    /// and closed connections are routine: debug.
+    static func priority(ofControlLine line: String) -> LogPriority {
+        line.hasPrefix("refus") || line.hasPrefix("permission denied") || line.hasPrefix("control clients:") ? .notice : .debug
+    }
+
     private func onControl(_ request: ControlRequest, peer: PeerCredentials, reply: @escaping ControlServer.Reply) {
-        log.info("control: \(request.name.rawValue) from \(peer)")
+        log.debug("control: \(request.name.rawValue) from \(peer)")
         switch request.command {
         case .status:
             reply(.success(.status(snapshot())))
@@ -440,8 +448,6 @@ public final class Daemon: @unchecked Sendable {
                 case .failure(let failure): reply(.failure(failure))
                 }
             }
-        case .doctor:
-            reply(.success(.doctor(doctorReport())))
         }
     }
 
@@ -492,35 +498,5 @@ public final class Daemon: @unchecked Sendable {
         if let model = modem.module { snapshot.addOperatorFacts(from: model, now: now) }
         traffic.fill(&snapshot, interface: status.interface, model: modem.module)
         return snapshot
-    }
-
-    /// `bg95ctl doctor`: each step from USB to the probe, from what the daemon knows now.
-    private func doctorReport() -> DoctorReport {
-        typealias Step = DoctorReport.Step
-        let status = machine.status
-        let snapshot = snapshot()
-        var steps: [Step] = []
-        var failed = false
-        func add(_ kind: Step.Kind, _ ok: Bool, _ detail: String?, fix: String?) {
-            if failed { steps.append(Step(kind, outcome: .skipped)); return }
-            steps.append(Step(kind, outcome: ok ? .ok : .failed, detail: detail, fix: ok ? nil : fix))
-            if !ok { failed = true }
-        }
-        add(.moduleFound, status.devicePresent, nil, fix: "plug in the module; check `lsusb` for 2c7c:0700")
-        add(.driverBound, snapshot.module?.atPort != nil, snapshot.module?.atPort,
-            fix: "modprobe option; echo \"2c7c 0700 ff\" > /sys/bus/usb-serial/drivers/option1/new_id (or install the udev rule)")
-        add(.ecmMode, status.interface != nil || snapshot.module?.usbnet == "ecm", status.interface,
-            fix: "bg95d switches the module to ECM by itself; see the log for why it could not")
-        add(.sim, status.hardError == nil, status.hardError, fix: "fix the SIM or the PIN file, then `bg95ctl up`")
-        add(.registered, status.registration?.isRegistered ?? false, status.registration.map(\.description),
-            fix: "check antenna, coverage, bands and iot_mode")
-        add(.dataCall, snapshot.dataCall?.state == "active", snapshot.dataCall.map { "\($0.state) apn \($0.apn ?? "?")" },
-            fix: "check the APN and credentials")
-        add(.lease, status.lease != nil, status.lease?.address, fix: "the module's DHCP server did not answer")
-        add(.route, !(network?.installedRoutes.isEmpty ?? true), network?.installedRoutes.joined(separator: "; "),
-            fix: "see the daemon log for the netlink error")
-        add(.probe, status.lastProbe?.succeeded ?? false, status.lastProbe.map { "\($0)" },
-            fix: "the data path through the module does not reach \(configuration.probeTarget)")
-        return DoctorReport(steps: steps)
     }
 }

@@ -9,6 +9,7 @@ import Modem
 import ModemIO
 import Supervisor
 import BG95Config
+import BG95Core
 
 /// The real `ModemDriver`: `ModemIO.ModemController` translated into supervisor events.
 ///
@@ -214,7 +215,7 @@ public final class ModemControllerDriver: ModemDriver {
         case .discovery(let discovery):
             onDiscovery(discovery)
         case .portHealth(let health):
-            send(.log(health == .ready ? .info : .warning, "AT port: \(health)"))
+            send(.log(Self.priority(of: health), "AT port: \(health)"))
         case .stateChanged(let state):
             onBringUpState(state)
         case .dataCallUp(let info):
@@ -236,8 +237,17 @@ public final class ModemControllerDriver: ModemDriver {
             } else {
                 send(.supervisor(.bringUpFailed(.retryable(error.description))))
             }
-        case .urc(let urc):
-            onURC(urc)
+        case .urc(let urc, let line):
+            onURC(urc, line: line)
+        }
+    }
+
+    /// Opening, answering and closing happen at every start and stop: info. Only a port that
+    /// needs resynchronising (a timeout, garbage) or stopped answering is worth a warning.
+    static func priority(of health: ATChannel.Health) -> LogPriority {
+        switch health {
+        case .closed, .synchronising, .ready: return .info
+        case .resynchronising, .stalled: return .warning
         }
     }
 
@@ -284,17 +294,21 @@ public final class ModemControllerDriver: ModemDriver {
         if case .up = state { lastStage = nil }
     }
 
-    private func onURC(_ urc: URC) {
+    /// `bg95ctl watch` shows the line as the module sent it; the supervisor gets what it means.
+    private func onURC(_ urc: URC, line: String) {
+        switch urc {
+        case .ping, .gnss, .malformed: break
+        case .ready, .registration, .packetDomain, .pdpDeactivated, .netDeviceStatus, .appReady, .poweredDown,
+             .functionality, .sim, .usim, .indication, .unknown:
+            send(.urc(line))
+        }
         switch urc {
         case .ready:
-            send(.urc("RDY"))
             send(.supervisor(.moduleRestarted))
         case .registration(let info):
-            send(.urc("+CEREG: \(info.status.rawValue)"))
             send(.supervisor(.registrationChanged(RegistrationState(stat: info.status.rawValue),
                                                   rejectCause: info.rejectCause?.cause)))
         case .packetDomain(let event):
-            send(.urc("+CGEV: \(event)"))
             switch event {
             case .networkDeactivated, .moduleDeactivated:
                 send(.supervisor(.pdpDeactivated("+CGEV: \(event)")))
@@ -304,22 +318,14 @@ public final class ModemControllerDriver: ModemDriver {
                 break
             }
         case .pdpDeactivated(let cid):
-            send(.urc("+QIURC: \"pdpdeact\",\(cid)"))
             send(.supervisor(.pdpDeactivated("+QIURC: \"pdpdeact\",\(cid)")))
         case .netDeviceStatus(let status):
-            send(.urc("+QNETDEVSTATUS: \(status.isConnected ? 1 : 0)"))
             send(.supervisor(.netDeviceStatus(connected: status.isConnected)))
-        case .appReady: send(.urc("APP RDY"))
-        case .poweredDown: send(.urc("POWERED DOWN"))
-        case .functionality(let value): send(.urc("+CFUN: \(value)"))
         case .sim(let state):
-            send(.urc("+CPIN: \(state)"))
             if state == .ready { send(.supervisor(.simReady)) }
-        case .usim(let value): send(.urc("+QUSIM: \(value)"))
-        case .indication(let indication): send(.urc("+QIND: \(indication)"))
-        case .ping, .gnss: break
+        case .appReady, .poweredDown, .functionality, .usim, .indication, .ping, .gnss, .unknown:
+            break
         case .malformed(let error): send(.log(.debug, "malformed URC: \(error)"))
-        case .unknown(let line): send(.urc(line))
         }
     }
 

@@ -1,3 +1,4 @@
+import BG95Core
 import ATProtocol
 import BG95Control
 import Glibc
@@ -22,7 +23,7 @@ extension StatusSnapshot {
             tac = info.trackingAreaCode.map { String($0, radix: 16, uppercase: true) }
             cellID = info.cellID.map { String($0, radix: 16, uppercase: true) }
         }
-        if let cause = registrationCause { registrationCauseText = BG95Control.EMMCause(cause).text }
+        if let cause = registrationCause { registrationCauseText = EMMCause(cause).text }
         // The documented words (docs/control-api.md), not the module's spelling.
         if let state = model.sim?.value { sim = Self.simWord(state) }
         if let rat { self.rat = Self.ratWord(rat) }

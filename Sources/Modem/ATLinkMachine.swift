@@ -87,7 +87,8 @@ public struct ATLinkMachine: Sendable {
         case cancelTimer(Timer)
         /// A submitted command completed (OK, error, `.timedOut`, `.cancelled`).
         case complete(Ticket, ATResponse)
-        case urc(URC)
+        /// A URC and its line as received.
+        case urc(URC, line: String)
         case healthChanged(Health)
         /// Close the descriptor and open the same path again, then report `.opened`.
         case reopen
@@ -207,14 +208,14 @@ public struct ATLinkMachine: Sendable {
             } else {
                 probeFinished(response, into: &actions)
             }
-        case .urc(let urc):
+        case .urc(let urc, let received):
             if case .unknown(let line) = urc, Self.looksLikeGarbage(line) {
                 actions.append(.logPortInput("AT: garbage on the port; resynchronising before the next command"))
                 needsResync = true
                 pump(into: &actions)
                 return
             }
-            actions.append(.urc(urc))
+            actions.append(.urc(urc, line: received))
         case .prompt:
             break
         case .discarded(let discard):

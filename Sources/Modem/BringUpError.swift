@@ -1,3 +1,4 @@
+import BG95Core
 import ATProtocol
 
 /// Why the bring-up stopped. Every case says what was found; `hint` says what to do.

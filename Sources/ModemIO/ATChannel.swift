@@ -60,7 +60,7 @@ public final class ATChannel: @unchecked Sendable {
     public var portPath: String? { port?.path }
 
     /// URCs, in arrival order.
-    public var onURC: ((URC) -> Void)?
+    public var onURC: ((URC, _ line: String) -> Void)?
     /// Health changes (e.g. to report a stalled port).
     public var onHealthChange: ((Health) -> Void)?
 
@@ -138,9 +138,9 @@ public final class ATChannel: @unchecked Sendable {
             case .complete(let ticket, let response):
                 if options.trace { log("AT< \(response)") }
                 completions.removeValue(forKey: ticket)?(response)
-            case .urc(let urc):
+            case .urc(let urc, let line):
                 if options.trace { logLimited("AT< URC \(urc)", .urcTrace) }
-                onURC?(urc)
+                onURC?(urc, line)
             case .healthChanged(let health):
                 onHealthChange?(health)
             case .reopen:

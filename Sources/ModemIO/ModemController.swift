@@ -74,7 +74,7 @@ public final class ModemController: @unchecked Sendable {
             throw .configuration(error)
         }
         let channel = ATChannel(queue: queue, options: configuration.channel, log: log)
-        channel.onURC = { [weak self] urc in self?.received(urc) }
+        channel.onURC = { [weak self] urc, line in self?.received(urc, line: line) }
         channel.onHealthChange = { [weak self] health in self?.channelHealthChanged(health) }
         self.channel = channel
         let monitor = UdevMonitor(queue: queue, configuration: configuration.discovery, log: log) { [weak self] event in
@@ -341,8 +341,8 @@ public final class ModemController: @unchecked Sendable {
     }
     private var portReadyReported = false
 
-    private func received(_ urc: URC) {
-        onEvent(.urc(urc))
+    private func received(_ urc: URC, line: String) {
+        onEvent(.urc(urc, line: line))
         apply(.urc(urc))
     }
 

@@ -14,8 +14,8 @@ public enum ModemEvent: Sendable, Equatable {
     case dataCallUp(DataCallInfo)
     /// The bring-up stopped. `error.needsOperator` tells whether retrying can help.
     case failed(BringUpError)
-    /// Every URC the module sent (also those the bring-up consumed).
-    case urc(URC)
+    /// Every URC the module sent (also those the bring-up consumed), with its line as received.
+    case urc(URC, line: String)
 }
 
 /// A data call that is up, with the device it runs on.

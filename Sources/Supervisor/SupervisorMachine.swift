@@ -188,7 +188,16 @@ public struct SupervisorMachine: Sendable {
         devicePresent = false
         bringUpComplete = false
         carrier = nil
-        log(.warning, "device vanished")
+        // After a reboot we asked for (ladder or `bg95ctl reset`) or while down, the module
+        // re-enumerating is expected: a notice. Anywhere else it is unplugged or crashed.
+        let expected: Bool
+        switch phase {
+        case .recovering(let rung, _): expected = rung == .rebootModule
+        case .down, .stopping: expected = true
+        case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .verifying, .online, .degraded, .failed:
+            expected = false
+        }
+        log(expected ? .notice : .warning, "device vanished")
         switch phase {
         case .down, .stopping, .failed:
             interface = nil

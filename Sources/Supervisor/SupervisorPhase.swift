@@ -1,3 +1,4 @@
+import BG95Core
 import Modem
 
 /// Where the supervisor is, with the data that belongs to that place (swift-nio style): no

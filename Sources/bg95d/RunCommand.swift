@@ -17,7 +17,7 @@ struct RunCommand: ParsableCommand {
             Reads the configuration file (default /etc/bg95d.conf; a missing default file means \
             all defaults), then applies command-line overrides: `--set key=value` for any key of \
             the file, and the options below for the common ones. Bad keys or values stop the \
-            daemon with the file, line and reason. See config/bg95d.conf.example for every key.
+            daemon with the file, line and reason (exit 78). See config/bg95d.conf.example for every key.
             """
     )
 
@@ -54,8 +54,18 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("check-config"), help: "Only parse the configuration, print the effective values and exit.")
     var checkConfig = false
 
+    /// sysexits(3) EX_CONFIG: the configuration is wrong; restarting cannot help.
+    static let configurationErrorExit: Int32 = 78
+
     func run() throws {
-        let configuration = try loadConfiguration()
+        let configuration: DaemonConfiguration
+        do {
+            configuration = try loadConfiguration()
+        } catch let refusal as ConfigurationRefusal {
+            // One line naming the place and the reason; a usage banner would bury it.
+            DHCPSession.stderr("bg95d: \(refusal.message)")
+            throw ExitCode(Self.configurationErrorExit)
+        }
         if checkConfig {
             print("configuration OK: apn \(configuration.apn.isEmpty ? "(unchanged)" : configuration.apn), probe \(configuration.probeTarget) every \(configuration.supervisor.probeInterval), control \(configuration.controlSocket)")
             return
@@ -73,7 +83,7 @@ struct RunCommand: ParsableCommand {
             if let text = try readFile(config) {
                 configuration = try ConfigurationParser.parse(text, file: config)
             } else if config != "/etc/bg95d.conf" {
-                throw ValidationError("\(config): no such file")
+                throw ConfigurationRefusal(message: "\(config): no such file")
             }
             var pairs: [(key: String, value: String)] = []
             for text in overrides { pairs.append(try ConfigurationParser.splitOverride(text)) }
@@ -85,13 +95,13 @@ struct RunCommand: ParsableCommand {
             for (key, value) in named { if let value { pairs.append((key, value)) } }
             if !pairs.isEmpty { configuration = try ConfigurationParser.applyOverrides(pairs, to: configuration) }
         } catch let error as ConfigurationError {
-            throw ValidationError("bad configuration: \(error)")
+            throw ConfigurationRefusal(message: "bad configuration: \(error)")
         }
         // Values that parse but can never work on this system (a missing PIN file, a group
         // that does not exist, the system's own resolv.conf) are refused now, not retried later.
         let problems = ConfigurationCheck.problems(in: configuration)
         if !problems.isEmpty {
-            throw ValidationError("bad configuration: " + problems.joined(separator: "; "))
+            throw ConfigurationRefusal(message: "bad configuration: " + problems.joined(separator: "; "))
         }
         return configuration
     }
@@ -101,7 +111,12 @@ struct RunCommand: ParsableCommand {
         do {
             return try TextFile.read(path)
         } catch {
-            throw ValidationError("\(error)")
+            throw ConfigurationRefusal(message: "\(error)")
         }
     }
+}
+
+/// A configuration bg95d refuses to run with (file:line or option, and why).
+struct ConfigurationRefusal: Error {
+    var message: String
 }

@@ -82,7 +82,7 @@ final class ATGarbageTests: XCTestCase {
             if random.next() % 4 == 0 { bytes += Array("\r\nOK\r\n".utf8) }
             for output in session.receive(bytes) {
                 switch output {
-                case .urc(.unknown(let line)):
+                case .urc(.unknown(let line), _):
                     Self.parseWithEveryParser(line)
                     lines += 1
                 case .response(let response):

@@ -13,7 +13,7 @@ private struct Transcript {
             switch output {
             case .write(let id, let bytes, let timeout): writes.append((id, String(decoding: bytes, as: UTF8.self), timeout))
             case .response(let response): responses.append(response)
-            case .urc(let urc): urcs.append(urc)
+            case .urc(let urc, _): urcs.append(urc)
             case .prompt, .discarded: other.append(output)
             }
         }
@@ -153,8 +153,9 @@ final class ATSessionTests: XCTestCase {
         var session = ATSession()
         let outputs = session.receive(Array("OK\r\nRDY\r\n+CPIN: READY\r\n+QNETDEVSTATUS: 1\r\nhello\r\n".utf8))
         XCTAssertEqual(outputs, [
-            .discarded(.strayResult("OK")), .urc(.ready), .urc(.sim(.ready)),
-            .urc(.netDeviceStatus(NetDeviceStatus(isConnected: true))), .urc(.unknown("hello")),
+            .discarded(.strayResult("OK")), .urc(.ready, line: "RDY"), .urc(.sim(.ready), line: "+CPIN: READY"),
+            .urc(.netDeviceStatus(NetDeviceStatus(isConnected: true)), line: "+QNETDEVSTATUS: 1"),
+            .urc(.unknown("hello"), line: "hello"),
         ])
     }
 
@@ -166,7 +167,7 @@ final class ATSessionTests: XCTestCase {
         let outputs = session.reset()
         XCTAssertEqual(outputs.compactMap { if case .response(let r) = $0 { return r.id } else { return nil } }, [first.id, second.id])
         XCTAssertNil(session.inFlight)
-        XCTAssertEqual(session.receive(Array("N: 1\r\n".utf8)), [.urc(.unknown("N: 1"))])
+        XCTAssertEqual(session.receive(Array("N: 1\r\n".utf8)), [.urc(.unknown("N: 1"), line: "N: 1")])
     }
 
     func testSetCommandDoesNotSwallowItsURCs() {
@@ -234,7 +235,7 @@ final class ATSessionTests: XCTestCase {
         }
         XCTAssertEqual(responses.first?.lines, ["BG95M3LAR02A03_01.202.01.202"])
         XCTAssertEqual(try responses.first?.reply(FirmwareRevision.self).text, "BG95M3LAR02A03_01.202.01.202")
-        let noise = outputs.filter { if case .urc(.unknown) = $0 { return true } else { return false } }
+        let noise = outputs.filter { if case .urc(.unknown, _) = $0 { return true } else { return false } }
         XCTAssertEqual(noise.count, 2)
     }
 }

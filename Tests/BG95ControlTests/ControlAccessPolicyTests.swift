@@ -18,7 +18,7 @@ final class ControlAccessPolicyTests: XCTestCase {
     func testGroupReadsButDoesNotControlByDefault() {
         let policy = ControlAccessPolicy(group: 4242)
         for peer in [member, primaryMember] {
-            for command in [ControlCommand.status, .watch, .doctor] {
+            for command in [ControlCommand.status, .watch] {
                 XCTAssertEqual(policy.decide(command, for: peer), .allowed, "\(command) for \(peer)")
             }
             for command in [ControlCommand.up, .down, .at, .reset] {

@@ -26,7 +26,7 @@ final class ControlRequestTests: XCTestCase {
         XCTAssertEqual(try parse(#"{"v":1,"id":5,"cmd":"watch"}"#), ControlRequest(id: 5, command: .watch(urcs: true)))
         XCTAssertEqual(try parse(#"{"v":1,"id":6,"cmd":"watch","urcs":false}"#), ControlRequest(id: 6, command: .watch(urcs: false)))
         XCTAssertEqual(try parse(#"{"v":1,"id":7,"cmd":"reset"}"#), ControlRequest(id: 7, command: .reset))
-        XCTAssertEqual(try parse(#" {"cmd":"doctor", "id":9007199254740992, "v":1} "#), ControlRequest(id: 1 << 53, command: .doctor))
+        XCTAssertEqual(try parse(#" {"cmd":"reset", "id":9007199254740992, "v":1} "#), ControlRequest(id: 1 << 53, command: .reset))
         // null counts as absent for optional fields.
         XCTAssertEqual(try parse(#"{"v":1,"id":8,"cmd":"up","follow":null}"#), ControlRequest(id: 8, command: .up(follow: false)))
     }
@@ -34,7 +34,7 @@ final class ControlRequestTests: XCTestCase {
     func testEncodeParseRoundTrip() throws {
         let commands: [ControlRequest.Command] = [
             .status, .up(follow: true), .down(follow: false), .at(command: "AT+QPING=1,\"198.51.100.7\"", timeout: nil),
-            .at(command: "ATI", timeout: 300), .watch(urcs: false), .reset, .doctor,
+            .at(command: "ATI", timeout: 300), .watch(urcs: false), .reset,
         ]
         for (index, command) in commands.enumerated() {
             let request = ControlRequest(id: index, command: command)
@@ -57,6 +57,8 @@ final class ControlRequestTests: XCTestCase {
             (#"{"v":1,"id":3}"#, .invalidRequest, "missing field \"cmd\"", 3),
             (#"{"v":1,"id":3,"cmd":42}"#, .invalidRequest, "\"cmd\" must be a string, got a number", 3),
             (#"{"v":1,"id":3,"cmd":"reboot"}"#, .unknownCommand, "unknown command \"reboot\"", 3),
+            // Issue 11: the daemon's doctor (a report from cached state) is retired; say where it went.
+            (#"{"v":1,"id":3,"cmd":"doctor"}"#, .unknownCommand, "no longer a daemon command: run `bg95ctl doctor`", 3),
             (#"{"v":1,"id":3,"cmd":"status","verbose":true}"#, .invalidRequest, "takes no field \"verbose\"", 3),
             (#"{"v":1,"id":3,"cmd":"up","follow":"yes"}"#, .invalidRequest, "\"follow\" must be a boolean, got a string", 3),
             (#"{"v":1,"id":3,"cmd":"at"}"#, .invalidRequest, "missing field \"command\"", 3),
@@ -99,7 +101,6 @@ final class ControlRequestTests: XCTestCase {
             .response(ControlResponse(id: 1, command: .status, outcome: .success(.status(snapshot)))),
             .response(ControlResponse(id: 2, command: .up, outcome: .success(.accepted(state: "registering")))),
             .response(ControlResponse(id: 3, command: .at, outcome: .success(.at(ATPassthroughResult(command: "AT+QCSQ", lines: ["+QCSQ: \"eMTC\",-65,-95,120,-10"], final: "OK"))))),
-            .response(ControlResponse(id: 4, command: .doctor, outcome: .success(.doctor(DoctorReport(steps: [.init(.moduleFound, outcome: .failed, detail: "no 2c7c device", fix: "plug it in")]))))),
             .response(ControlResponse(id: nil, command: nil, outcome: .failure(ControlFailure(.requestTooLarge, "too long")))),
             .event(.state(state: "online", previous: "verifying", reason: "probe ok")),
             .event(.urc(line: "+CEREG: 5")),

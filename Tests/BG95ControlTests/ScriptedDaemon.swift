@@ -8,7 +8,7 @@ import XCTest
 ///
 /// Scripted behaviour: `up` walks the states of `bringUp` (broadcasting each) and ends online,
 /// or in a fatal error when `failBringUp` is set; `down` goes to `down`; `at` answers from
-/// `atAnswers`; `doctor` returns `doctorReport`.
+/// `atAnswers`.
 final class ScriptedDaemon: @unchecked Sendable {
     let queue = DispatchQueue(label: "scripted-daemon")
     let directory: String
@@ -23,7 +23,6 @@ final class ScriptedDaemon: @unchecked Sendable {
         "AT+QCSQ": ATPassthroughResult(command: "AT+QCSQ", lines: [#"+QCSQ: "eMTC",-65,-95,120,-10"#], final: "OK"),
         "AT+BOGUS": ATPassthroughResult(command: "AT+BOGUS", lines: [], final: "ERROR"),
     ]
-    var doctorReport = DoctorReport(steps: DoctorReport.Step.Kind.allCases.map { .init($0, outcome: .ok) })
     private(set) var received: [ControlRequest] = []
     /// Every line the server logged (appended on `queue`).
     private(set) var logLines: [String] = []
@@ -91,8 +90,6 @@ final class ScriptedDaemon: @unchecked Sendable {
             }
         case .watch:
             reply(.success(.accepted(state: state)))
-        case .doctor:
-            reply(.success(.doctor(doctorReport)))
         }
     }
 

@@ -1,4 +1,5 @@
 import BG95Control
+import BG95Core
 import XCTest
 
 /// `bg95ctl status` as text: the golden online layout, 80 columns whatever the values, stale

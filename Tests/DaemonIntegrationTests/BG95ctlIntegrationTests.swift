@@ -7,6 +7,32 @@ import XCTest
 /// in both formats (JSON checked against the documented schema), `at` passthrough while online,
 /// `doctor`. One daemon for the whole scenario to keep the run short.
 final class BG95ctlIntegrationTests: XCTestCase {
+    /// Issue 11: `watch` shows a URC as the module sent it (`+CFUN: 1`), not the daemon's
+    /// reading of it (`+CFUN: full`).
+    func testWatchShowsURCsAsTheModuleSentThem() throws {
+        let setup = try SimulatedSetup(profile: "qnetdevctl")
+        defer { setup.close() }
+        try setup.startDaemon(configuration: try setup.writeConfiguration())
+        try setup.waitOnline()
+        let client = try ControlClient(path: setup.socketPath)
+        guard case .success(.accepted) = try client.request(.watch(urcs: true)).outcome else {
+            return XCTFail("watch refused")
+        }
+        for line in ["+CFUN: 1", "+CEREG: 2", "+QIND: SMS DONE"] {
+            try setup.fault(["urc"] + line.split(separator: " ").map(String.init))
+            var seen: [String] = []
+            do {
+                while true {
+                    guard case .urc(let received) = try client.nextEvent(timeout: 10) else { continue }
+                    if received == line { break }
+                    seen.append(received)
+                }
+            } catch {
+                return XCTFail("\(line) never shown verbatim (\(error)); the daemon showed \(seen)")
+            }
+        }
+    }
+
     func testOperatorSessionAgainstTheDaemon() throws {
         let setup = try SimulatedSetup(profile: "qnetdevctl")
         defer { setup.close() }

@@ -260,9 +260,35 @@ final class DaemonIntegrationTests: XCTestCase {
         let path = NSTemporaryDirectory() + "bg95d-bad-\(getpid()).conf"
         try "apn = internet\nprobe_intervall = 5\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try Command.run([bg95d, "run", "--config", path])
-        XCTAssertNotEqual(result.status, 0)
+        let result = try Command.run([bg95d, "run", "--config", path, "--check-config"])
+        XCTAssertEqual(result.status, 78, result.stderr)
         XCTAssertTrue(result.stderr.contains("\(path):2: unknown key `probe_intervall`"), result.stderr)
+    }
+
+    /// Issue 11: a configuration error is one line naming the place and the reason, exit 78
+    /// (EX_CONFIG, man/bg95d.extra), no usage banner; a usage error keeps 64 and the usage.
+    func testConfigurationErrorsAreOneLineWithoutUsageAndExit78() throws {
+        let bg95d = try TestEnvironment.product("bg95d")
+        let path = NSTemporaryDirectory() + "bg95d-bad-value-\(getpid()).conf"
+        try "apn = internet\nprobe_interval = soon\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let refusals: [([String], String)] = [
+            (["--set", "probe_intervall=3"], "unknown key `probe_intervall`"),
+            (["--config", path], "\(path):2: "),
+            (["--config", path + ".missing"], "\(path).missing: no such file"),
+        ]
+        for (arguments, message) in refusals {
+            let result = try Command.run(["timeout", "20", bg95d, "run", "--check-config"] + arguments)
+            XCTAssertEqual(result.status, 78, "\(arguments): \(result.stderr)")
+            XCTAssertFalse(result.stderr.contains("USAGE:"), "\(arguments): \(result.stderr)")
+            XCTAssertFalse(result.stderr.contains("--help"), "\(arguments): \(result.stderr)")
+            let lines = result.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(lines.first?.hasPrefix("bg95d: ") == true && result.stderr.contains(message),
+                          "\(arguments): \(result.stderr)")
+        }
+        let usage = try Command.run(["timeout", "20", bg95d, "run", "--check-config", "--no-such-option"])
+        XCTAssertEqual(usage.status, 64, usage.stderr)
     }
 
     /// Issue 11: configuration that can never heal is refused at start and by `--check-config`,
@@ -285,7 +311,7 @@ final class DaemonIntegrationTests: XCTestCase {
                 // namespace of its own, away from /run/bg95d, and bounded in time.
                 let result = try Command.run(["unshare", "-n", "timeout", "20", bg95d, "run", "--config", path,
                                               "--set", "control_socket=\(path).sock", "--set", setting] + extra)
-                XCTAssertNotEqual(result.status, 0, "\(setting) \(extra)")
+                XCTAssertEqual(result.status, 78, "\(setting) \(extra)")
                 XCTAssertTrue(result.stderr.contains(message), "\(setting) \(extra): \(result.stderr)")
             }
         }

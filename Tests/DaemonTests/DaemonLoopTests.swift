@@ -24,6 +24,8 @@ final class DaemonLoopTests: XCTestCase {
     private var leases: FakeLeaseClient?
     private var leaseClientMade: XCTestExpectation?
     private var daemon: Daemon!
+    /// Every line the daemon logged, at any level (appended on the daemon's queue).
+    private var logged: [(LogPriority, String)] = []
 
     override func setUpWithError() throws {
         folder = NSTemporaryDirectory() + "bg95d-loop-\(getpid())-\(UUID().uuidString.prefix(6))"
@@ -46,7 +48,9 @@ final class DaemonLoopTests: XCTestCase {
                 return client
             },
             watchLinks: false, handleSignals: false)
-        daemon = Daemon(configuration: configuration, log: DaemonLogger(level: .error), modem: modem, queue: queue,
+        let logger = DaemonLogger(level: .error)
+        logger.observer = { [weak self] priority, line in self?.logged.append((priority, line)) }
+        daemon = Daemon(configuration: configuration, log: logger, modem: modem, queue: queue,
                         adapters: adapters)
     }
 
@@ -95,6 +99,36 @@ final class DaemonLoopTests: XCTestCase {
         XCTAssertEqual(snapshot.state, "online")
         XCTAssertEqual(snapshot.address, "192.168.225.34/24")
         XCTAssertEqual(snapshot.lastProbe?.ok, true)
+    }
+
+    /// Issue 11: a clean start and a status request are normal events: nothing at warning or
+    /// worse, and no per-request line above debug (a busy `bg95ctl status` loop must not fill
+    /// the journal).
+    func testACleanStartAndAStatusRequestLogNothingAboveNoticeAndNoRequestLine() throws {
+        driveOnline()
+        let client = try ControlClient(path: folder + "/control.sock")
+        guard case .success(.status) = try client.request(.status).outcome else { return XCTFail("status expected") }
+        let lines = onQueue { logged }
+        XCTAssertEqual(lines.filter { $0.0 <= .warning }.map(\.1), [])
+        XCTAssertEqual(lines.filter { $0.0 <= .info && $0.1.hasPrefix("control:") }.map(\.1), [])
+        XCTAssertTrue(lines.contains { $0.0 == .debug && $0.1.hasPrefix("control: status from") },
+                      "the request is still visible at debug")
+    }
+
+    func testPortHealthIsAWarningOnlyWhenThePortMisbehaves() {
+        XCTAssertEqual(ModemControllerDriver.priority(of: .closed), .info)
+        XCTAssertEqual(ModemControllerDriver.priority(of: .synchronising), .info)
+        XCTAssertEqual(ModemControllerDriver.priority(of: .ready), .info)
+        XCTAssertEqual(ModemControllerDriver.priority(of: .resynchronising), .warning)
+        XCTAssertEqual(ModemControllerDriver.priority(of: .stalled), .warning)
+    }
+
+    func testControlServerRefusalsAreNoticesAndRoutineLinesDebug() {
+        XCTAssertEqual(Daemon.priority(ofControlLine: "refusing uid 1000 pid 7: not allowed"), .notice)
+        XCTAssertEqual(Daemon.priority(ofControlLine: "refused a request from uid 0 pid 1: bad json"), .notice)
+        XCTAssertEqual(Daemon.priority(ofControlLine: "permission denied for up from uid 1000 pid 7"), .notice)
+        XCTAssertEqual(Daemon.priority(ofControlLine: "control clients: 5 more lines suppressed in the last 10 s (at most 20 per 10 s)"), .notice)
+        XCTAssertEqual(Daemon.priority(ofControlLine: "closed connection of uid 0 pid 1: peer hung up"), .debug)
     }
 
     /// Behaviour 1 through the loop: the URC makes the daemon ask the modem, nothing else.

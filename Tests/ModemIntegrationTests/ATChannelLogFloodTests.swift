@@ -102,7 +102,7 @@ final class ATChannelLogFloodTests: XCTestCase {
         let log = LogLines()
         let channel = makeChannel(trace: true, log: log)
         nonisolated(unsafe) var received = 0
-        queue.sync { channel.onURC = { _ in received += 1 } }
+        queue.sync { channel.onURC = { _, _ in received += 1 } }
         try open(channel, module)
         XCTAssertEqual(eventuallyOK(channel, .attention), .ok)
         let start = Date()

@@ -140,7 +140,7 @@ final class ATChannelTests: XCTestCase {
         }
         let channel = makeChannel()
         nonisolated(unsafe) var urcs: [URC] = []
-        queue.sync { channel.onURC = { urcs.append($0) } }
+        queue.sync { channel.onURC = { urc, _ in urcs.append(urc) } }
         try open(channel, module)
         let response = try XCTUnwrap(send(channel, .registrationQuery))
         XCTAssertEqual(try response.reply(RegistrationReadReply.self).info.status, .searching)

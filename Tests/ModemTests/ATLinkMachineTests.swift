@@ -30,7 +30,7 @@ final class ATLinkMachineTests: XCTestCase {
                 case .startTimer(let timer, let after): timers[timer] = after
                 case .cancelTimer(let timer): timers[timer] = nil
                 case .complete(let ticket, let response): completed[ticket.rawValue] = response
-                case .urc(let urc): urcs.append(urc)
+                case .urc(let urc, _): urcs.append(urc)
                 case .healthChanged(let health): healths.append(health)
                 case .reopen: reopens += 1
                 case .log(let line), .logPortInput(let line): logs.append(line)

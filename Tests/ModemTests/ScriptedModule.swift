@@ -111,7 +111,7 @@ struct ScriptedModule {
         case .response(let response):
             if response.id == inFlight { inFlight = nil }
             event(.response(response))
-        case .urc(let urc):
+        case .urc(let urc, _):
             event(.urc(urc))
         case .prompt, .discarded:
             break

@@ -1,3 +1,4 @@
+import BG95Core
 import Supervisor
 import XCTest
 
@@ -9,6 +10,8 @@ struct Harness {
     var timers: [TimerKind: (id: TimerID, delay: Duration)] = [:]
     var last: [SupervisorAction] = []
     var log: [String] = []
+    /// The same lines with their priority.
+    var logged: [(LogPriority, String)] = []
 
     static let lease = LeaseSummary(address: "192.168.225.34/24", gateway: "192.168.225.1",
                                     dns: ["192.168.225.1"], leaseSeconds: 3600)
@@ -37,7 +40,9 @@ struct Harness {
             switch action {
             case .startTimer(let id, let delay): timers[id.kind] = (id, delay)
             case .cancelTimer(let kind): timers[kind] = nil
-            case .log(_, let line): log.append(line)
+            case .log(let priority, let line):
+                log.append(line)
+                logged.append((priority, line))
             default: break
             }
         }

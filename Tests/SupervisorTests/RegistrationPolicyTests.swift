@@ -1,3 +1,4 @@
+import BG95Core
 import Modem
 import Supervisor
 import XCTest
@@ -134,6 +135,21 @@ final class RegistrationPolicyTests: XCTestCase {
         for code in [11, 12, 13, 15, 22, 111] { XCTAssertFalse(EMMCause(code).isPermanent, "\(code)") }
         XCTAssertEqual("\(EMMCause(15))", "EMM cause 15 (no suitable cells in tracking area)")
         XCTAssertEqual("\(EMMCause(200))", "EMM cause 200")
+    }
+
+    /// One table: the cause the supervisor's policy reads is the one `status` and `doctor`
+    /// explain, so a permanent cause is never told to the operator as "keep retrying".
+    func testThePolicyAndTheOperatorTextAreOneTable() {
+        for code in 0...255 {
+            let cause = EMMCause(code)
+            if cause.isPermanent {
+                XCTAssertEqual(cause.kind, .subscription, "\(code)")
+                XCTAssertTrue(cause.remedy.contains("operator"), "\(code): \(cause.remedy)")
+            }
+            XCTAssertEqual(cause.text, cause.meaning ?? "unknown cause \(code)")
+        }
+        XCTAssertEqual(EMMCause(111).text, "protocol error, unspecified")
+        XCTAssertEqual(EMMCause(111).kind, .protocolError)
     }
 }
 

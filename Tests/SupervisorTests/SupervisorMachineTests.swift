@@ -459,6 +459,21 @@ final class SupervisorMachineTests: XCTestCase {
         XCTAssertTrue(h.did(.startDHCP(interface: "eth3")))
     }
 
+    /// Issue 11: a module that re-enumerates after the reboot bg95d asked for is a notice; an
+    /// unplug while online is a warning.
+    func testDeviceVanishingIsAWarningOnlyWhenNobodyAskedForIt() {
+        var h = Harness()
+        h.driveOnline()
+        h.send(.deviceVanished)
+        XCTAssertEqual(h.logged.last { $0.1 == "device vanished" }?.0, .warning)
+
+        var reset = Harness()
+        reset.driveOnline()
+        reset.send(.adminReset)
+        reset.send(.deviceVanished)
+        XCTAssertEqual(reset.logged.last { $0.1 == "device vanished" }?.0, .notice)
+    }
+
     func testRecoveryWithoutDeviceShowsWaitForDevice() {
         var h = Harness()
         h.driveOnline()

@@ -189,6 +189,10 @@ final class BG95dUnderSystemdTests: XCTestCase {
         XCTAssertEqual(priorities(of: "state: verifying -> online"), ["5"], "state changes are notices")
         XCTAssertEqual(priorities(of: "action: "), ["6"], "actions are info")
         XCTAssertEqual(priorities(of: "bg95d stopped"), ["5"])
+        // Issue 11: opening and closing the AT port at start and stop are info, not warnings;
+        // per-request control lines are debug.
+        XCTAssertEqual(priorities(of: "AT port: synchronising"), ["6"], "normal AT port events are info")
+        XCTAssertTrue(priorities(of: "control: ").isSubset(of: ["5", "7"]), "control lines: \(priorities(of: "control: "))")
         XCTAssertEqual(Set(daemonLines.map(\.priority)).isSuperset(of: ["5", "6", "7"]), true,
                        "priorities seen: \(Set(daemonLines.map(\.priority)))")
     }
