@@ -1,5 +1,4 @@
 import BG95System
-import Glibc
 
 /// When to rewrite the node_exporter textfile (`metrics_file`): on change, at most once every
 /// `minimumInterval` seconds. Pure: the daemon offers the current text with the time and
@@ -37,33 +36,10 @@ public struct MetricsWritePolicy: Equatable, Sendable {
     }
 }
 
-/// Writes a node_exporter textfile atomically: the text goes to `<path>.tmp.<pid>` in the same
-/// directory, is flushed, made world-readable (0644) and renamed over `path`, so a scrape never
-/// sees half a file (the textfile collector reads whatever is there at scrape time).
+/// Writes a node_exporter textfile atomically (`TextFile.writeAtomically`, mode 0644), so a
+/// scrape never sees half a file (the textfile collector reads whatever is there at scrape time).
 public enum MetricsTextfile {
     public static func write(_ text: String, to path: String) throws(SystemError) {
-        let temporary = "\(path).tmp.\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { throw SystemError.current("open(\(temporary))") }
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 {
-                let error = SystemError.current("write(\(temporary))")
-                close(fd)
-                unlink(temporary)
-                throw error
-            }
-            bytes = bytes.dropFirst(count)
-        }
-        fchmod(fd, 0o644)
-        fsync(fd)
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let error = SystemError.current("rename(\(temporary), \(path))")
-            unlink(temporary)
-            throw error
-        }
+        try TextFile.writeAtomically(text, to: path, mode: 0o644)
     }
 }

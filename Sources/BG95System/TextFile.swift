@@ -38,18 +38,20 @@ public enum TextFile {
         return String(line.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 
-    /// Writes `text` to `path` atomically: a temporary file in the same directory, fsync, then
-    /// rename, so a reader (or a crash) sees the old file or the new one, never half of one.
+    /// Writes `text` to `path` atomically: a temporary file `<path>.tmp.<pid>` in the same
+    /// directory (never following a symlink planted there), fsync, then rename, so a reader (or
+    /// a crash) sees the old file or the new one, never half of one. The file gets exactly
+    /// `mode`, whatever the umask.
     public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) throws(SystemError) {
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        let temporary = "\(path).tmp.\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw .current("open(\(temporary))") }
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 {
                 let error = SystemError.current("write(\(temporary))")
                 close(fd)
                 unlink(temporary)
@@ -57,6 +59,7 @@ public enum TextFile {
             }
             offset += written
         }
+        fchmod(fd, mode)
         fsync(fd)
         close(fd)
         guard rename(temporary, path) == 0 else {

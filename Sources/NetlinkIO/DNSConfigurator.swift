@@ -148,20 +148,9 @@ public struct DNSConfigurator: Sendable {
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             try makeDirectories(String(path[..<slash]))
         }
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .system(.current("open(\(temporary))")) }
-        var bytes = Array(content.utf8)
-        let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
-        let writeError = written == bytes.count ? nil : SystemError.current("write(\(temporary))")
-        close(fd)
-        if let writeError {
-            unlink(temporary)
-            throw .system(writeError)
-        }
-        guard rename(temporary, path) == 0 else {
-            let error = SystemError.current("rename(\(temporary), \(path))")
-            unlink(temporary)
+        do throws(SystemError) {
+            try TextFile.writeAtomically(content, to: path, mode: 0o644)
+        } catch {
             throw .system(error)
         }
     }
