@@ -11,6 +11,8 @@
 # (Fuzz/Harness/*.swift) with Fuzz/Entry/FuzzEntry.swift and those objects; libFuzzer
 # supplies main().
 set -eu
+# libFuzzer's log carries raw input bytes (dictionary entries): byte-wise text tools.
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
 SWIFTC=${SWIFTC:-swiftc}
@@ -81,13 +83,21 @@ for target in $TARGETS; do
         -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "Fuzz/Corpus/$target" >"$log" 2>&1 || status=$?
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     done_line=$(grep -E '^#[0-9]+.*(DONE|INITED|pulse|NEW|REDUCE)' "$log" | tail -1)
-    cov=$(echo "$done_line" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
-    ft=$(echo "$done_line" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
+    # Anchored at the start: the tail of the line may quote input bytes such as "cov: ".
+    cov=$(echo "$done_line" | sed -n 's/^#[0-9]*[[:space:]]*[A-Za-z]*[[:space:]]*cov: \([0-9]*\).*/\1/p')
+    ft=$(echo "$done_line" | sed -n 's/^#[0-9]*[[:space:]]*[A-Za-z]*[[:space:]]*cov: [0-9]* ft: \([0-9]*\).*/\1/p')
     found=$(ls "$crashes" | grep -cE '^(crash|leak|timeout|oom)-' || true)
     if [ "$status" -ne 0 ] || [ "$found" -ne 0 ]; then
         failed=1
         echo "fuzz: $target failed (exit $status), see $log and $crashes/" >&2
-        grep -E 'ERROR|Fatal error|SUMMARY' "$log" | head -5 >&2 || true
+        # What libFuzzer, the sanitizers or the Swift runtime said, and the input itself, so a
+        # CI log alone is enough to reproduce it.
+        grep -E -A14 '^==[0-9]+== *ERROR|deadly signal|^Fatal error|Fatal error:|LeakSanitizer|^ERROR: libFuzzer|out-of-memory|^SUMMARY' "$log" | head -40 >&2 || true
+        for input in "$crashes"/*; do
+            [ -f "$input" ] || continue
+            echo "fuzz: input $input ($(wc -c < "$input") bytes):" >&2
+            od -A d -c "$input" | head -24 >&2
+        done
     fi
     printf '%-16s %12s %8s %8s %8s\n' "$target" "${executions:-?}" "${cov:-?}" "${ft:-?}" "$found" >> "$table"
 done
