@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "DHCPProtocol", dependencies: ["BG95Core"]),
         .target(name: "Modem", dependencies: ["ATProtocol", "BG95Core"]),
         .target(name: "Netconfig", dependencies: ["BG95Core"]),
-        .target(name: "Supervisor", dependencies: ["BG95Core", "Modem"]),
+        .target(name: "Supervisor", dependencies: ["ATProtocol", "BG95Core", "Modem"]),
 
         // The one configuration type and its parser (`key = value` file and `--set key=value`).
         .target(name: "BG95Config", dependencies: ["ATProtocol", "BG95Core", "Modem", "Supervisor"]),
@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "ModemTests", dependencies: ["Modem", "ATProtocol"]),
         .testTarget(name: "DHCPProtocolTests", dependencies: ["BG95Core", "DHCPProtocol"]),
         .testTarget(name: "NetconfigTests", dependencies: ["BG95Core", "Netconfig"]),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Modem", "BG95Core"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["ATProtocol", "Supervisor", "Modem", "BG95Core"]),
         .testTarget(name: "BG95ConfigTests", dependencies: ["BG95Config", "Supervisor"]),
         .testTarget(name: "BG95ControlTests", dependencies: [
             "ATProtocol", "BG95Control", "BG95Core", "BG95System", "TestSupport", "LogLimit",
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "SystemdIntegrationTests", dependencies: ["TestSupport"]),
         // The daemon's event loop with scripted fakes behind its adapter protocols (no root).
         .testTarget(name: "DaemonTests", dependencies: [
-            "BG95Config", "BG95Control", "BG95Core", "BG95Daemon", "BG95System", "DHCPProtocol", "Modem", "Netconfig",
+            "ATProtocol", "BG95Config", "BG95Control", "BG95Core", "BG95Daemon", "BG95System", "DHCPProtocol", "Modem", "Netconfig",
             "NetlinkIO", "Supervisor",
         ]),
     ]

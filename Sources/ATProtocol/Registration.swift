@@ -13,6 +13,21 @@ public enum RegistrationStatus: Int, Equatable, Sendable, CaseIterable, CustomSt
     /// Registered for packet data (home or roaming).
     public var isRegistered: Bool { self == .home || self == .roaming }
 
+    /// The short spelling status, JSON and metrics use: `home`, `not-searching`, ...
+    public var name: String {
+        switch self {
+        case .notSearching: return "not-searching"
+        case .home: return "home"
+        case .searching: return "searching"
+        case .denied: return "denied"
+        case .unknown: return "unknown"
+        case .roaming: return "roaming"
+        case .smsOnlyHome: return "sms-only-home"
+        case .smsOnlyRoaming: return "sms-only-roaming"
+        case .emergencyOnly: return "emergency-only"
+        }
+    }
+
     public var description: String {
         switch self {
         case .notSearching: return "not registered, not searching"

@@ -460,7 +460,7 @@ public final class Daemon: @unchecked Sendable {
         snapshot.daemonVersion = BG95Version.string
         snapshot.interface = status.interface
         snapshot.carrier = status.carrier
-        snapshot.registration = status.registration.map(\.description)
+        snapshot.registration = status.registration.map(\.name)
         if let lease {
             snapshot.address = "\(lease.address)/\(lease.prefixLength)"
             snapshot.gateway = lease.gateway.map { "\($0)" }

@@ -109,12 +109,12 @@ public final class ModemControllerDriver: ModemDriver {
 
     public var module: ModuleModel? { controller?.module }
 
-    public func queryRegistration(completion: @escaping (RegistrationState?, Int?) -> Void) {
+    public func queryRegistration(completion: @escaping (RegistrationStatus?, Int?) -> Void) {
         guard let controller else { return completion(nil, nil) }
         controller.queryRegistration { result in
             switch result {
             case .success(let reply):
-                completion(RegistrationState(stat: reply.info.status.rawValue), reply.info.rejectCause?.cause)
+                completion(reply.info.status, reply.info.rejectCause?.cause)
             case .failure:
                 completion(nil, nil)
             }
@@ -139,7 +139,7 @@ public final class ModemControllerDriver: ModemDriver {
         guard let controller else { return completion(Diagnosis()) }
         controller.diagnose(pingHost: pingTarget) { found in
             var diagnosis = Diagnosis()
-            diagnosis.registration = found.registration.map { RegistrationState(stat: $0.status.rawValue) }
+            diagnosis.registration = found.registration.map { $0.status }
             diagnosis.pdpActive = found.activeContexts.map { $0.contains(1) }
             diagnosis.netDeviceConnected = found.netDeviceConnected
             if found.ping != nil || found.pingError != nil {
@@ -220,7 +220,7 @@ public final class ModemControllerDriver: ModemDriver {
             onBringUpState(state)
         case .dataCallUp(let info):
             // The bring-up saw the registration even when no +CEREG URC came (already registered).
-            send(.supervisor(.registrationChanged(RegistrationState(stat: info.call.registration.rawValue))))
+            send(.supervisor(.registrationChanged(info.call.registration)))
             if let interface = info.netInterface {
                 dataCallWaitingForInterface = false
                 send(.supervisor(.bringUpFinished(interface: interface.name)))
@@ -306,7 +306,7 @@ public final class ModemControllerDriver: ModemDriver {
         case .ready:
             send(.supervisor(.moduleRestarted))
         case .registration(let info):
-            send(.supervisor(.registrationChanged(RegistrationState(stat: info.status.rawValue),
+            send(.supervisor(.registrationChanged(info.status,
                                                   rejectCause: info.rejectCause?.cause)))
         case .packetDomain(let event):
             switch event {

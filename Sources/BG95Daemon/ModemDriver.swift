@@ -1,3 +1,4 @@
+import ATProtocol
 import BG95Control
 import Modem
 import Supervisor
@@ -22,7 +23,7 @@ public protocol ModemDriver: AnyObject {
     /// Carries out a module-side recovery step; completes with a detail for the log.
     func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, DaemonError>) -> Void)
     /// `AT+CEREG?`: the registration and, when refused, the EMM cause; nil state when unanswered.
-    func queryRegistration(completion: @escaping (RegistrationState?, Int?) -> Void)
+    func queryRegistration(completion: @escaping (RegistrationStatus?, Int?) -> Void)
     /// `AT+CGACT?`: whether the data call's context is still active; nil when unanswered.
     func queryDataCall(completion: @escaping (Bool?) -> Void)
     /// Asks the module why the probe failed (CEREG?, CGACT?, QNETDEVCTL?, QPING to `pingTarget`).

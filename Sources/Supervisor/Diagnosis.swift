@@ -1,10 +1,11 @@
+import ATProtocol
 /// What the module said when asked why the end-to-end probe failed although a lease exists.
 ///
 /// Each field is nil when the query failed or is not supported (e.g. `AT+QNETDEVCTL?` on a
 /// firmware without it); the verdict uses what is known.
 public struct Diagnosis: Sendable, Equatable {
     /// `AT+CEREG?`.
-    public var registration: RegistrationState?
+    public var registration: RegistrationStatus?
     /// `AT+CGACT?` for the data context.
     public var pdpActive: Bool?
     /// `AT+QNETDEVCTL?`: whether the data call is bound to the USB network device.
@@ -12,7 +13,7 @@ public struct Diagnosis: Sendable, Equatable {
     /// `AT+QPING` to the probe target through the module's own stack.
     public var modulePingSucceeded: Bool?
 
-    public init(registration: RegistrationState? = nil, pdpActive: Bool? = nil,
+    public init(registration: RegistrationStatus? = nil, pdpActive: Bool? = nil,
                 netDeviceConnected: Bool? = nil, modulePingSucceeded: Bool? = nil) {
         self.registration = registration
         self.pdpActive = pdpActive
@@ -37,7 +38,7 @@ public struct Diagnosis: Sendable, Equatable {
 /// The diagnosis's conclusion, each with the remedy the supervisor starts from.
 public enum DiagnosisVerdict: Sendable, Equatable, CustomStringConvertible {
     /// The module is not registered: wait for it to register again.
-    case notRegistered(RegistrationState)
+    case notRegistered(RegistrationStatus)
     /// The PDN (data call) is down: restart the data call.
     case pdnDown(String)
     /// The module's data call works but the host's path through ECM does not: renew DHCP.

@@ -1,3 +1,4 @@
+import ATProtocol
 /// Something that happened, from any source the daemon watches, translated into the
 /// supervisor's terms. Events say what happened; the daemon's adapters produce them.
 public enum SupervisorEvent: Sendable, Equatable {
@@ -15,10 +16,10 @@ public enum SupervisorEvent: Sendable, Equatable {
     case bringUpFailed(BringUpFailure)
     /// A `+CEREG` URC: the module says its registration changed (a hint: a URC can be spurious
     /// or lost). `rejectCause` is the EMM cause it gave with a refusal (`AT+CEREG=3`).
-    case registrationChanged(RegistrationState, rejectCause: Int? = nil)
+    case registrationChanged(RegistrationStatus, rejectCause: Int? = nil)
     /// The answer to `SupervisorAction.queryRegistration` (`AT+CEREG?`); nil when the module did
     /// not answer.
-    case registrationQueried(RegistrationState?, rejectCause: Int? = nil)
+    case registrationQueried(RegistrationStatus?, rejectCause: Int? = nil)
     /// The PDP context was deactivated (`+CGEV: NW/ME DEACT`, `+QIURC: "pdpdeact"`); the text
     /// says which indication it was.
     case pdpDeactivated(String)
@@ -78,46 +79,6 @@ public enum BringUpFailure: Sendable, Equatable {
     case rejected(cause: Int?)
     /// Anything else (AT timeout, CGACT error, ...): the ladder retries.
     case retryable(String)
-}
-
-/// The registration state from `+CEREG` (3GPP TS 27.007 §10.1.22).
-public enum RegistrationState: Sendable, Equatable, CustomStringConvertible {
-    case notSearching
-    case home
-    case searching
-    case denied
-    case unknown
-    case roaming
-
-    /// Maps the `<stat>` field; values outside 0-5 (e.g. emergency-only) count as `unknown`.
-    public init(stat: Int) {
-        switch stat {
-        case 0: self = .notSearching
-        case 1: self = .home
-        case 2: self = .searching
-        case 3: self = .denied
-        case 5: self = .roaming
-        default: self = .unknown
-        }
-    }
-
-    public var isRegistered: Bool {
-        switch self {
-        case .home, .roaming: return true
-        case .notSearching, .searching, .denied, .unknown: return false
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .notSearching: return "not-searching"
-        case .home: return "home"
-        case .searching: return "searching"
-        case .denied: return "denied"
-        case .unknown: return "unknown"
-        case .roaming: return "roaming"
-        }
-    }
 }
 
 /// What status and logs need to know about a lease (the daemon keeps the full lease).

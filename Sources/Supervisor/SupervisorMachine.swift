@@ -1,3 +1,4 @@
+import ATProtocol
 import Modem
 import BG95Core
 
@@ -26,7 +27,7 @@ public struct SupervisorMachine: Sendable {
     private var bringUpComplete = false
     private var interface: String?
     private var carrier: Bool?
-    private var registration: RegistrationState?
+    private var registration: RegistrationStatus?
     private var lease: LeaseSummary?
     // What the daemon runs or has configured on the supervisor's behalf.
     private var dhcpRunning = false
@@ -274,7 +275,7 @@ public struct SupervisorMachine: Sendable {
     /// A `+CEREG` URC: a hint, not proof. While the data path is up it is confirmed with
     /// `AT+CEREG?` before anything changes (a spurious `+CEREG: 2` must not take a working link
     /// down); while waiting for registration it is news.
-    private mutating func onRegistrationURC(_ new: RegistrationState, cause: Int?) {
+    private mutating func onRegistrationURC(_ new: RegistrationStatus, cause: Int?) {
         note(new)
         switch phase {
         case .linkUp, .dhcp, .verifying, .online, .degraded:
@@ -289,7 +290,7 @@ public struct SupervisorMachine: Sendable {
     }
 
     /// The answer to `.queryRegistration` (`AT+CEREG?`); nil when the module did not answer.
-    private mutating func onRegistrationQueried(_ new: RegistrationState?, cause: Int?) {
+    private mutating func onRegistrationQueried(_ new: RegistrationStatus?, cause: Int?) {
         guard let new else {
             log(.info, "AT+CEREG? unanswered; the probe and the step timers decide")
             return
@@ -312,7 +313,7 @@ public struct SupervisorMachine: Sendable {
     }
 
     /// Registration news while waiting for it.
-    private mutating func registrationEvidence(_ new: RegistrationState, cause: Int?, source: String) {
+    private mutating func registrationEvidence(_ new: RegistrationStatus, cause: Int?, source: String) {
         switch phase {
         case .registering(.lost(_, let dataCallLost, _)):
             if new.isRegistered {
@@ -396,7 +397,7 @@ public struct SupervisorMachine: Sendable {
         return min(delay, cap)
     }
 
-    private mutating func note(_ new: RegistrationState) {
+    private mutating func note(_ new: RegistrationStatus) {
         let old = registration
         registration = new
         if old != new { log(.info, "registration: \(old.map { "\($0)" } ?? "unknown") -> \(new)") }

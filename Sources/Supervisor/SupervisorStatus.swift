@@ -1,3 +1,4 @@
+import ATProtocol
 /// A snapshot of the supervisor for `bg95ctl status` and sd_notify STATUS.
 public struct SupervisorStatus: Sendable, Equatable {
     public var state: SupervisorState
@@ -10,7 +11,7 @@ public struct SupervisorStatus: Sendable, Equatable {
     public var devicePresent: Bool
     public var interface: String?
     public var carrier: Bool?
-    public var registration: RegistrationState?
+    public var registration: RegistrationStatus?
     public var lease: LeaseSummary?
     /// The recovery rung in use (`wait-for-device` while the device is gone), nil when healthy.
     public var recoveryRung: RecoveryRung?

@@ -1,3 +1,4 @@
+import ATProtocol
 import BG95Config
 import BG95Control
 import BG95Core
@@ -166,7 +167,7 @@ final class DaemonLoopTests: XCTestCase {
 final class FakeModem: ModemDriver {
     var emit: ((ModemDriverEvent) -> Void)?
     var onBringUp: (() -> Void)?
-    var onQueryRegistration: (((RegistrationState?, Int?) -> Void) -> Void)?
+    var onQueryRegistration: (((RegistrationStatus?, Int?) -> Void) -> Void)?
     var endDataCalls = 0
 
     func start(emit: @escaping (ModemDriverEvent) -> Void) throws(DaemonError) { self.emit = emit }
@@ -174,7 +175,7 @@ final class FakeModem: ModemDriver {
     func bringUp() { onBringUp?() }
     func endDataCall() { endDataCalls += 1 }
     var module: ModuleModel? { ModuleModel() }
-    func queryRegistration(completion: @escaping (RegistrationState?, Int?) -> Void) {
+    func queryRegistration(completion: @escaping (RegistrationStatus?, Int?) -> Void) {
         onQueryRegistration?(completion)
     }
     func queryDataCall(completion: @escaping (Bool?) -> Void) { completion(true) }

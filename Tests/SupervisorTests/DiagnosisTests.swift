@@ -1,3 +1,4 @@
+import ATProtocol
 import Supervisor
 import XCTest
 
@@ -35,11 +36,11 @@ final class DiagnosisTests: XCTestCase {
         XCTAssertEqual(Diagnosis().verdict, .moduleUnresponsive)
     }
 
-    func testRegistrationStatMapping() {
-        XCTAssertEqual((0...6).map { RegistrationState(stat: $0) },
-                       [.notSearching, .home, .searching, .denied, .unknown, .roaming, .unknown])
-        XCTAssertEqual(RegistrationState(stat: -1), .unknown)
-        XCTAssertTrue(RegistrationState.roaming.isRegistered)
-        XCTAssertFalse(RegistrationState.denied.isRegistered)
+    func testRegistrationNamesAreTheStatusSpelling() {
+        XCTAssertEqual(RegistrationStatus.allCases.map(\.name),
+                       ["not-searching", "home", "searching", "denied", "unknown", "roaming",
+                        "sms-only-home", "sms-only-roaming", "emergency-only"])
+        XCTAssertTrue(RegistrationStatus.roaming.isRegistered)
+        XCTAssertFalse(RegistrationStatus.smsOnlyHome.isRegistered)
     }
 }

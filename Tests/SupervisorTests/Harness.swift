@@ -1,3 +1,4 @@
+import ATProtocol
 import BG95Core
 import Supervisor
 import XCTest

@@ -1,3 +1,4 @@
+import ATProtocol
 import BG95Core
 import Modem
 import Supervisor
@@ -11,7 +12,7 @@ final class RegistrationPolicyTests: XCTestCase {
     func testSpuriousCEREGWhileOnlineIsConfirmedWithAQueryAndChangesNothing() {
         var h = Harness()
         h.driveOnline()
-        for stat in [RegistrationState.searching, .notSearching, .denied] {
+        for stat in [RegistrationStatus.searching, .notSearching, .denied] {
             h.send(.registrationChanged(stat))
             XCTAssertEqual(h.state, .online)
             XCTAssertEqual(h.effects, [.queryRegistration], "ask before acting on \(stat)")

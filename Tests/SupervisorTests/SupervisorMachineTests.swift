@@ -1,3 +1,4 @@
+import ATProtocol
 import Supervisor
 import XCTest
 
