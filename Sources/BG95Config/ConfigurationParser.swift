@@ -101,10 +101,10 @@ public enum ConfigurationParser {
         case "apn":
             c.apn = try quotedField(value, maxLength: 62, what: "APN", fail)
             if c.apn.contains(where: { $0 == " " }) { throw fail("an APN contains no spaces") }
-        case "pdp_type": c.pdpType = try choice(value, fail)
+        case "pdp_type": c.pdpType = try spelled(value, ConfigSpelling.pdpTypes, fail)
         case "username": c.username = try quotedField(value, maxLength: 64, what: "user name", fail)
         case "password": c.password = try quotedField(value, maxLength: 64, what: "password", fail)
-        case "auth": c.auth = try choice(value, fail)
+        case "auth": c.auth = try spelled(value, ConfigSpelling.authentications, fail)
         case "pin":
             if value.isEmpty { c.pin = nil; return }
             guard (4...8).contains(value.count), value.allSatisfy({ $0.isASCII && $0.isNumber }) else {
@@ -185,7 +185,7 @@ public enum ConfigurationParser {
             throw ConfigurationError(location: location, reason: "set either pin or pin_file, not both")
         }
         if c.auth != .none && c.username.isEmpty {
-            throw ConfigurationError(location: location, reason: "auth \(c.auth.rawValue) needs a username")
+            throw ConfigurationError(location: location, reason: "auth \(ConfigSpelling.name(of: c.auth, in: ConfigSpelling.authentications)) needs a username")
         }
         if c.supervisor.backoff.maximum < c.supervisor.backoff.initial {
             throw ConfigurationError(location: location, reason: "backoff_max is shorter than backoff_initial")
@@ -211,6 +211,13 @@ public enum ConfigurationParser {
     {
         if let result = T(rawValue: value.lowercased()) { return result }
         throw fail("expected one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+
+    private static func spelled<T>(_ value: String, _ spellings: KeyValuePairs<String, T>, _ fail: (String) -> ConfigurationError)
+        throws(ConfigurationError) -> T
+    {
+        if let match = spellings.first(where: { $0.key == value.lowercased() }) { return match.value }
+        throw fail("expected one of \(spellings.map(\.key).joined(separator: ", "))")
     }
 
     private static func boolean(_ value: String, _ fail: (String) -> ConfigurationError) throws(ConfigurationError) -> Bool {

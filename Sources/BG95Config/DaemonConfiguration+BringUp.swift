@@ -8,19 +8,10 @@ extension DaemonConfiguration {
     /// this pure target); an inline `pin` wins.
     public func bringUpConfiguration(pinFromFile: String? = nil) -> BringUpConfiguration {
         var bringUp = BringUpConfiguration(apn: apn)
-        switch pdpType {
-        case .ip: bringUp.pdpType = .ipv4
-        case .ipv6: bringUp.pdpType = .ipv6
-        case .ipv4v6: bringUp.pdpType = .ipv4v6
-        }
+        bringUp.pdpType = pdpType
         if !username.isEmpty { bringUp.username = username }
         if !password.isEmpty { bringUp.password = password }
-        switch auth {
-        case .none: bringUp.authentication = .none
-        case .pap: bringUp.authentication = .pap
-        case .chap: bringUp.authentication = .chap
-        case .either: bringUp.authentication = .papOrChap
-        }
+        bringUp.authentication = auth
         switch iotMode {
         case .emtc: bringUp.iotMode = .catM1
         case .nbiot: bringUp.iotMode = .nbIoT

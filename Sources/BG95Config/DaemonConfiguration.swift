@@ -1,3 +1,4 @@
+import ATProtocol
 import BG95Core
 import Supervisor
 /// Everything `bg95d run` can be configured with; every field has a default, so an empty
@@ -9,10 +10,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     // The data connection.
     /// The APN; empty leaves the module's context 1 as it is.
     public var apn: String = ""
-    public var pdpType: PDPType = .ip
+    public var pdpType: PDPType = .ipv4
     public var username: String = ""
     public var password: String = ""
-    public var auth: AuthMethod = .none
+    public var auth: Authentication = .none
     /// SIM PIN given inline (prefer `pinFile`); never logged.
     public var pin: String?
     /// A file holding the SIM PIN (first line); read at start, never logged.
@@ -82,31 +83,6 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if started { text.append(digits[Int(nibble)]) }
         }
         return text.isEmpty ? "0" : text
-    }
-}
-
-public enum PDPType: String, Sendable, Equatable, CaseIterable {
-    case ip, ipv6, ipv4v6
-    /// The `AT+CGDCONT` spelling.
-    public var atValue: String {
-        switch self {
-        case .ip: return "IP"
-        case .ipv6: return "IPV6"
-        case .ipv4v6: return "IPV4V6"
-        }
-    }
-}
-
-public enum AuthMethod: String, Sendable, Equatable, CaseIterable {
-    case none, pap, chap, either
-    /// The `AT+QICSGP` authentication code.
-    public var atValue: Int {
-        switch self {
-        case .none: return 0
-        case .pap: return 1
-        case .chap: return 2
-        case .either: return 3
-        }
     }
 }
 

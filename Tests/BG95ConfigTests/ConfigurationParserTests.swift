@@ -128,6 +128,17 @@ final class ConfigurationParserTests: XCTestCase {
         }
     }
 
+    func testValuesOfTheATLayerUseTheConfigurationSpelling() throws {
+        // The file's words map onto the module's types; refusals list the words, not "IP"/3.
+        XCTAssertEqual(try parse("pdp_type = ip").pdpType, .ipv4)
+        XCTAssertEqual(try parse("pdp_type = IPv6").pdpType, .ipv6)
+        XCTAssertEqual(try parse("username = u\nauth = either").auth, .papOrChap)
+        XCTAssertEqual(refusal("pdp_type = IPV4")?.reason, "pdp_type: expected one of ip, ipv6, ipv4v6")
+        XCTAssertEqual(refusal("pdp_type = non-ip")?.reason, "pdp_type: expected one of ip, ipv6, ipv4v6")
+        XCTAssertEqual(refusal("auth = 3")?.reason, "auth: expected one of none, pap, chap, either")
+        XCTAssertEqual(refusal("auth = either")?.reason, "auth either needs a username")
+    }
+
     func testSecretsAreNeverRepeatedInErrors() {
         XCTAssertFalse(refusal("pin = 12345678901")?.description.contains("12345678901") ?? true)
         XCTAssertFalse(refusal("password = a\"b")?.description.contains("a\"b") ?? true)
