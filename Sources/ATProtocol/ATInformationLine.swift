@@ -27,11 +27,19 @@ public struct ATInformationLine: Equatable, Sendable {
         }
         self.line = line
         self.prefix = prefix
-        let colon = line.utf8.firstIndex(of: UInt8(ascii: ":"))!  // prefix(of:) found it
-        self.fields = try Self.split(line[line.index(after: colon)...], line: line)
+        self.fields = try Self.split(Substring(Self.text(afterPrefixOf: line)), line: line)
     }
 
     /// The `+NAME` of an information line (letters, digits, `&`), or nil when `line` has none.
+    /// What follows the first `:` of `line` (empty when there is none). The colon is found in
+    /// the UTF-8 bytes, as `prefix(of:)` does: a `:` followed by a combining mark is no
+    /// `Character` of its own, so a character search would miss it.
+    public static func text(afterPrefixOf line: String) -> String {
+        let bytes = line.utf8
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return "" }
+        return String(decoding: bytes[bytes.index(after: colon)...], as: UTF8.self)
+    }
+
     public static func prefix(of line: String) -> String? {
         let bytes = line.utf8
         guard let first = bytes.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "^") else {

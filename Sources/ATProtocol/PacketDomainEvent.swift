@@ -22,8 +22,7 @@ public enum PacketDomainEvent: Equatable, Sendable, ATReply {
         guard ATInformationLine.prefix(of: line) == "+CGEV" else {
             throw ATParseError(.unexpectedPrefix(expected: "+CGEV"), line: line)
         }
-        let colon = line.firstIndex(of: ":")!
-        let body = String(line[line.index(after: colon)...]).trimmingSpaces()
+        let body = ATInformationLine.text(afterPrefixOf: line).trimmingSpaces()
         guard body.isPrintableASCII(maxLength: 200) else {
             throw ATParseError(.invalidText(field: "event"), line: line)
         }
@@ -78,8 +77,7 @@ public enum Indication: Equatable, Sendable, ATReply {
         guard ATInformationLine.prefix(of: line) == "+QIND" else {
             throw ATParseError(.unexpectedPrefix(expected: "+QIND"), line: line)
         }
-        let colon = line.firstIndex(of: ":")!
-        let body = String(line[line.index(after: colon)...]).trimmingSpaces()
+        let body = ATInformationLine.text(afterPrefixOf: line).trimmingSpaces()
         guard !body.isEmpty else { throw ATParseError(.missingField("indication"), line: line) }
         guard body.isPrintableASCII(maxLength: 200) else {
             throw ATParseError(.invalidText(field: "indication"), line: line)
