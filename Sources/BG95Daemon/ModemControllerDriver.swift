@@ -121,16 +121,25 @@ public final class ModemControllerDriver: ModemDriver {
         }
     }
 
-    /// Active when the data call's context (no data call known: any context) is active.
+    /// Up when the data call's context (no data call known: any context) is active and, for a
+    /// data call made with `AT+QNETDEVCTL`, its net device is still connected: a context can
+    /// stay active with the ECM binding gone, and then no traffic flows.
     public func queryDataCall(completion: @escaping (Bool?) -> Void) {
         guard let controller else { return completion(nil) }
-        let cid = controller.dataCall?.call.contextID
-        controller.queryContextActivation { result in
-            switch result {
-            case .success(let contexts):
-                completion(contexts.contains { $0.isActive && (cid == nil || $0.cid == cid) })
-            case .failure:
-                completion(nil)
+        let call = controller.dataCall?.call
+        controller.queryContextActivation { [weak controller] result in
+            guard case .success(let contexts) = result else { return completion(nil) }
+            let active = contexts.contains { $0.isActive && (call == nil || $0.cid == call?.contextID) }
+            guard active, let call, call.method == .qnetdevctl, let controller else { return completion(active) }
+            controller.queryNetDeviceControl { result in
+                switch result {
+                case .success(let states?):
+                    completion(states.contains { $0.cid == call.contextID && $0.isConnected })
+                case .success(nil):
+                    completion(active)  // the firmware answers no QNETDEVCTL now: the context decides
+                case .failure:
+                    completion(nil)
+                }
             }
         }
     }
@@ -140,7 +149,7 @@ public final class ModemControllerDriver: ModemDriver {
         controller.diagnose(pingHost: pingTarget) { found in
             var diagnosis = Diagnosis()
             diagnosis.registration = found.registration.map { $0.status }
-            diagnosis.pdpActive = found.activeContexts.map { $0.contains(1) }
+            diagnosis.pdpActive = found.activeContexts.map { $0.contains(controller.dataCall?.call.contextID ?? 1) }
             diagnosis.netDeviceConnected = found.netDeviceConnected
             if found.ping != nil || found.pingError != nil {
                 diagnosis.modulePingSucceeded = (found.ping?.received ?? 0) > 0

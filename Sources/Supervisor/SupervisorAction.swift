@@ -32,8 +32,9 @@ public enum SupervisorAction: Sendable, Equatable {
     case diagnose
     /// Ask the module for its registration (`AT+CEREG?`); answers with `registrationQueried`.
     case queryRegistration
-    /// Ask the module whether the data call's context is still active (`AT+CGACT?`); answers
-    /// with `dataCallQueried`.
+    /// Ask the module whether the data call is still up: its context active (`AT+CGACT?`) and,
+    /// when it was made with `AT+QNETDEVCTL`, the net device still connected
+    /// (`AT+QNETDEVCTL?`); answers with `dataCallQueried`.
     case queryDataCall
     /// Carry out a module-side recovery step (restart data call, radio off/on, reboot);
     /// answers with `recoveryStepFinished`.

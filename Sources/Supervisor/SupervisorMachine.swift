@@ -100,7 +100,7 @@ public struct SupervisorMachine: Sendable {
             if connected {
                 log(.debug, "data call bound to the network device (+QNETDEVSTATUS: 1)")
             } else {
-                onDataCallLost("data call unbound from the network device (+QNETDEVSTATUS: 0)")
+                onDataCallLossURC("data call unbound from the network device (+QNETDEVSTATUS: 0)")
             }
         case .moduleRestarted: onModuleRestarted()
         case .simReady: onSIMReady()
@@ -406,8 +406,9 @@ public struct SupervisorMachine: Sendable {
     // MARK: - Data call and module events
 
     /// A URC saying the data call dropped: a hint, not proof (like `+CEREG`). While online
-    /// (the data path was proven by a probe) it is confirmed with `AT+CGACT?` before the data
-    /// call is restarted, so a spurious `+QIURC: "pdpdeact"` or `+CGEV` does not take a working
+    /// (the data path was proven by a probe) it is confirmed with `AT+CGACT?` (and
+    /// `AT+QNETDEVCTL?` where the data call was made with it) before the data call is restarted,
+    /// so a spurious `+QIURC: "pdpdeact"`, `+CGEV` or `+QNETDEVSTATUS: 0` does not take a working
     /// link down; a real drop is acted on as soon as the answer says so. Before the data path
     /// is proven there is nothing to protect: act at once.
     private mutating func onDataCallLossURC(_ why: String) {

@@ -309,6 +309,25 @@ final class SupervisorMachineTests: XCTestCase {
         XCTAssertNotNil(h.timers[.health], "health probing goes on")
     }
 
+    /// issue 12 soak (the last 4 failed checks of the 1000-fault run): `+QNETDEVSTATUS: 0` while
+    /// online is a hint like the others; the data call is restarted only when the module says so.
+    func testNetDeviceUnboundURCIsConfirmedBeforeActing() {
+        var h = Harness()
+        h.driveOnline()
+        h.send(.netDeviceStatus(connected: true))
+        XCTAssertEqual(h.state, .online)
+        h.send(.netDeviceStatus(connected: false))
+        XCTAssertEqual(h.state, .online)
+        XCTAssertEqual(h.effects, [.queryDataCall])
+        h.send(.dataCallQueried(active: true))
+        XCTAssertEqual(h.state, .online)
+        XCTAssertTrue(h.effects.isEmpty, "\(h.last)")
+        h.send(.netDeviceStatus(connected: false))
+        h.send(.dataCallQueried(active: false))
+        XCTAssertEqual(h.state, .startingDataCall)
+        XCTAssertTrue(h.did(.perform(.restartDataCall)))
+    }
+
     func testUnansweredDataCallQueryCountsAsALostDataCall() {
         var h = Harness()
         h.driveOnline()
@@ -331,15 +350,6 @@ final class SupervisorMachineTests: XCTestCase {
         h.send(.pdpDeactivated("+CGEV: NW DEACT"))
         XCTAssertFalse(h.did(.queryDataCall))
         XCTAssertTrue(h.did(.perform(.restartDataCall)))
-    }
-
-    func testNetDeviceDisconnectRestartsTheDataCall() {
-        var h = Harness()
-        h.driveOnline()
-        h.send(.netDeviceStatus(connected: true))
-        XCTAssertEqual(h.state, .online)
-        h.send(.netDeviceStatus(connected: false))
-        XCTAssertEqual(h.state, .startingDataCall)
     }
 
     func testDetachRestartsTheDataCall() {
