@@ -190,8 +190,8 @@ public final class Daemon: @unchecked Sendable {
             modem.queryRegistration { [weak self] state, cause in
                 self?.post(.registrationQueried(state, rejectCause: cause))
             }
-        case .queryDataCall:
-            modem.queryDataCall { [weak self] active in self?.post(.dataCallQueried(active: active)) }
+        case .queryDataCall(let question):
+            modem.queryDataCall { [weak self] active in self?.post(.dataCallQueried(active: active, question: question)) }
         case .perform(let rung):
             recoveryCounters[rung.description, default: 0] += 1
             modem.perform(rung) { [weak self] result in

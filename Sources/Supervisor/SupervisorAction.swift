@@ -34,8 +34,8 @@ public enum SupervisorAction: Sendable, Equatable {
     case queryRegistration
     /// Ask the module whether the data call is still up: its context active (`AT+CGACT?`) and,
     /// when it was made with `AT+QNETDEVCTL`, the net device still connected
-    /// (`AT+QNETDEVCTL?`); answers with `dataCallQueried`.
-    case queryDataCall
+    /// (`AT+QNETDEVCTL?`); answers with `dataCallQueried`, handing `question` back.
+    case queryDataCall(DataCallQuestion)
     /// Carry out a module-side recovery step (restart data call, radio off/on, reboot);
     /// answers with `recoveryStepFinished`.
     case perform(RecoveryRung)

@@ -26,8 +26,8 @@ public enum SupervisorEvent: Sendable, Equatable {
     /// `+CGEV: NW DETACH` / `ME DETACH`: packet-switched service detached.
     case networkDetached
     /// The answer to `SupervisorAction.queryDataCall` (`AT+CGACT?`): whether the data call's
-    /// context is still active; nil when the module did not answer.
-    case dataCallQueried(active: Bool?)
+    /// context is still active (nil when the module did not answer), and why it was asked.
+    case dataCallQueried(active: Bool?, question: DataCallQuestion)
     /// `+QNETDEVSTATUS: <0/1>`: the data call's binding to the USB network device.
     case netDeviceStatus(connected: Bool)
     /// `RDY` (or `APP RDY`) seen outside a bring-up: the module rebooted.

@@ -95,7 +95,7 @@ public struct SupervisorMachine: Sendable {
         case .registrationQueried(let registration, let cause): onRegistrationQueried(registration, cause: cause)
         case .pdpDeactivated(let indication): onDataCallLossURC("PDP context deactivated (\(indication))")
         case .networkDetached: onDataCallLossURC("packet service detached (+CGEV DETACH)")
-        case .dataCallQueried(let active): onDataCallQueried(active)
+        case .dataCallQueried(let active, let question): onDataCallQueried(active, question)
         case .netDeviceStatus(let connected):
             if connected {
                 log(.debug, "data call bound to the network device (+QNETDEVSTATUS: 1)")
@@ -415,7 +415,7 @@ public struct SupervisorMachine: Sendable {
         switch phase {
         case .online:
             log(.info, "\(why); asking the module (AT+CGACT?) before acting")
-            actions.append(.queryDataCall)
+            actions.append(.queryDataCall(.dropIndicated(why)))
         case .waitingForDevice, .bringingUp, .registering, .linkUp, .dhcp, .verifying, .degraded, .recovering,
              .failed, .down, .stopping:
             onDataCallLost(why)
@@ -423,14 +423,20 @@ public struct SupervisorMachine: Sendable {
     }
 
     /// The answer to `.queryDataCall`: active means the URC was spurious; inactive or no
-    /// answer is a lost data call.
-    private mutating func onDataCallQueried(_ active: Bool?) {
+    /// answer confirms it (a lost data call, or a restarted module).
+    private mutating func onDataCallQueried(_ active: Bool?, _ question: DataCallQuestion) {
+        let answer = active == nil ? "AT+CGACT? unanswered" : "confirmed by AT+CGACT?"
         switch phase {
         case .online, .linkUp, .dhcp, .verifying, .degraded, .registering:
-            if active == true {
+            switch (active, question) {
+            case (true?, .dropIndicated):
                 log(.notice, "AT+CGACT? says the context is active: the data-call URC was spurious; nothing to do")
-            } else {
-                onDataCallLost(active == nil ? "data call lost (AT+CGACT? unanswered)" : "data call lost (confirmed by AT+CGACT?)")
+            case (true?, .restartIndicated):
+                log(.notice, "AT+CGACT? says the context is active: the module did not restart, the RDY was spurious; nothing to do")
+            case (_, .dropIndicated):
+                onDataCallLost("data call lost (\(answer))")
+            case (_, .restartIndicated):
+                moduleRestarted(because: "module restarted (RDY, \(answer))")
             }
         case .waitingForDevice, .bringingUp, .recovering, .failed, .down, .stopping:
             log(.debug, "AT+CGACT? answer ignored while \(state)")
@@ -455,6 +461,17 @@ public struct SupervisorMachine: Sendable {
             log(.debug, "module restart during bring-up")
             return
         }
+        if case .online = phase {
+            // A hint, like the other URCs: a restarted module has lost its data call.
+            log(.info, "RDY while online; asking the module (AT+CGACT?) whether it restarted before acting")
+            actions.append(.queryDataCall(.restartIndicated))
+            return
+        }
+        moduleRestarted(because: "module restarted (RDY)")
+    }
+
+    /// The module restarted (confirmed, or nothing to protect): bring it up again.
+    private mutating func moduleRestarted(because why: String) {
         bringUpComplete = false
         switch phase {
         case .waitingForDevice:
@@ -465,9 +482,9 @@ public struct SupervisorMachine: Sendable {
             cancelTimer(.health)
             cancelTimer(.recheck)
             if devicePresent {
-                startBringUp(because: "module restarted (RDY)")
+                startBringUp(because: why)
             } else {
-                enter(.waitingForDevice, because: "module restarted (RDY)")
+                enter(.waitingForDevice, because: why)
             }
         case .failed, .down, .stopping:
             break

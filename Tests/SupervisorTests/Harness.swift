@@ -66,8 +66,23 @@ struct Harness {
     @discardableResult
     mutating func dataCallDrops(_ urc: SupervisorEvent = .pdpDeactivated("x")) -> [SupervisorAction] {
         send(urc)
-        guard did(.queryDataCall) else { return last }
-        return send(.dataCallQueried(active: false))
+        return answerDataCallQuery(active: false)
+    }
+
+    /// A real restart: `RDY`, then, when the machine asks, no active context.
+    @discardableResult
+    mutating func moduleRestarts() -> [SupervisorAction] {
+        send(.moduleRestarted)
+        return answerDataCallQuery(active: false)
+    }
+
+    /// Answers the `AT+CGACT?` the last step asked for, if it asked.
+    @discardableResult
+    mutating func answerDataCallQuery(active: Bool?) -> [SupervisorAction] {
+        for case .queryDataCall(let question) in last {
+            return send(.dataCallQueried(active: active, question: question))
+        }
+        return last
     }
 
     func did(_ action: SupervisorAction) -> Bool { last.contains(action) }

@@ -289,8 +289,8 @@ final class SupervisorMachineTests: XCTestCase {
         h.driveOnline()
         h.send(.pdpDeactivated("+QIURC: \"pdpdeact\",1"))
         XCTAssertEqual(h.state, .online, "a URC alone changes nothing while online")
-        XCTAssertEqual(h.effects, [.queryDataCall])
-        h.send(.dataCallQueried(active: false))
+        XCTAssertEqual(h.effects, [.queryDataCall(.dropIndicated("PDP context deactivated (+QIURC: \"pdpdeact\",1)"))])
+        h.answerDataCallQuery(active: false)
         XCTAssertEqual(h.state, .startingDataCall)
         XCTAssertTrue(h.did(.perform(.restartDataCall)))
         XCTAssertNil(h.timers[.health])
@@ -302,8 +302,8 @@ final class SupervisorMachineTests: XCTestCase {
         var h = Harness()
         h.driveOnline()
         h.send(.pdpDeactivated("+QIURC: \"pdpdeact\",1"))
-        XCTAssertEqual(h.effects, [.queryDataCall])
-        h.send(.dataCallQueried(active: true))
+        XCTAssertEqual(h.effects, [.queryDataCall(.dropIndicated("PDP context deactivated (+QIURC: \"pdpdeact\",1)"))])
+        h.answerDataCallQuery(active: true)
         XCTAssertEqual(h.state, .online)
         XCTAssertTrue(h.effects.isEmpty, "\(h.last)")
         XCTAssertNotNil(h.timers[.health], "health probing goes on")
@@ -318,12 +318,12 @@ final class SupervisorMachineTests: XCTestCase {
         XCTAssertEqual(h.state, .online)
         h.send(.netDeviceStatus(connected: false))
         XCTAssertEqual(h.state, .online)
-        XCTAssertEqual(h.effects, [.queryDataCall])
-        h.send(.dataCallQueried(active: true))
+        XCTAssertEqual(h.effects, [.queryDataCall(.dropIndicated("data call unbound from the network device (+QNETDEVSTATUS: 0)"))])
+        h.answerDataCallQuery(active: true)
         XCTAssertEqual(h.state, .online)
         XCTAssertTrue(h.effects.isEmpty, "\(h.last)")
         h.send(.netDeviceStatus(connected: false))
-        h.send(.dataCallQueried(active: false))
+        h.answerDataCallQuery(active: false)
         XCTAssertEqual(h.state, .startingDataCall)
         XCTAssertTrue(h.did(.perform(.restartDataCall)))
     }
@@ -332,7 +332,7 @@ final class SupervisorMachineTests: XCTestCase {
         var h = Harness()
         h.driveOnline()
         h.send(.networkDetached)
-        h.send(.dataCallQueried(active: nil))
+        h.answerDataCallQuery(active: nil)
         XCTAssertTrue(h.did(.perform(.restartDataCall)))
     }
 
@@ -348,7 +348,7 @@ final class SupervisorMachineTests: XCTestCase {
         h.send(.carrierChanged(up: true))
         XCTAssertEqual(h.state, .dhcp)
         h.send(.pdpDeactivated("+CGEV: NW DEACT"))
-        XCTAssertFalse(h.did(.queryDataCall))
+        XCTAssertFalse(h.effects.contains { if case .queryDataCall = $0 { true } else { false } })
         XCTAssertTrue(h.did(.perform(.restartDataCall)))
     }
 
@@ -356,8 +356,8 @@ final class SupervisorMachineTests: XCTestCase {
         var h = Harness()
         h.driveOnline()
         h.send(.networkDetached)
-        XCTAssertEqual(h.effects, [.queryDataCall])
-        h.send(.dataCallQueried(active: false))
+        XCTAssertEqual(h.effects, [.queryDataCall(.dropIndicated("packet service detached (+CGEV DETACH)"))])
+        h.answerDataCallQuery(active: false)
         XCTAssertTrue(h.did(.perform(.restartDataCall)))
     }
 
@@ -437,12 +437,27 @@ final class SupervisorMachineTests: XCTestCase {
         XCTAssertEqual(h.state, .online)
     }
 
-    func testUnexpectedModuleRestartBringsUpAgain() {
+    func testUnexpectedModuleRestartIsConfirmedThenBringsUpAgain() {
         var h = Harness()
         h.driveOnline()
         h.send(.moduleRestarted)
+        XCTAssertEqual(h.state, .online, "RDY alone changes nothing while online")
+        XCTAssertEqual(h.effects, [.queryDataCall(.restartIndicated)])
+        h.answerDataCallQuery(active: false)
         XCTAssertEqual(h.state, .configuringModule)
         XCTAssertEqual(h.effects, [.stopDHCP(release: false), .removeNetwork, .startBringUp])
+    }
+
+    /// A spurious `RDY` while online (the context is still active: the module did not restart)
+    /// must not tear the link down and re-run the bring-up.
+    func testSpuriousRDYWhileOnlineKeepsTheLink() {
+        var h = Harness()
+        h.driveOnline()
+        h.send(.moduleRestarted)
+        h.answerDataCallQuery(active: true)
+        XCTAssertEqual(h.state, .online)
+        XCTAssertTrue(h.effects.isEmpty, "\(h.last)")
+        XCTAssertNotNil(h.timers[.health])
     }
 
     func testModuleRestartDuringBringUpIsLeftToTheModemLayer() {
@@ -539,7 +554,7 @@ final class SupervisorMachineTests: XCTestCase {
         s.attemptsPerRung = 1
         var h = Harness(settings: s)
         h.driveOnline()
-        h.send(.moduleRestarted)                          // bring-up again
+        h.moduleRestarts()                                // bring-up again
         var lastDelay: Duration = .zero
         for _ in 0..<12 {
             if h.timers[.backoff] != nil { lastDelay = h.timers[.backoff]!.delay; h.fire(.backoff) }
