@@ -118,8 +118,8 @@ python3 - "$WORK/clients.json" "$BG95D" "$WORK" <<'PY'
 import json, sys
 path, bg95d, work = sys.argv[1:]
 clients = [
-    {"name": "bg95d (rapid commit)", "argv": [bg95d, "dhcp", "bench0", "--configure"]},
-    {"name": "bg95d (no rapid commit)", "argv": [bg95d, "dhcp", "bench0", "--configure", "--no-rapid-commit"]},
+    {"name": "bg95d (rapid commit)", "argv": [bg95d, "dhcp", "bench0", "--configure", "--set", "dns_backend=none", "--set", f"state_dir={work}/state"]},
+    {"name": "bg95d (no rapid commit)", "argv": [bg95d, "dhcp", "bench0", "--configure", "--no-rapid-commit", "--set", "dns_backend=none", "--set", f"state_dir={work}/state"]},
     {"name": "dhcpcd nodelay noarp rapid_commit", "stateFiles": ["/var/lib/dhcpcd/bench0.lease"],
      "argv": ["dhcpcd", "-f", f"{work}/dhcpcd.conf", "-4", "-B", "-1", "bench0"]},
     {"name": "dhcpcd nodelay noarp", "stateFiles": ["/var/lib/dhcpcd/bench0.lease"],

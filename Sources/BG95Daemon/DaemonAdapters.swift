@@ -13,8 +13,10 @@ import Supervisor
 public protocol NetworkApplier: AnyObject {
     func bringUp(_ interface: String) throws(NetlinkError) -> LinkStatus
     func removeLeftovers() -> [String]
-    func apply(_ lease: DHCPLease, on interface: String) throws(DaemonError)
-    func remove()
+    @discardableResult
+    func apply(_ lease: DHCPLease, on interface: String) throws(DaemonError) -> [NetconfigChange]
+    @discardableResult
+    func remove() -> [NetconfigChange]
     var installedRoutes: [String] { get }
 }
 

@@ -80,10 +80,10 @@ public final class NetworkConfigurator {
     }
 
     /// Applies `lease` on `interface`; replaces an earlier lease's objects, never duplicates.
-    public func apply(_ lease: DHCPLease, on interface: String) throws(DaemonError) {
-        let index: Int32
-        do { index = try links.index(of: interface) } catch { throw .netlink(error.description) }
-        let config = InterfaceConfig(
+    /// Returns what changed in the kernel.
+    @discardableResult
+    public func apply(_ lease: DHCPLease, on interface: String) throws(DaemonError) -> [NetconfigChange] {
+        try apply(InterfaceConfig(
             address: lease.address,
             prefixLength: UInt8(clamping: lease.prefixLength),
             gateway: lease.gateway,
@@ -91,7 +91,15 @@ public final class NetworkConfigurator {
             domains: lease.domainName.map { [$0] } ?? [],
             mtu: lease.mtu.map { UInt32(clamping: $0) },
             leaseLifetime: lease.leaseSeconds == DHCPLease.infinite ? nil : lease.leaseSeconds
-        )
+        ), on: interface)
+    }
+
+    /// Applies `config` (a lease, or a static configuration from `bg95d netconfig apply`) on
+    /// `interface`, the same way.
+    @discardableResult
+    public func apply(_ config: InterfaceConfig, on interface: String) throws(DaemonError) -> [NetconfigChange] {
+        let index: Int32
+        do { index = try links.index(of: interface) } catch { throw .netlink(error.description) }
         let desired: DesiredState
         do { desired = try DesiredState(interfaceIndex: index, config: config, settings: installer.settings) } catch {
             throw .netlink("lease refused: \(error)")
@@ -99,8 +107,9 @@ public final class NetworkConfigurator {
         if let previous = appliedIndex, previous != index {
             _ = try? installer.removeAll(interfaceIndex: previous)
         }
+        let changes: [NetconfigChange]
         do {
-            let changes = try installer.apply(desired)
+            changes = try installer.apply(desired)
             for change in changes { log.debug("netlink: \(change)") }
         } catch {
             throw .netlink(error.description)
@@ -119,13 +128,18 @@ public final class NetworkConfigurator {
         } catch {
             throw .dns("\(error)")
         }
+        return changes
     }
 
-    /// Removes what `apply` installed (addresses, routes, the rule, DNS). Idempotent.
-    public func remove() {
+    /// Removes what `apply` installed (addresses, routes, the rule, DNS). Idempotent. Returns
+    /// what changed in the kernel.
+    @discardableResult
+    public func remove() -> [NetconfigChange] {
+        var removed: [NetconfigChange] = []
         if let index = appliedIndex {
             do {
                 let changes = try installer.removeAll(interfaceIndex: index)
+                removed = changes
                 for change in changes { log.debug("netlink: \(change)") }
             } catch {
                 log.warning("removing the network configuration failed: \(error)")
@@ -142,6 +156,7 @@ public final class NetworkConfigurator {
             dnsInterface = nil
             unlink(dnsMarkerPath)
         }
+        return removed
     }
 
     // MARK: - The DNS marker

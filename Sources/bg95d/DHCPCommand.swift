@@ -1,4 +1,5 @@
 import ArgumentParser
+import BG95Daemon
 import BG95Core
 import BG95System
 import DHCPIO
@@ -13,8 +14,10 @@ import Glibc
 /// `bg95d dhcp <interface>`: run only the DHCP client on an existing interface.
 ///
 /// Without `--configure` it acquires a lease, prints it and exits (like `dhcpcd -T`). With
-/// `--configure` it also installs the address, routes and policy rule over rtnetlink and holds
-/// the lease (renewing, rebinding) until SIGTERM/SIGINT, then removes exactly what it installed.
+/// `--configure` it also applies the lease the way the daemon does (its `NetworkConfigurator`:
+/// address, routes, policy rule and DNS, configured with the daemon's keys through `--config` /
+/// `--set`) and holds it (renewing, rebinding) until SIGTERM/SIGINT, then removes exactly what
+/// it installed.
 struct DHCPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dhcp",
@@ -33,7 +36,7 @@ struct DHCPCommand: ParsableCommand {
     @Flag(help: "Print JSON (one object per line) instead of text.")
     var json = false
 
-    @Flag(help: "Install address, routes and policy rule through rtnetlink and hold the lease until SIGTERM.")
+    @Flag(help: "Apply the lease as the daemon does (address, routes, policy rule, DNS; keys from --config/--set) and hold it until SIGTERM.")
     var configure = false
 
     @Flag(help: "Keep running and renewing without configuring anything (implied by --configure).")
@@ -63,8 +66,9 @@ struct DHCPCommand: ParsableCommand {
     @Option(help: "Probe a new address with ARP for this many milliseconds before using it; DHCPDECLINE it when another host answers (default 0: no probe).")
     var arpProbe: Int64 = 0
 
-    @Option(help: "Metric of the default route in the main table (with --configure).")
-    var metric: UInt32 = RoutingSettings.defaultMetric
+    /// With --configure: the daemon's keys for routes, the policy rule and DNS (route_metric,
+    /// take_default_route, policy_table, policy_priority, dns_backend, dns_file, state_dir).
+    @OptionGroup var file: ConfigurationOptions
 
     @Flag(help: "Log the client's state changes and packets to stderr.")
     var verbose = false
@@ -77,6 +81,7 @@ struct DHCPCommand: ParsableCommand {
         guard timeout > 0, timeout <= 86_400 else { throw ValidationError("--timeout must be in (0, 86400] seconds") }
         if let s = stateFile, s.isEmpty { throw ValidationError("--state-file must not be empty") }
         guard (0...10_000).contains(arpProbe) else { throw ValidationError("--arp-probe must be 0-10000 ms") }
+        _ = try file.load()
     }
 
     func run() throws {
@@ -91,8 +96,7 @@ final class DHCPSession: @unchecked Sendable {
     let command: DHCPCommand
     let queue = DispatchQueue(label: "bg95d.dhcp")
     private var client: DHCPClient?
-    private var installer: RouteInstaller?
-    private var interfaceIndex: Int32 = 0
+    private var network: NetworkConfigurator?
     private var startNanoseconds: UInt64 = 0
     private var firstAckNanoseconds: UInt64?
     private var signalSources: [DispatchSourceSignal] = []
@@ -117,17 +121,16 @@ final class DHCPSession: @unchecked Sendable {
             fail("\(command.interface): \(error)", status: 1)
         }
         self.client = client
-        interfaceIndex = client.interface.index
         if command.configure {
             do {
-                let settings = RoutingSettings(defaultRoute: .fallback(metric: command.metric))
-                let installer = RouteInstaller(socket: try NetlinkSocket(), settings: settings)
+                let configuration = try command.file.load()
+                let network = try NetworkConfigurator(configuration: configuration, log: DaemonLogger(level: configuration.logLevel))
                 // Leftovers of an earlier run that was killed: only objects carrying our tag.
-                try installer.removeAll(interfaceIndex: client.interface.index)
-                try installer.execute([.setLinkUp(interfaceIndex: client.interface.index)])
-                self.installer = installer
+                for removed in network.removeLeftovers() { DHCPSession.stderr("bg95d dhcp: removed leftover \(removed)") }
+                _ = try network.bringUp(command.interface)
+                self.network = network
             } catch {
-                fail("netlink: \(error)", status: 1)
+                fail("\(error)", status: 1)
             }
         }
         client.onLog = { [command] line in
@@ -177,11 +180,7 @@ final class DHCPSession: @unchecked Sendable {
     }
 
     private func lost(_ lease: DHCPLease, _ reason: DHCPLossReason) {
-        if let installer {
-            do { try installer.removeAll(interfaceIndex: interfaceIndex) } catch {
-                DHCPSession.stderr("bg95d dhcp: removing configuration: \(error)")
-            }
-        }
+        network?.remove()
         if reason == .released || reason == .nak || reason == .expired || reason == .declined, let path = command.stateFile {
             unlink(path)
         }
@@ -191,15 +190,9 @@ final class DHCPSession: @unchecked Sendable {
     }
 
     private func apply(_ lease: DHCPLease) {
-        guard let installer, let client else { return }
-        let config = InterfaceConfig(
-            address: lease.address, prefixLength: UInt8(lease.prefixLength),
-            gateway: lease.gateway, dns: lease.dnsServers,
-            domains: lease.domainName.map { [$0] } ?? [], mtu: lease.mtu.map(UInt32.init),
-            leaseLifetime: lease.leaseSeconds == DHCPLease.infinite ? nil : lease.leaseSeconds)
+        guard let network else { return }
         do {
-            let desired = try DesiredState(interfaceIndex: client.interface.index, config: config, settings: installer.settings)
-            try installer.apply(desired)
+            try network.apply(lease, on: command.interface)
         } catch {
             DHCPSession.stderr("bg95d dhcp: configuring \(lease.address): \(error)")
         }

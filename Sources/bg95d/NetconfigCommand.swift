@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import BG95Daemon
 import DHCPProtocol
 import Dispatch
 import Netconfig
@@ -16,7 +17,8 @@ struct NetconfigCommand: ParsableCommand {
         subcommands: [Apply.self, Cleanup.self]
     )
 
-    /// `bg95d netconfig apply <if> --address A/N [--gateway G] ... [--hold]`
+    /// `bg95d netconfig apply <if> --address A/N [--gateway G] ... [--hold]`: the daemon's own
+    /// `NetworkConfigurator` with a static configuration instead of a lease.
     struct Apply: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove leftovers of earlier runs, then install address, routes, rule and DNS.",
@@ -50,7 +52,9 @@ struct NetconfigCommand: ParsableCommand {
         @Flag(help: "Keep the configuration until SIGTERM/SIGINT, then remove it.")
         var hold = false
 
-        @OptionGroup var routing: RoutingOptions
+        /// The daemon's keys for routes, the policy rule and DNS (route_metric,
+        /// take_default_route, policy_table, policy_priority, dns_backend, dns_file, state_dir).
+        @OptionGroup var file: ConfigurationOptions
 
         func run() throws {
             let parts = address.split(separator: "/")
@@ -68,14 +72,12 @@ struct NetconfigCommand: ParsableCommand {
             }
             config.domains = domain
 
-            let configurator = try InterfaceConfigurator(
-                interface: interface, settings: routing.settings, dnsBackend: try routing.backend(),
-                allowSystemResolvConf: routing.dnsAllowEtcResolvConf
-            )
-            for change in try configurator.removeLeftovers() { print("leftover: \(change)") }
-            let (changes, rejected) = try configurator.apply(config)
-            for change in changes { print(change) }
-            for rejection in rejected { print("dns value dropped: \(rejection)") }
+            let configuration = try file.load()
+            let log = DaemonLogger(level: configuration.logLevel)
+            let network = try NetworkConfigurator(configuration: configuration, log: log)
+            for removed in network.removeLeftovers() { print("leftover: \(removed)") }
+            _ = try network.bringUp(interface)
+            for change in try network.apply(config, on: interface) { print(change) }
             guard hold else { return }
             print("ready")
             fflush(nil)
@@ -83,15 +85,13 @@ struct NetconfigCommand: ParsableCommand {
             // Hold until told to stop; then remove exactly what we installed.
             signal(SIGTERM, SIG_IGN)
             signal(SIGINT, SIG_IGN)
+            // Only the main queue touches it from here on (the signal handlers run there).
+            nonisolated(unsafe) let held = network
             let stop = { @Sendable in
-                var status: Int32 = 0
-                do { _ = try configurator.remove() } catch {
-                    print("cleanup: \(error)")
-                    status = 1
-                }
+                for change in held.remove() { print(change) }
                 print("removed")
                 fflush(nil)
-                Glibc.exit(status)
+                Glibc.exit(0)
             }
             let sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: .main) }
             for source in sources {

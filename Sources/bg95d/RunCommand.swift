@@ -21,11 +21,7 @@ struct RunCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .shortAndLong, help: "Configuration file.")
-    var config: String = "/etc/bg95d.conf"
-
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override any configuration key (repeatable).", valueName: "key=value"))
-    var overrides: [String] = []
+    @OptionGroup var file: ConfigurationOptions
 
     @Option(help: "Access point name (key apn).")
     var apn: String?
@@ -61,9 +57,9 @@ struct RunCommand: ParsableCommand {
         let configuration: DaemonConfiguration
         do {
             configuration = try loadConfiguration()
-        } catch let refusal as ConfigurationRefusal {
+        } catch {
             // One line naming the place and the reason; a usage banner would bury it.
-            DHCPSession.stderr("bg95d: \(refusal.message)")
+            DHCPSession.stderr("bg95d: \(error.message)")
             throw ExitCode(Self.configurationErrorExit)
         }
         if checkConfig {
@@ -77,46 +73,11 @@ struct RunCommand: ParsableCommand {
         daemon.runForever()
     }
 
-    private func loadConfiguration() throws -> DaemonConfiguration {
-        var configuration = DaemonConfiguration()
-        do {
-            if let text = try readFile(config) {
-                configuration = try ConfigurationParser.parse(text, file: config)
-            } else if config != "/etc/bg95d.conf" {
-                throw ConfigurationRefusal(message: "\(config): no such file")
-            }
-            var pairs: [(key: String, value: String)] = []
-            for text in overrides { pairs.append(try ConfigurationParser.splitOverride(text)) }
-            let named: [(String, String?)] = [
-                ("apn", apn), ("pin_file", pinFile), ("iot_mode", iotMode), ("probe_target", probeTarget),
-                ("probe_interval", probeInterval), ("control_socket", controlSocket), ("state_dir", stateDir),
-                ("log_level", logLevel),
-            ]
-            for (key, value) in named { if let value { pairs.append((key, value)) } }
-            if !pairs.isEmpty { configuration = try ConfigurationParser.applyOverrides(pairs, to: configuration) }
-        } catch let error as ConfigurationError {
-            throw ConfigurationRefusal(message: "bad configuration: \(error)")
-        }
-        // Values that parse but can never work on this system (a missing PIN file, a group
-        // that does not exist, the system's own resolv.conf) are refused now, not retried later.
-        let problems = ConfigurationCheck.problems(in: configuration)
-        if !problems.isEmpty {
-            throw ConfigurationRefusal(message: "bad configuration: " + problems.joined(separator: "; "))
-        }
-        return configuration
+    private func loadConfiguration() throws(ConfigurationRefusal) -> DaemonConfiguration {
+        try file.load(defaultFile: "/etc/bg95d.conf", named: [
+            ("apn", apn), ("pin_file", pinFile), ("iot_mode", iotMode), ("probe_target", probeTarget),
+            ("probe_interval", probeInterval), ("control_socket", controlSocket), ("state_dir", stateDir),
+            ("log_level", logLevel),
+        ])
     }
-
-    /// The file's text, or nil when it does not exist. Other errors (permissions) are thrown.
-    private func readFile(_ path: String) throws -> String? {
-        do {
-            return try TextFile.read(path)
-        } catch {
-            throw ConfigurationRefusal(message: "\(error)")
-        }
-    }
-}
-
-/// A configuration bg95d refuses to run with (file:line or option, and why).
-struct ConfigurationRefusal: Error {
-    var message: String
 }

@@ -194,7 +194,8 @@ final class OperatorScenarioTests: XCTestCase {
         // A lease with no data call: the module's DHCP server answers anyway.
         let dhcp = Process()
         dhcp.executableURL = URL(fileURLWithPath: TestEnvironment.which("ip") ?? "/usr/sbin/ip")
-        dhcp.arguments = ["netns", "exec", setup.hostNamespace, setup.bg95d, "dhcp", "eth2", "--configure", "--timeout", "20"]
+        dhcp.arguments = ["netns", "exec", setup.hostNamespace, setup.bg95d, "dhcp", "eth2", "--configure", "--timeout", "20",
+                          "--set", "dns_backend=none", "--set", "state_dir=\(setup.folder)/dhcp-state"]
         dhcp.standardOutput = FileHandle.nullDevice
         dhcp.standardError = FileHandle.nullDevice
         try dhcp.run()

@@ -196,10 +196,14 @@ final class FakeNetwork: NetworkApplier {
         return LinkStatus(index: 9, name: interface, isUp: true, hasCarrier: true, operState: .up, mtu: 1500)
     }
     func removeLeftovers() -> [String] { [] }
-    func apply(_ lease: DHCPLease, on interface: String) throws(DaemonError) {
+    func apply(_ lease: DHCPLease, on interface: String) throws(DaemonError) -> [NetconfigChange] {
         applied.append("\(lease.address) on \(interface)")
+        return []
     }
-    func remove() { removals += 1 }
+    func remove() -> [NetconfigChange] {
+        removals += 1
+        return []
+    }
     var installedRoutes: [String] { applied.isEmpty ? [] : ["default via 192.168.225.1"] }
 }
 

@@ -50,13 +50,16 @@ final class DHCPClientIntegrationTests: XCTestCase {
     func testConfigureRenewThenCleanUpOnSIGTERM() throws {
         let rig = try DHCPRig()
         defer { rig.close() }
-        let server = try rig.startServer()
+        // dnsmasq runs without its DNS service (--port=0): hand out a resolver explicitly.
+        let server = try rig.startServer(extra: ["--dhcp-option=option:dns-server,192.168.225.1"])
         let client = try rig.startClient(["--configure", "--renew-after", "1"])
         let bound = try DHCPRig.parse(try client.waitForLine(containing: "\"bound\""))
         let address = try XCTUnwrap(bound["address"] as? String)
         XCTAssertEqual(try rig.clientAddresses(), ["\(address)/24"])
         XCTAssertTrue(try rig.ip(["route", "show", "default"]).contains("via 192.168.225.1"))
         XCTAssertTrue(try rig.ip(["rule"]).contains("from \(address) lookup 1095"))
+        // The daemon's applier: DNS too, through the file backend into the rig's folder.
+        XCTAssertTrue(try String(contentsOfFile: rig.dnsFile, encoding: .utf8).contains("nameserver 192.168.225.1"))
         let renewed = try DHCPRig.parse(try client.waitForLine(containing: "\"renewed\""))
         XCTAssertEqual(renewed["address"] as? String, address)
         XCTAssertEqual(renewed["serverId"] as? String, "192.168.225.1")
@@ -69,6 +72,7 @@ final class DHCPClientIntegrationTests: XCTestCase {
         XCTAssertEqual(try rig.clientAddresses(), [])
         XCTAssertFalse(try rig.ip(["rule"]).contains("lookup 1095"))
         XCTAssertEqual(try rig.ip(["route", "show", "table", "all", "proto", "149"]), "")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: rig.dnsFile), "DNS removed with the lease")
     }
 
     func testRenewWithoutAnAddressGoesThroughThePacketSocket() throws {

@@ -200,10 +200,15 @@ final class DHCPRig {
     }
 
     /// `bg95d dhcp <client interface> --json ...` inside the client namespace, in the background.
+    /// With `--configure` it writes DNS and its state like the daemon: into this rig's folder.
     func startClient(_ arguments: [String]) throws -> DHCPLineProcess {
         let bg95d = try TestEnvironment.product("bg95d")
-        return try DHCPLineProcess(["ip", "netns", "exec", clientNamespace, bg95d, "dhcp", clientInterface, "--json"] + arguments)
+        let own = ["--set", "state_dir=\(directory)/state", "--set", "dns_file=\(dnsFile)"]
+        return try DHCPLineProcess(["ip", "netns", "exec", clientNamespace, bg95d, "dhcp", clientInterface, "--json"] + own + arguments)
     }
+
+    /// The resolv.conf-format file `bg95d dhcp --configure` writes (the daemon's `file` backend).
+    var dnsFile: String { directory + "/resolv.conf" }
 
     /// Runs `bg95d dhcp` to completion and returns its JSON lines.
     func runClient(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, events: [[String: Any]], stderr: [String]) {

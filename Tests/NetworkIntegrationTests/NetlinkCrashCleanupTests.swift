@@ -72,7 +72,8 @@ final class NetlinkCrashCleanupTests: XCTestCase {
         let dnsFile = folder + "/resolv.conf"
         let apply = ["netns", "exec", topology.a, bg95d, "netconfig", "apply", topology.cellular,
                      "--address", "192.168.225.20/24", "--gateway", "192.168.225.1", "--dns", "192.168.225.1",
-                     "--lifetime", "3600", "--dns-backend", "file", "--dns-file", dnsFile, "--hold"]
+                     "--lifetime", "3600", "--set", "dns_backend=file", "--set", "dns_file=\(dnsFile)",
+                     "--set", "state_dir=\(folder + "/state")", "--hold"]
         let rulesBefore = try topology.rules()
 
         let first = try Daemon(apply)
