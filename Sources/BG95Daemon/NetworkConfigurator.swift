@@ -165,22 +165,12 @@ public final class NetworkConfigurator {
 
     private func writeDNSMarker(_ interface: String) throws(DaemonError) {
         mkdir(stateDirectory, 0o755)
-        let fd = open(dnsMarkerPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .system(SystemError.current("open(\(dnsMarkerPath))").description) }
-        defer { close(fd) }
-        let bytes = Array((interface + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        do { try TextFile.writeAtomically(interface + "\n", to: dnsMarkerPath) } catch { throw .system(error.description) }
     }
 
     private func readDNSMarker() -> String? {
-        let fd = open(dnsMarkerPath, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        let name = String(decoding: buffer[0..<count], as: UTF8.self).split(separator: "\n").first.map(String.init)
-        return name?.isEmpty == false ? name : nil
+        guard let line = (try? TextFile.firstLine(dnsMarkerPath)) ?? nil, !line.isEmpty else { return nil }
+        return line
     }
 }
 

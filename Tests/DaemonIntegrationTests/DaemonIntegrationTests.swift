@@ -183,6 +183,7 @@ final class DaemonIntegrationTests: XCTestCase {
         try setup.startDaemon(configuration: configuration)
         try setup.waitOnline(timeout: 90)
         XCTAssertTrue(setup.log.contains("leftovers of an earlier run"), "leftovers not cleaned\n\(setup.tail())")
+        XCTAssertTrue(setup.log.contains("; dns for "), "the DNS marker in state_dir names what to remove\n\(setup.tail())")
         try setup.assertNoDuplicateRoutes()
         XCTAssertEqual(Set(try setup.ownRoutes()), Set(routes), "same lease and routes after the restart")
         XCTAssertEqual(try setup.stopDaemon(), 0)
