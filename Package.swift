@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "bg95d",
             dependencies: [
-                "BG95Daemon", "BG95Config", "BG95Core", "DHCPIO", "DHCPProtocol", "NetlinkIO", "Netconfig", "BG95System",
+                "BG95Daemon", "BG95Config", "BG95Control", "BG95Core", "DHCPIO", "DHCPProtocol", "NetlinkIO", "Netconfig", "BG95System",
                 "ModemIO", "Modem", "ATProtocol", "Supervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -1,9 +1,9 @@
 import ArgumentParser
 import ATProtocol
 import BG95Config
+import BG95Control
 import BG95System
 import Dispatch
-import FoundationEssentials
 import Modem
 import ModemIO
 #if canImport(Glibc)
@@ -135,10 +135,10 @@ struct ModemCommand: ParsableCommand {
         var daemon = DaemonConfiguration()
         do {
             if let config {
-                guard let data = try? Data(contentsOf: URL(fileURLWithPath: config)) else {
+                guard let text = try? TextFile.read(config) else {
                     throw ValidationError("cannot read the configuration file \(config)")
                 }
-                daemon = try ConfigurationParser.parse(String(decoding: data, as: UTF8.self), file: config)
+                daemon = try ConfigurationParser.parse(text, file: config)
             }
             var pairs: [(key: String, value: String)] = []
             for text in overrides { pairs.append(try ConfigurationParser.splitOverride(text)) }
@@ -328,11 +328,7 @@ final class ModemRun: @unchecked Sendable {
 
     private func report(_ result: ModemResult) {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            if let data = try? encoder.encode(result) {
-                print(String(decoding: data, as: UTF8.self))
-            }
+            print(String(decoding: ControlJSON.encode(result), as: UTF8.self))
         } else {
             print("module \(result.device) (usb \(result.usbPath)), AT port \(result.atPort), "
                 + "ECM interface \(result.netInterface ?? "none"), firmware \(result.firmware ?? "unknown"), "
@@ -356,7 +352,7 @@ final class ModemRun: @unchecked Sendable {
 }
 
 /// The JSON `bg95d modem --json` prints (stable keys; see README, section modem).
-struct ModemResult: Codable {
+struct ModemResult: Encodable {
     var device: String
     var usbPath: String
     var vendorID: String
@@ -378,7 +374,7 @@ struct ModemResult: Codable {
     /// With `--diagnose`/`--ping`: what the module says after the bring-up.
     var diagnosis: Diagnosis?
 
-    struct Diagnosis: Codable {
+    struct Diagnosis: Encodable {
         /// `<stat>` of `AT+CEREG?`.
         var registration: Int?
         /// Context ids `AT+CGACT?` reports active.
