@@ -1,32 +1,28 @@
-import ArgumentParser
+import BG95CommandLine
 import Netconfig
 import NetlinkIO
 
 /// Route, policy-routing and DNS options shared by `bg95d netconfig apply` and
-/// `bg95d dhcp --configure` (include with `@OptionGroup var routing: RoutingOptions`).
-struct RoutingOptions: ParsableArguments {
-    @Option(help: "Metric of the main-table default route (high: the module is only a fallback).")
+/// `bg95d dhcp --configure` (a field of the command, its `table` lifted into the command's).
+struct RoutingOptions {
+    static var table: [CommandLineArgument<Self>] { [
+        .option("route-metric", help: "Metric of the main-table default route (high: the module is only a fallback).", \.routeMetric),
+        .flag("take-over-default-route", help: "Install the main-table default route with metric 0 (the module becomes primary).", \.takeOverDefaultRoute),
+        .flag("no-default-route", help: "Install no main-table default route (only the policy table).", \.noDefaultRoute),
+        .option("policy-table", help: "Policy-routing table for traffic from the leased address (0 disables policy routing).", \.policyTable),
+        .option("rule-priority", help: "Priority of the rule 'from <address> lookup <table>'.", \.rulePriority),
+        .option("dns-backend", help: "DNS backend: auto, resolvconf, resolved, file or none.", \.dnsBackend),
+        .option("dns-file", help: "File written by the file DNS backend.", \.dnsFile),
+        .flag("dns-allow-etc-resolv-conf", help: "Allow the file DNS backend to write /etc/resolv.conf.", \.dnsAllowEtcResolvConf),
+    ] }
+
     var routeMetric: UInt32 = RoutingSettings.defaultMetric
-
-    @Flag(help: "Install the main-table default route with metric 0 (the module becomes primary).")
     var takeOverDefaultRoute = false
-
-    @Flag(help: "Install no main-table default route (only the policy table).")
     var noDefaultRoute = false
-
-    @Option(help: "Policy-routing table for traffic from the leased address (0 disables policy routing).")
     var policyTable: UInt32 = RoutingSettings.defaultPolicyTable
-
-    @Option(help: "Priority of the rule 'from <address> lookup <table>'.")
     var rulePriority: UInt32 = RoutingSettings.defaultRulePriority
-
-    @Option(help: "DNS backend: auto, resolvconf, resolved, file or none.")
     var dnsBackend: String = "auto"
-
-    @Option(help: "File written by the file DNS backend.")
     var dnsFile: String = DNSBackend.defaultFilePath
-
-    @Flag(help: "Allow the file DNS backend to write /etc/resolv.conf.")
     var dnsAllowEtcResolvConf = false
 
     func validate() throws {
