@@ -22,6 +22,10 @@ public enum CommandLineRequest<C> {
 /// arguments are the caller's own, but they are echoed only in printable form.
 public enum CommandLineParser {
     public static func parse<C>(_ arguments: [String], into command: C, table: [CommandLineArgument<C>]) throws(CommandLineError) -> CommandLineRequest<C> {
+        // Help wins over any error in the rest of the line, as one would expect when asking for it.
+        if arguments.prefix(while: { $0 != "--" }).contains(where: { $0 == "-h" || $0 == "--help" }) {
+            return .help
+        }
         var command = command
         var given = Set<Int>()
         let positionals = table.indices.filter { table[$0].kind == .positional }
@@ -34,9 +38,6 @@ public enum CommandLineParser {
             if !onlyPositionals && argument == "--" {
                 onlyPositionals = true
                 continue
-            }
-            if !onlyPositionals && (argument == "-h" || argument == "--help") {
-                return .help
             }
             if !onlyPositionals && argument.hasPrefix("-") && argument != "-" {
                 var name = argument
