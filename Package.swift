@@ -3,7 +3,7 @@
 //   executables -> BG95Daemon -> domain IO adapters -> pure state machines -> codecs
 //   BG95Core (shared value types) <- codecs, machines, adapters; BG95Config (the one
 //   configuration) <- BG95Daemon and bg95d.
-// Pure targets (BG95Core, LogLimit, ATProtocol, DHCPProtocol, Modem, Netconfig, Supervisor, BG95Config)
+// Pure targets (BG95Core, BG95CommandLine, LogLimit, ATProtocol, DHCPProtocol, Modem, Netconfig, Supervisor, BG95Config)
 // import no Glibc and no Dispatch; only *IO targets, BG95System, BG95Control, BG95Daemon, the
 // executables and Simulator touch the OS. Each target lists exactly the targets it imports.
 import PackageDescription
@@ -29,6 +29,10 @@ let package = Package(
         .target(name: "BG95System"),
         // Pure: rate limit for log sources an outside party can trigger (no I/O, time passed in).
         .target(name: "LogLimit"),
+
+        // Pure: bg95d's command-line parsing, help and man-page description (swift-argument-parser
+        // pulled all of FoundationEssentials into bg95d, docs/benchmarks.md "Binary size").
+        .target(name: "BG95CommandLine"),
 
         // Value types several layers share (IPv4Address, LogPriority); imports nothing.
         .target(name: "BG95Core"),
@@ -61,9 +65,8 @@ let package = Package(
         .executableTarget(
             name: "bg95d",
             dependencies: [
-                "BG95Daemon", "BG95Config", "BG95Core", "DHCPIO", "DHCPProtocol", "NetlinkIO", "Netconfig", "BG95System",
-                "ModemIO", "Modem", "ATProtocol", "Supervisor",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BG95Daemon", "BG95Config", "BG95Control", "BG95Core", "DHCPIO", "DHCPProtocol", "NetlinkIO", "Netconfig", "BG95System",
+                "ModemIO", "Modem", "ATProtocol", "Supervisor", "BG95CommandLine",
             ]
         ),
         .executableTarget(
@@ -84,6 +87,7 @@ let package = Package(
         .testTarget(name: "NetconfigTests", dependencies: ["BG95Core", "Netconfig"]),
         .testTarget(name: "SupervisorTests", dependencies: ["ATProtocol", "Supervisor", "Modem", "BG95Core"]),
         .testTarget(name: "BG95ConfigTests", dependencies: ["BG95Config", "Supervisor"]),
+        .testTarget(name: "BG95CommandLineTests", dependencies: ["BG95CommandLine"]),
         .testTarget(name: "BG95ControlTests", dependencies: [
             "ATProtocol", "BG95Control", "BG95Core", "BG95System", "TestSupport", "LogLimit",
         ]),

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// The protocol version this library speaks; every request, response and event carries it as `"v"`.
 public let controlProtocolVersion = 1
 
@@ -74,16 +72,17 @@ extension ControlRequest {
 
     /// Parses one request line (without its newline).
     ///
-    /// Refuses, with a reason naming the field: invalid JSON or UTF-8, a non-object document,
+    /// Refuses, with a reason naming the field: invalid JSON or UTF-8 (with what was wrong and
+    /// where, see `JSONParser`; also nesting deeper than 16 levels and duplicate keys), a non-object document,
     /// a missing or non-1 `v` (`unsupported-version`), a missing or non-integer `id`, an unknown
     /// `cmd` (`unknown-command`), a field the command does not take, a field of the wrong type,
     /// and an AT command that fails `ATPassthrough.validate` (`invalid-argument`).
     public init(parsing line: some Collection<UInt8>) throws(ParseError) {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(line))
+            value = try JSONParser.parse(line, limits: .controlRequest)
         } catch {
-            throw ParseError(id: nil, failure: .init(.invalidRequest, "request is not valid JSON"))
+            throw ParseError(id: nil, failure: .init(.invalidRequest, "request is not valid JSON: \(error)"))
         }
         guard case .object(let object) = value else {
             throw ParseError(id: nil, failure: .init(.invalidRequest, "request must be a JSON object, got \(value.typeName)"))

@@ -147,17 +147,20 @@ public enum ControlMessage: Equatable, Sendable {
     /// Parses one line (without newline). Lines with an `"event"` key are events; the rest
     /// responses. Throws `ControlFailure(.invalidRequest, ...)` describing what was wrong.
     public init(parsing line: some Collection<UInt8>) throws(ControlFailure) {
-        let probe: [String: JSONValue]
+        let document: JSONValue
         do {
-            probe = try ControlJSON.decode([String: JSONValue].self, from: line)
+            document = try JSONParser.parse(line, limits: .controlMessage)
         } catch {
+            throw ControlFailure(.invalidRequest, "daemon sent a line that is not JSON: \(error)")
+        }
+        guard case .object(let probe) = document else {
             throw ControlFailure(.invalidRequest, "daemon sent a line that is not a JSON object")
         }
         do {
             if probe["event"] != nil {
-                self = .event(try ControlJSON.decode(ControlEvent.self, from: line))
+                self = .event(try JSONTreeDecoder.decode(ControlEvent.self, from: document))
             } else {
-                self = .response(try ControlJSON.decode(ControlResponse.self, from: line))
+                self = .response(try JSONTreeDecoder.decode(ControlResponse.self, from: document))
             }
         } catch {
             throw ControlFailure(.invalidRequest, "daemon sent a malformed message: \(error)")

@@ -1,10 +1,9 @@
-import FoundationEssentials
-
 /// A JSON document as a tree, used to validate control requests field by field.
 ///
-/// `JSONDecoder` straight into a struct would accept unknown fields and report bad input with
-/// coding-path jargon; decoding into this tree first lets `ControlRequest(parsing:)` say
-/// exactly which field is missing, unknown or of the wrong type.
+/// Decoding straight into a struct would accept unknown fields and report bad input with
+/// coding-path jargon; parsing into this tree first (`JSONParser`) lets
+/// `ControlRequest(parsing:)` say exactly which field is missing, unknown or of the wrong type.
+/// Numbers are Doubles: integers are exact up to 2^53, which is all the protocol uses.
 public enum JSONValue: Equatable, Sendable, Codable {
     case null
     case bool(Bool)
@@ -19,10 +18,12 @@ public enum JSONValue: Equatable, Sendable, Codable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
+        } else if let value = try? container.decode(String.self) {
+            // Before Double: a decoder that reads "inf"/"nan" strings as floats must not turn
+            // the string "nan" into a number.
+            self = .string(value)
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
         } else {

@@ -1,18 +1,21 @@
-import ArgumentParser
+import BG95CommandLine
 import BG95Config
 import BG95Daemon
 import BG95System
 
 /// `--config FILE` and `--set key=value`: every bg95d command reads the daemon's one
 /// configuration the same way, so a key means the same in `bg95d run`, `bg95d modem`,
-/// `bg95d dhcp` and `bg95d netconfig` (include with `@OptionGroup var configuration`).
-struct ConfigurationOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: ArgumentHelp(
-        "Configuration file (bg95d run: default /etc/bg95d.conf, a missing default file means all defaults; the other commands: none).",
-        valueName: "file"))
-    var config: String?
+/// `bg95d dhcp` and `bg95d netconfig` (a field of the command, its `table` lifted into the
+/// command's).
+struct ConfigurationOptions {
+    static var table: [CommandLineArgument<Self>] { [
+        .option("config", short: "c", valueName: "file",
+                help: "Configuration file (bg95d run: default /etc/bg95d.conf, a missing default file means all defaults; the other commands: none).",
+                \.config),
+        .option("set", valueName: "key=value", help: "Override any configuration key (repeatable).", \.overrides),
+    ] }
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override any configuration key (repeatable).", valueName: "key=value"))
+    var config: String?
     var overrides: [String] = []
 
     /// The file (or `defaultFile` when it exists), then `--set`, then `named` (a command's own

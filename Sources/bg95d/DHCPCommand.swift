@@ -1,4 +1,4 @@
-import ArgumentParser
+import BG95CommandLine
 import BG95Daemon
 import BG95Core
 import BG95System
@@ -18,59 +18,47 @@ import Glibc
 /// address, routes, policy rule and DNS, configured with the daemon's keys through `--config` /
 /// `--set`) and holds it (renewing, rebinding) until SIGTERM/SIGINT, then removes exactly what
 /// it installed.
-struct DHCPCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "dhcp",
-        abstract: "Run only the DHCP client on an existing interface and print the lease as JSON.",
-        discussion: """
-            Prints the lease (address, prefix, gateway, dns, leaseSeconds/t1/t2, serverId, \
-            packetsSent/Received, msToAck). With --configure or --hold it keeps running and prints \
-            one line per event (bound, renewed, lost, stopped) until SIGTERM/SIGINT. \
-            Exit status: 0 lease acquired (or held until a signal), 1 error, 2 timeout.
-            """
-    )
+struct DHCPCommand: CommandLineCommand {
+    static let name = "dhcp"
+    static let abstract = "Run only the DHCP client on an existing interface and print the lease as JSON."
+    static let discussion = """
+        Prints the lease (address, prefix, gateway, dns, leaseSeconds/t1/t2, serverId, \
+        packetsSent/Received, msToAck). With --configure or --hold it keeps running and prints \
+        one line per event (bound, renewed, lost, stopped) until SIGTERM/SIGINT. \
+        Exit status: 0 lease acquired (or held until a signal), 1 error, 2 timeout.
+        """
 
-    @Argument(help: "The network interface to run DHCP on (it must exist; it is brought up with --configure).")
-    var interface: String
+    static var table: [CommandLineArgument<Self>] { [
+        .positional("interface", help: "The network interface to run DHCP on (it must exist; it is brought up with --configure).", \.interface),
+        .flag("json", help: "Print JSON (one object per line) instead of text.", \.json),
+        .flag("configure", help: "Apply the lease as the daemon does (address, routes, policy rule, DNS; keys from --config/--set) and hold it until SIGTERM.", \.configure),
+        .flag("hold", help: "Keep running and renewing without configuring anything (implied by --configure).", \.hold),
+        .flag("rapid-commit", inversion: "no-rapid-commit", help: "Ask for Rapid Commit (option 80): a 2-packet exchange when the server allows it.", \.rapidCommit),
+        .option("state-file", help: "Remember the lease here and start with INIT-REBOOT from it.", \.stateFile),
+        .option("timeout", help: "Seconds to wait for the first lease before giving up (exit 2).", \.timeout),
+        .flag("release-on-exit", help: "Send DHCPRELEASE when exiting (after printing the lease, or on SIGTERM).", \.releaseOnExit),
+        .option("renew-after", help: "FOR TESTING: renew (T1) this many seconds after each ACK instead of the server's T1.", \.renewAfter),
+        .option("rebind-after", help: "FOR TESTING: rebind (T2) this many seconds after each ACK.", \.rebindAfter),
+        .option("expire-after", help: "FOR TESTING: treat the lease as expiring this many seconds after each ACK.", \.expireAfter),
+        .option("arp-probe", help: "Probe a new address with ARP for this many milliseconds before using it; DHCPDECLINE it when another host answers (default 0: no probe).", \.arpProbe),
+        .flag("verbose", help: "Log the client's state changes and packets to stderr.", \.verbose),
+    ] + ConfigurationOptions.table.map { $0.lifted(\.file) } }
 
-    @Flag(help: "Print JSON (one object per line) instead of text.")
+    var interface = ""
     var json = false
-
-    @Flag(help: "Apply the lease as the daemon does (address, routes, policy rule, DNS; keys from --config/--set) and hold it until SIGTERM.")
     var configure = false
-
-    @Flag(help: "Keep running and renewing without configuring anything (implied by --configure).")
     var hold = false
-
-    @Flag(inversion: .prefixedNo, help: "Ask for Rapid Commit (option 80): a 2-packet exchange when the server allows it.")
     var rapidCommit = true
-
-    @Option(help: "Remember the lease here and start with INIT-REBOOT from it.")
     var stateFile: String?
-
-    @Option(help: "Seconds to wait for the first lease before giving up (exit 2).")
     var timeout: Double = 30
-
-    @Flag(help: "Send DHCPRELEASE when exiting (after printing the lease, or on SIGTERM).")
     var releaseOnExit = false
-
-    @Option(help: "FOR TESTING: renew (T1) this many seconds after each ACK instead of the server's T1.")
     var renewAfter: UInt32?
-
-    @Option(help: "FOR TESTING: rebind (T2) this many seconds after each ACK.")
     var rebindAfter: UInt32?
-
-    @Option(help: "FOR TESTING: treat the lease as expiring this many seconds after each ACK.")
     var expireAfter: UInt32?
-
-    @Option(help: "Probe a new address with ARP for this many milliseconds before using it; DHCPDECLINE it when another host answers (default 0: no probe).")
     var arpProbe: Int64 = 0
-
     /// With --configure: the daemon's keys for routes, the policy rule and DNS (route_metric,
     /// take_default_route, policy_table, policy_priority, dns_backend, dns_file, state_dir).
-    @OptionGroup var file: ConfigurationOptions
-
-    @Flag(help: "Log the client's state changes and packets to stderr.")
+    var file = ConfigurationOptions()
     var verbose = false
 
     func validate() throws {

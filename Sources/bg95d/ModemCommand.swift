@@ -1,9 +1,9 @@
-import ArgumentParser
 import ATProtocol
+import BG95CommandLine
 import BG95Config
+import BG95Control
 import BG95System
 import Dispatch
-import FoundationEssentials
 import Modem
 import ModemIO
 #if canImport(Glibc)
@@ -16,88 +16,64 @@ import Glibc
 /// (JSON with `--json`). Exit status: 0 data call up with the ECM interface known; 1 failure
 /// worth retrying (timeout, registration, module gone); 2 needs an operator (SIM, PIN,
 /// configuration, serial driver not bound).
-struct ModemCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "modem",
-        abstract: "Find the module, bring it up to an active data call, print what was found as JSON."
-    )
+struct ModemCommand: CommandLineCommand {
+    static let name = "modem"
+    static let abstract = "Find the module, bring it up to an active data call, print what was found as JSON."
 
-    @Option(name: .shortAndLong, help: "Configuration file (the daemon's keys; default: none, all defaults).")
+    static var table: [CommandLineArgument<Self>] { [
+        .option("config", short: "c", help: "Configuration file (the daemon's keys; default: none, all defaults).", \.config),
+        .option("set", valueName: "key=value", help: "Override any configuration key, as `bg95d run` (repeatable).", \.overrides),
+        .option("apn", help: "Access point name (key apn; empty: leave the module's context as it is).", \.apn),
+        .option("pdp-type", help: "PDP type: ip, ipv6 or ipv4v6 (key pdp_type).", \.pdpType),
+        .option("cid", help: "PDP context id (1-15).", \.cid),
+        .option("user", help: "APN user name (key username).", \.user),
+        .option("password-file", help: "File holding the APN password.", \.passwordFile),
+        .option("auth", help: "APN authentication (key auth): none, pap, chap or either (`pap-or-chap` is the old spelling of either).", \.auth),
+        .option("pin-file", help: "File holding the SIM PIN (key pin_file; entered once when the SIM asks).", \.pinFile),
+        .option("iot", help: "Radio (key iot_mode): emtc, nbiot or both (written only when the module differs).", \.iot),
+        .option("scan-mode", help: "Network scan mode: auto, gsm or lte (written only when it differs).", \.scanMode),
+        .option("usb-path", help: "Use the module at this USB bus path (e.g. 1-1) when several are present.", \.usbPath),
+        .option("serial", help: "Use the module with this USB serial number when several are present.", \.serial),
+        .option("registration-timeout", help: "Seconds to wait for network registration (key registration_timeout).", \.registrationTimeout),
+        .option("reboot-timeout", help: "Seconds a module reboot (switch to ECM) may take.", \.rebootTimeout),
+        .option("timeout", help: "Give up after this many seconds overall.", \.timeout),
+        .option("lock-dir", help: "Directory for the AT port's lock file.", \.lockDir),
+        .option("max-command-timeout", help: "Cap every AT command's timeout at this many seconds (for simulators running faster than real time).",
+                hidden: true, \.maxCommandTimeout),
+        .option("serial-driver-grace", help: "Seconds a module may lack its AT tty before \"serial driver not bound\" is reported.",
+                hidden: true, \.serialDriverGrace),
+        .flag("json", help: "Print the result as JSON.", \.json),
+        .flag("verbose", help: "Log every AT line written and read (PIN and password redacted).", \.verbose),
+        .flag("list", help: "Only list the module udev finds, then exit.", \.list),
+        .option("recover", help: "Once the data call is up, run this recovery (restart-data-call, radio-cycle, reboot) and wait until it is up again.", \.recover),
+        .flag("diagnose", help: "Once the data call is up, ask the module (CEREG?, CGACT?, QNETDEVCTL?) and include the answers.", \.diagnose),
+        .option("ping", help: "Once the data call is up, ping this host from the module's own stack (AT+QPING).", \.ping),
+    ] }
+
     var config: String?
-
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override any configuration key, as `bg95d run` (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
-
-    @Option(help: "Access point name (key apn; empty: leave the module's context as it is).")
     var apn: String?
-
-    @Option(name: .customLong("pdp-type"), help: "PDP type: ip, ipv6 or ipv4v6 (key pdp_type).")
     var pdpType: String?
-
-    @Option(help: "PDP context id (1-15).")
     var cid: Int = 1
-
-    @Option(help: "APN user name (key username).")
     var user: String?
-
-    @Option(name: .customLong("password-file"), help: "File holding the APN password.")
     var passwordFile: String?
-
-    @Option(help: "APN authentication (key auth): none, pap, chap or either (`pap-or-chap` is the old spelling of either).")
     var auth: String?
-
-    @Option(name: .customLong("pin-file"), help: "File holding the SIM PIN (key pin_file; entered once when the SIM asks).")
     var pinFile: String?
-
-    @Option(help: "Radio (key iot_mode): emtc, nbiot or both (written only when the module differs).")
     var iot: String?
-
-    @Option(name: .customLong("scan-mode"), help: "Network scan mode: auto, gsm or lte (written only when it differs).")
     var scanMode: String?
-
-    @Option(name: .customLong("usb-path"), help: "Use the module at this USB bus path (e.g. 1-1) when several are present.")
     var usbPath: String?
-
-    @Option(help: "Use the module with this USB serial number when several are present.")
     var serial: String?
-
-    @Option(name: .customLong("registration-timeout"), help: "Seconds to wait for network registration (key registration_timeout).")
     var registrationTimeout: Int?
-
-    @Option(name: .customLong("reboot-timeout"), help: "Seconds a module reboot (switch to ECM) may take.")
     var rebootTimeout: Int = 60
-
-    @Option(help: "Give up after this many seconds overall.")
     var timeout: Int = 300
-
-    @Option(name: .customLong("lock-dir"), help: "Directory for the AT port's lock file.")
     var lockDir: String = "/run/lock"
-
-    @Option(name: .customLong("max-command-timeout"), help: ArgumentHelp(
-        "Cap every AT command's timeout at this many seconds (for simulators running faster than real time).",
-        visibility: .hidden))
     var maxCommandTimeout: Int?
-
-    @Option(name: .customLong("serial-driver-grace"), help: ArgumentHelp(
-        "Seconds a module may lack its AT tty before \"serial driver not bound\" is reported.", visibility: .hidden))
     var serialDriverGrace: Int = 5
-
-    @Flag(help: "Print the result as JSON.")
     var json = false
-
-    @Flag(help: "Log every AT line written and read (PIN and password redacted).")
     var verbose = false
-
-    @Flag(help: "Only list the module udev finds, then exit.")
     var list = false
-
-    @Option(help: "Once the data call is up, run this recovery (restart-data-call, radio-cycle, reboot) and wait until it is up again.")
     var recover: ModemRun.Recovery?
-
-    @Flag(help: "Once the data call is up, ask the module (CEREG?, CGACT?, QNETDEVCTL?) and include the answers.")
     var diagnose = false
-
-    @Option(help: "Once the data call is up, ping this host from the module's own stack (AT+QPING).")
     var ping: String?
 
     func validate() throws {
@@ -135,10 +111,10 @@ struct ModemCommand: ParsableCommand {
         var daemon = DaemonConfiguration()
         do {
             if let config {
-                guard let data = try? Data(contentsOf: URL(fileURLWithPath: config)) else {
+                guard let text = try? TextFile.read(config) else {
                     throw ValidationError("cannot read the configuration file \(config)")
                 }
-                daemon = try ConfigurationParser.parse(String(decoding: data, as: UTF8.self), file: config)
+                daemon = try ConfigurationParser.parse(text, file: config)
             }
             var pairs: [(key: String, value: String)] = []
             for text in overrides { pairs.append(try ConfigurationParser.splitOverride(text)) }
@@ -189,10 +165,12 @@ struct ModemCommand: ParsableCommand {
 /// to exit. After the data call is up (and udev reported the ECM interface) it optionally runs
 /// one recovery action and the diagnosis queries, then reports.
 final class ModemRun: @unchecked Sendable {
-    enum Recovery: String, CaseIterable, ExpressibleByArgument {
+    enum Recovery: String, CaseIterable, CommandLineValue {
         case restartDataCall = "restart-data-call"
         case radioCycle = "radio-cycle"
         case reboot
+
+        init?(commandLineValue text: String) { self.init(rawValue: text) }
     }
 
     let queue: DispatchQueue
@@ -328,11 +306,7 @@ final class ModemRun: @unchecked Sendable {
 
     private func report(_ result: ModemResult) {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            if let data = try? encoder.encode(result) {
-                print(String(decoding: data, as: UTF8.self))
-            }
+            print(String(decoding: ControlJSON.encode(result), as: UTF8.self))
         } else {
             print("module \(result.device) (usb \(result.usbPath)), AT port \(result.atPort), "
                 + "ECM interface \(result.netInterface ?? "none"), firmware \(result.firmware ?? "unknown"), "
@@ -356,7 +330,7 @@ final class ModemRun: @unchecked Sendable {
 }
 
 /// The JSON `bg95d modem --json` prints (stable keys; see README, section modem).
-struct ModemResult: Codable {
+struct ModemResult: Encodable {
     var device: String
     var usbPath: String
     var vendorID: String
@@ -378,7 +352,7 @@ struct ModemResult: Codable {
     /// With `--diagnose`/`--ping`: what the module says after the bring-up.
     var diagnosis: Diagnosis?
 
-    struct Diagnosis: Codable {
+    struct Diagnosis: Encodable {
         /// `<stat>` of `AT+CEREG?`.
         var registration: Int?
         /// Context ids `AT+CGACT?` reports active.

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ArgumentParser
+import BG95CommandLine
 import BG95Daemon
 import DHCPProtocol
 import Dispatch
@@ -10,51 +10,45 @@ import NetlinkIO
 import BG95Core
 
 /// `bg95d netconfig`: apply or clean up bg95's addresses, routes, policy rule and DNS by hand.
-struct NetconfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "netconfig",
-        abstract: "Apply a static configuration the way the daemon applies a lease, or remove bg95's leftovers.",
-        subcommands: [Apply.self, Cleanup.self]
-    )
+enum NetconfigCommand {
+    static let abstract = "Apply a static configuration the way the daemon applies a lease, or remove bg95's leftovers."
 
     /// `bg95d netconfig apply <if> --address A/N [--gateway G] ... [--hold]`: the daemon's own
     /// `NetworkConfigurator` with a static configuration instead of a lease.
-    struct Apply: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Remove leftovers of earlier runs, then install address, routes, rule and DNS.",
-            discussion: """
-                With --hold, prints "ready" once everything is installed, keeps it until SIGTERM or \
-                SIGINT, then removes it again. Without --hold the configuration stays.
-                """
-        )
+    struct Apply: CommandLineCommand {
+        static let name = "apply"
+        static let abstract = "Remove leftovers of earlier runs, then install address, routes, rule and DNS."
+        static let discussion = """
+            With --hold, prints "ready" once everything is installed, keeps it until SIGTERM or \
+            SIGINT, then removes it again. Without --hold the configuration stays.
+            """
 
-        @Argument(help: "The interface to configure.")
-        var interface: String
+        static var table: [CommandLineArgument<Self>] { [
+            .positional("interface", help: "The interface to configure.", \.interface),
+            .required("address", help: "Address and prefix length, e.g. 192.168.225.20/24.", \.address),
+            .option("gateway", help: "Default gateway.", \.gateway),
+            .option("dns", help: "A resolver (repeatable).", \.dns),
+            .option("domain", help: "A search domain (repeatable).", \.domain),
+            .option("mtu", help: "Interface MTU.", \.mtu),
+            .option("lifetime", help: "Address lifetime in seconds (default: forever).", \.lifetime),
+            .flag("hold", help: "Keep the configuration until SIGTERM/SIGINT, then remove it.", \.hold),
+        ] + ConfigurationOptions.table.map { $0.lifted(\.file) } }
 
-        @Option(help: "Address and prefix length, e.g. 192.168.225.20/24.")
-        var address: String
-
-        @Option(help: "Default gateway.")
+        var interface = ""
+        var address = ""
         var gateway: String?
-
-        @Option(help: "A resolver (repeatable).")
         var dns: [String] = []
-
-        @Option(help: "A search domain (repeatable).")
         var domain: [String] = []
-
-        @Option(help: "Interface MTU.")
         var mtu: UInt32?
-
-        @Option(help: "Address lifetime in seconds (default: forever).")
         var lifetime: UInt32?
-
-        @Flag(help: "Keep the configuration until SIGTERM/SIGINT, then remove it.")
         var hold = false
-
         /// The daemon's keys for routes, the policy rule and DNS (route_metric,
         /// take_default_route, policy_table, policy_priority, dns_backend, dns_file, state_dir).
-        @OptionGroup var file: ConfigurationOptions
+        var file = ConfigurationOptions()
+
+        func validate() throws {
+            _ = try file.load()
+        }
 
         func run() throws {
             let parts = address.split(separator: "/")
@@ -103,12 +97,14 @@ struct NetconfigCommand: ParsableCommand {
     }
 
     /// `bg95d netconfig cleanup`: remove every object tagged with bg95's protocol.
-    struct Cleanup: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Remove every route, rule and address bg95 left behind (tagged with its protocol), nothing else."
-        )
+    struct Cleanup: CommandLineCommand {
+        static let name = "cleanup"
+        static let abstract = "Remove every route, rule and address bg95 left behind (tagged with its protocol), nothing else."
 
-        @Option(help: "Protocol tag bg95 uses (default 149, 0x95).")
+        static var table: [CommandLineArgument<Self>] { [
+            .option("protocol-tag", help: "Protocol tag bg95 uses (default 149, 0x95).", \.protocolTag),
+        ] }
+
         var protocolTag: UInt8 = RoutingSettings.defaultProtocolTag
 
         func run() throws {

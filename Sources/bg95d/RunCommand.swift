@@ -1,4 +1,4 @@
-import ArgumentParser
+import BG95CommandLine
 import BG95Config
 import BG95Daemon
 import BG95System
@@ -9,45 +9,37 @@ import Glibc
 #endif
 
 /// `bg95d run` (the default): discover the module and keep it online.
-struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
-        abstract: "Run the daemon: discover the module, bring the data link online and supervise it.",
-        discussion: """
-            Reads the configuration file (default /etc/bg95d.conf; a missing default file means \
-            all defaults), then applies command-line overrides: `--set key=value` for any key of \
-            the file, and the options below for the common ones. Bad keys or values stop the \
-            daemon with the file, line and reason (exit 78). See config/bg95d.conf.example for every key.
-            """
-    )
+struct RunCommand: CommandLineCommand {
+    static let name = "run"
+    static let abstract = "Run the daemon: discover the module, bring the data link online and supervise it."
+    static let discussion = """
+        Reads the configuration file (default /etc/bg95d.conf; a missing default file means \
+        all defaults), then applies command-line overrides: `--set key=value` for any key of \
+        the file, and the options below for the common ones. Bad keys or values stop the \
+        daemon with the file, line and reason (exit 78). See config/bg95d.conf.example for every key.
+        """
 
-    @OptionGroup var file: ConfigurationOptions
+    static var table: [CommandLineArgument<Self>] { [
+        .option("apn", help: "Access point name (key apn).", \.apn),
+        .option("pin-file", help: "File holding the SIM PIN (key pin_file).", \.pinFile),
+        .option("iot-mode", help: "emtc, nbiot or both (key iot_mode).", \.iotMode),
+        .option("probe-target", help: "IPv4 address or dns:<name> (key probe_target).", \.probeTarget),
+        .option("probe-interval", help: "Health probe interval, e.g. 300, 5m (key probe_interval).", \.probeInterval),
+        .option("control-socket", help: "Control socket path (key control_socket).", \.controlSocket),
+        .option("state-dir", help: "State directory (key state_dir).", \.stateDir),
+        .option("log-level", help: "error, warning, notice, info or debug (key log_level).", \.logLevel),
+        .flag("check-config", help: "Only parse the configuration, print the effective values and exit.", \.checkConfig),
+    ] + ConfigurationOptions.table.map { $0.lifted(\.file) } }
 
-    @Option(help: "Access point name (key apn).")
+    var file = ConfigurationOptions()
     var apn: String?
-
-    @Option(name: .customLong("pin-file"), help: "File holding the SIM PIN (key pin_file).")
     var pinFile: String?
-
-    @Option(name: .customLong("iot-mode"), help: "emtc, nbiot or both (key iot_mode).")
     var iotMode: String?
-
-    @Option(name: .customLong("probe-target"), help: "IPv4 address or dns:<name> (key probe_target).")
     var probeTarget: String?
-
-    @Option(name: .customLong("probe-interval"), help: "Health probe interval, e.g. 300, 5m (key probe_interval).")
     var probeInterval: String?
-
-    @Option(name: .customLong("control-socket"), help: "Control socket path (key control_socket).")
     var controlSocket: String?
-
-    @Option(name: .customLong("state-dir"), help: "State directory (key state_dir).")
     var stateDir: String?
-
-    @Option(name: .customLong("log-level"), help: "error, warning, notice, info or debug (key log_level).")
     var logLevel: String?
-
-    @Flag(name: .customLong("check-config"), help: "Only parse the configuration, print the effective values and exit.")
     var checkConfig = false
 
     /// sysexits(3) EX_CONFIG: the configuration is wrong; restarting cannot help.

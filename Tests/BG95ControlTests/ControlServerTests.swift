@@ -27,7 +27,7 @@ final class ControlServerTests: XCTestCase {
         try client.sendRaw(Array("this is not json\n".utf8))
         guard case .response(let bad) = try client.readMessage(deadline: ControlClient.now() + 5) else { return XCTFail() }
         XCTAssertEqual(bad.id, nil)
-        XCTAssertEqual(bad.outcome, .failure(ControlFailure(.invalidRequest, "request is not valid JSON")))
+        XCTAssertEqual(bad.outcome, .failure(ControlFailure(.invalidRequest, "request is not valid JSON: unexpected 't', expected a value at byte 0")))
         try client.sendRaw(Array(#"{"v":1,"id":41,"cmd":"format-disk"}"#.utf8) + [10])
         guard case .response(let unknown) = try client.readMessage(deadline: ControlClient.now() + 5),
               case .failure(let failure) = unknown.outcome else { return XCTFail() }
