@@ -51,9 +51,4 @@ extension BringUpMachine {
         enter(.stopped, into: &actions)
         send(disconnect, step: .recovery(.endDataCall), into: &actions)
     }
-
-    mutating func startUSBNet(into actions: inout [BringUpAction]) {
-        enter(.checkingUSBNet, into: &actions)
-        send(.extendedConfigurationTest, step: .usbNetTest, into: &actions)
-    }
 }

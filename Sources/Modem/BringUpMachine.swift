@@ -3,21 +3,28 @@ import ATProtocol
 /// The BG95 bring-up, from "AT port open" to "data call up", as a pure value.
 ///
 /// Steps, each skipped when the module already is in the wanted state, each logging one line of
-/// what it found and did:
-/// 1. identify: `ATI`, `AT+QGMR` (firmware remembered for the result and diagnosis);
-/// 2. URC port: `AT+QURCCFG="urcport"`, set `"usbat"` if it is not (else no URCs reach us);
-/// 3. usbnet: `AT+QCFGEXT=?` must offer ECM; `AT+QCFGEXT="usbnet"`; when not ECM, set it and
-///    reboot (`AT+CFUN=1,1`), then wait (bounded) for the module to vanish and come back;
-/// 4. SIM: `AT+CPIN?`; the configured PIN once when asked; PUK, no SIM or a wrong PIN stop with
+/// what it found and did, ordered so that the module's own waits (reboot, SIM, registration,
+/// data call) hide the host's questions:
+/// 1. usbnet: `AT+QCFGEXT="usbnet"`; when not ECM, `AT+QCFGEXT=?` must offer ECM, then set it
+///    and reboot (`AT+CFUN=1,1`) at once, and wait (bounded) for the module to vanish and come
+///    back;
+/// 2. identify: `ATI`, `AT+QGMR` (firmware remembered for the result and diagnosis);
+/// 3. URC port: `AT+QURCCFG="urcport"`, set `"usbat"` if it is not (else no URCs reach us);
+/// 4. data-call method: `AT+QNETDEVCTL=?` (asked now, not after registration);
+/// 5. SIM: `AT+CPIN?`; the configured PIN once when asked; PUK, no SIM or a wrong PIN stop with
 ///    a clear error, and a wrong PIN is never sent again by this machine;
-/// 5. radio: iotopmode, nwscanmode, nwscanseq, band from the configuration, each written only
+/// 6. radio: iotopmode, nwscanmode, nwscanseq, band from the configuration, each written only
 ///    when the module's value differs;
-/// 6. PDP context: `AT+CGDCONT` when type or APN differ; `AT+QICSGP` when credentials are set;
-/// 7. registration: `AT+CEREG=2`, then `+CEREG` URCs with `AT+CEREG?` polling as fallback,
+/// 7. PDP context: `AT+CGDCONT` when type or APN differ; `AT+QICSGP` when credentials are set;
+/// 8. registration: `AT+CEREG=2`, then `+CEREG` URCs with `AT+CEREG?` polling as fallback,
 ///    bounded; denied stops with the reject cause (asked for with `AT+CEREG=3` if missing);
-/// 8. attach: `AT+CGATT?`, `AT+CGATT=1` when detached;
-/// 9. data call: `AT+QNETDEVCTL=1,<cid>,1` when `AT+QNETDEVCTL=?` answers, else `AT+CGACT=1,<cid>`
-///    (each skipped when already connected/active); then `AT+CGPADDR=<cid>`.
+/// 9. attach: `AT+CGATT?`, `AT+CGATT=1` when detached;
+/// 10. data call: `AT+QNETDEVCTL=1,<cid>,1` when `AT+QNETDEVCTL=?` answered, else
+///    `AT+CGACT=1,<cid>` (each skipped when already connected/active), completion by URC with a
+///    fast fallback poll (`BringUpPolling`); then `AT+CGPADDR=<cid>`.
+///
+/// A restart of the data call (recovery) ends the call only while it is up and resumes at 8
+/// (at 1 when the SIM's last word was not READY).
 ///
 /// Only one command of the machine is in flight at a time. A timed-out command is sent again
 /// (the channel resynchronises in between) up to `commandRetries` times. Time is injected: the
@@ -167,8 +174,10 @@ public struct BringUpMachine: Sendable {
         registrationNoted = false
         lastRegistration = nil
         timeouts = 0
-        enter(.identifying, into: &actions)
-        send(.identify, step: .identify, into: &actions)
+        // usbnet first: a module in modem mode reboots into ECM at once, and everything else
+        // is asked after that reboot (before it, ~3 commands would only delay the reboot).
+        enter(.checkingUSBNet, into: &actions)
+        send(.usbNetModeQuery, step: .usbNetQuery, into: &actions)
     }
 
     /// The data call was ended for a restart. The module kept its configuration (a reboot
@@ -176,8 +185,10 @@ public struct BringUpMachine: Sendable {
     /// registration: identify, usbnet, SIM, radio and context would be ~10 commands (~0.4 s)
     /// on the way back that find everything as it was.
     private mutating func resumeAtRegistration(now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
-        guard dataCallMethod != nil else {
-            // The usbnet step never ran (no data call was made by this machine): from the top.
+        // The SIM can change without a reboot (removed: `+CPIN: NOT READY`): unless its last
+        // word was READY, from the top, where the SIM step reports what is wrong. Likewise when
+        // the usbnet step never ran (no data call was made by this machine).
+        guard dataCallMethod != nil, module.sim?.value == .ready, module.simError == nil else {
             actions.append(.log("bring-up: starting over"))
             return begin(now: now, into: &actions)
         }
@@ -301,29 +312,30 @@ public struct BringUpMachine: Sendable {
             switch Result(catching: { () throws(ATError) in try response.reply(URCPort.self) }) {
             case .success(.usbAT):
                 actions.append(.log("urcport: usbat already"))
-                startUSBNet(into: &actions)
+                askDataCallMethod(into: &actions)
             case .success(let other):
                 actions.append(.log("urcport: was \(other.rawValue), set usbat (URCs must reach the USB AT port)"))
                 send(.setURCPort(.usbAT), step: .urcPortSet, into: &actions)
             case .failure(let error):
                 actions.append(.log("urcport: query failed (\(error)); leaving it"))
-                startUSBNet(into: &actions)
+                askDataCallMethod(into: &actions)
             }
         case .urcPortSet:
             if !response.isOK {
                 actions.append(.log("urcport: setting usbat failed (\(response.result)); registration falls back to polling"))
             }
-            startUSBNet(into: &actions)
+            askDataCallMethod(into: &actions)
         case .usbNetTest:
+            // Only on the way to switching: a module already in ECM obviously offers it.
             if response.isOK, let support = try? USBNetSupport(parsingTestReply: response.lines) {
                 guard support.supports(.ecm) else {
                     fail(.ecmUnsupported(supported: support.modes.map(\.rawValue).joined(separator: ",")), into: &actions)
                     return
                 }
             } else {
-                actions.append(.log("usbnet: AT+QCFGEXT=? gave no usbnet line (\(response.result)); querying usbnet directly"))
+                actions.append(.log("usbnet: AT+QCFGEXT=? gave no usbnet line (\(response.result)); setting ecm anyway"))
             }
-            send(.usbNetModeQuery, step: .usbNetQuery, into: &actions)
+            send(.setUSBNetMode(.ecm), step: .usbNetSet, into: &actions)
         case .usbNetQuery:
             let mode: USBNetMode
             do {
@@ -335,14 +347,13 @@ public struct BringUpMachine: Sendable {
             if mode == .ecm {
                 actions.append(.log("usbnet: ecm already"))
                 rebootedForECM = false
-                // How this firmware makes the ECM data call is asked now, while the module
-                // still registers, not after registration where it would delay the call.
-                send(.netDeviceControlTest, step: .netDevTest, into: &actions)
+                enter(.identifying, into: &actions)
+                send(.identify, step: .identify, into: &actions)
             } else if rebootedForECM {
                 fail(.rebootFailed("the module came back with usbnet \(mode.rawValue) after switching to ECM"), into: &actions)
             } else {
                 actions.append(.log("usbnet: was \(mode.rawValue), set ecm (takes effect after a reboot)"))
-                send(.setUSBNetMode(.ecm), step: .usbNetSet, into: &actions)
+                send(.extendedConfigurationTest, step: .usbNetTest, into: &actions)
             }
         case .usbNetSet:
             guard response.isOK else {
@@ -745,6 +756,12 @@ public struct BringUpMachine: Sendable {
 
     /// The data call the way `AT+QNETDEVCTL=?` said in the usbnet step: first whether it is up
     /// already.
+    /// How this firmware makes the ECM data call, asked before SIM and registration, while the
+    /// module still registers, not after registration where it would delay the call.
+    private mutating func askDataCallMethod(into actions: inout [BringUpAction]) {
+        send(.netDeviceControlTest, step: .netDevTest, into: &actions)
+    }
+
     private mutating func startDataCall(into actions: inout [BringUpAction]) {
         enter(.activating, into: &actions)
         switch dataCallMethod ?? .autoconnect {

@@ -36,7 +36,7 @@ final class BringUpMachineTests: XCTestCase {
         XCTAssertTrue(m.logs.contains { $0.hasPrefix("registration: registered, home") })
         XCTAssertEqual(m.timers, [], "no timer left running")
         XCTAssertEqual(m.states.map(\.description),
-                       ["identifying", "configuring-urc-port", "checking-usbnet", "unlocking-sim",
+                       ["checking-usbnet", "identifying", "configuring-urc-port", "unlocking-sim",
                         "configuring-context", "registering", "attaching", "activating", "up"])
     }
 
@@ -129,11 +129,8 @@ final class BringUpMachineTests: XCTestCase {
 
     func testSwitchToECMRebootsAndStartsOverWhenTheModuleIsBack() throws {
         var m = try module()
-        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
-        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
-        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
-        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         XCTAssertEqual(m.pending, "AT+CFUN=1,1")
         XCTAssertTrue(m.logs.contains("usbnet: was modem, set ecm (takes effect after a reboot)"))
@@ -155,26 +152,20 @@ final class BringUpMachineTests: XCTestCase {
 
     func testRebootThatNeverAnswersOKButReenumeratesIsFine() throws {
         var m = try module()
-        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
-        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
-        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
-        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         XCTAssertEqual(m.pending, "AT+CFUN=1,1")
         m.portGone()  // the module dropped off USB before answering
         XCTAssertEqual(m.machine.state, .rebooting)
         m.event(.moduleReady)
-        XCTAssertEqual(m.pending, "ATI")
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"")
     }
 
     func testRebootTimeoutAndStillNotECMAfterRebootFail() throws {
         var m = try module()
-        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
-        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
-        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
-        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         m.expect("AT+CFUN=1,1", "OK")
         m.portGone()
@@ -183,19 +174,12 @@ final class BringUpMachineTests: XCTestCase {
         XCTAssertTrue(detail.contains("did not come back"), detail)
 
         var again = try module()
-        again.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
-        again.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
-        again.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
-        again.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         again.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        again.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         again.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         again.expect("AT+CFUN=1,1", "OK")
         again.portGone()
         again.event(.moduleReady)
-        again.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
-        again.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
-        again.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
-        again.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         again.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
         guard case .rebootFailed? = again.failed else { return XCTFail("no reboot loop: expected rebootFailed") }
         XCTAssertEqual(again.written.filter { $0 == "AT+CFUN=1,1" }.count, 1, "never reboots twice for the same switch")
@@ -203,21 +187,21 @@ final class BringUpMachineTests: XCTestCase {
 
     func testFirmwareWithoutECMFails() throws {
         var m = try module()
-        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
-        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
-        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
         m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",(\"modem\",\"rmnet\")", "OK")
         XCTAssertEqual(m.failed, .ecmUnsupported(supported: "modem,rmnet"))
+        XCTAssertFalse(m.written.contains("AT+QCFGEXT=\"usbnet\",\"ecm\""))
         XCTAssertTrue(m.failed?.needsOperator ?? false)
     }
 
     func testURCPortIsMovedToUSBAT() throws {
         var m = try module()
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"ecm\"", "OK")
         m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
         m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
         m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"uart1\"", "OK")
         m.expect("AT+QURCCFG=\"urcport\",\"usbat\"", "OK")
-        XCTAssertEqual(m.pending, "AT+QCFGEXT=?")
+        XCTAssertEqual(m.pending, "AT+QNETDEVCTL=?")
         XCTAssertTrue(m.logs.contains { $0.hasPrefix("urcport: was uart1, set usbat") })
     }
 
@@ -487,7 +471,7 @@ final class BringUpMachineTests: XCTestCase {
         XCTAssertEqual(m.timers, [], "no timer of the old module survives")
         XCTAssertNil(m.failed)
         m.event(.moduleReady)
-        XCTAssertEqual(m.pending, "ATI")
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"")
         m.identifyAndECM()
         m.simToAttached()
         m.qnetdevctlDataCall()
@@ -516,7 +500,7 @@ final class BringUpMachineTests: XCTestCase {
         var m = try module()
         let stranger = ATResponse(id: ATCommandID(rawValue: 999), command: .attachQuery, lines: ["+CGATT: 1"], result: .ok)
         m.event(.response(stranger))
-        XCTAssertEqual(m.pending, "ATI")
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"")
         XCTAssertNil(m.failed)
     }
 }

@@ -88,6 +88,18 @@ final class ModemStepsTests: XCTestCase {
         XCTAssertEqual(up.pending, "AT+CEREG=2")
     }
 
+    func testRestartAfterTheSIMWentAwayStartsFromTheTop() throws {
+        var m = try upModule()
+        // SIM pulled: the module says so, the network goes, the data call with it.
+        m.module("+CPIN: NOT READY", "+CGEV: ME DETACH", "+QNETDEVSTATUS: 0")
+        m.event(.restartDataCall)
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,0", "OK")
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"", "the SIM step must run (and report the missing SIM)")
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CME ERROR: 10")
+        XCTAssertTrue(m.logs.contains { $0.contains("no SIM") }, "\(m.logs)")
+    }
+
     func testRadioCycleIsTwoCommandsThenABringUp() throws {
         var m = try upModule()
         m.event(.cycleRadio)
@@ -210,6 +222,7 @@ final class ModemStepsTests: XCTestCase {
     func testDiagnosisDuringABringUpAnswersFromTheModelWithoutInterrupting() throws {
         var m = try upModule()
         m.event(.restart)
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"ecm\"", "OK")
         m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
         XCTAssertEqual(m.pending, "AT+QGMR")
         m.event(.diagnose(pingHost: nil, pingCount: 1))

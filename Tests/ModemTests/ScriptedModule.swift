@@ -123,15 +123,14 @@ struct ScriptedModule {
 }
 
 extension ScriptedModule {
-    /// identify → urcport → usbnet already ECM → how the data call is made (`AT+QNETDEVCTL=?`
+    /// usbnet already ECM → identify → urcport → how the data call is made (`AT+QNETDEVCTL=?`
     /// answered as `qnetdevctlTest` says; `["ERROR"]`: the autoconnect profile).
     mutating func identifyAndECM(profileFirmware: String = "BG95M3LAR02A03_01.202.01.202",
                                  qnetdevctlTest: [String] = ["+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK"]) {
+        expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"ecm\"", "OK")
         expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
         expect("AT+QGMR", profileFirmware, "OK")
         expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
-        expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",(\"ecm\",\"modem\")", "OK")
-        expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"ecm\"", "OK")
         XCTAssertEqual(pending, "AT+QNETDEVCTL=?")
         bytes(Array(qnetdevctlTest.map { "\r\n\($0)\r\n" }.joined().utf8))
     }
