@@ -267,12 +267,14 @@ public final class ModemControllerDriver: ModemDriver {
         case .modemAppeared(let device):
             lastStage = nil
             send(.supervisor(.deviceAppeared("\(device)")))
+            if let interface = device.netInterface { send(.supervisor(.netInterfaceAppeared(interface.name))) }
         case .modemVanished:
             dataCallWaitingForInterface = false
             lastStage = nil
             send(.supervisor(.deviceVanished))
         case .netInterfaceAppeared(_, let interface):
             send(.log(.info, "ECM interface \(interface) appeared"))
+            send(.supervisor(.netInterfaceAppeared(interface.name)))
             if dataCallWaitingForInterface {
                 dataCallWaitingForInterface = false
                 send(.supervisor(.bringUpFinished(interface: interface.name)))

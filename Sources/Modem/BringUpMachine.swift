@@ -3,21 +3,28 @@ import ATProtocol
 /// The BG95 bring-up, from "AT port open" to "data call up", as a pure value.
 ///
 /// Steps, each skipped when the module already is in the wanted state, each logging one line of
-/// what it found and did:
-/// 1. identify: `ATI`, `AT+QGMR` (firmware remembered for the result and diagnosis);
-/// 2. URC port: `AT+QURCCFG="urcport"`, set `"usbat"` if it is not (else no URCs reach us);
-/// 3. usbnet: `AT+QCFGEXT=?` must offer ECM; `AT+QCFGEXT="usbnet"`; when not ECM, set it and
-///    reboot (`AT+CFUN=1,1`), then wait (bounded) for the module to vanish and come back;
-/// 4. SIM: `AT+CPIN?`; the configured PIN once when asked; PUK, no SIM or a wrong PIN stop with
+/// what it found and did, ordered so that the module's own waits (reboot, SIM, registration,
+/// data call) hide the host's questions:
+/// 1. usbnet: `AT+QCFGEXT="usbnet"`; when not ECM, `AT+QCFGEXT=?` must offer ECM, then set it
+///    and reboot (`AT+CFUN=1,1`) at once, and wait (bounded) for the module to vanish and come
+///    back;
+/// 2. identify: `ATI`, `AT+QGMR` (firmware remembered for the result and diagnosis);
+/// 3. URC port: `AT+QURCCFG="urcport"`, set `"usbat"` if it is not (else no URCs reach us);
+/// 4. data-call method: `AT+QNETDEVCTL=?` (asked now, not after registration);
+/// 5. SIM: `AT+CPIN?`; the configured PIN once when asked; PUK, no SIM or a wrong PIN stop with
 ///    a clear error, and a wrong PIN is never sent again by this machine;
-/// 5. radio: iotopmode, nwscanmode, nwscanseq, band from the configuration, each written only
+/// 6. radio: iotopmode, nwscanmode, nwscanseq, band from the configuration, each written only
 ///    when the module's value differs;
-/// 6. PDP context: `AT+CGDCONT` when type or APN differ; `AT+QICSGP` when credentials are set;
-/// 7. registration: `AT+CEREG=2`, then `+CEREG` URCs with `AT+CEREG?` polling as fallback,
+/// 7. PDP context: `AT+CGDCONT` when type or APN differ; `AT+QICSGP` when credentials are set;
+/// 8. registration: `AT+CEREG=2`, then `+CEREG` URCs with `AT+CEREG?` polling as fallback,
 ///    bounded; denied stops with the reject cause (asked for with `AT+CEREG=3` if missing);
-/// 8. attach: `AT+CGATT?`, `AT+CGATT=1` when detached;
-/// 9. data call: `AT+QNETDEVCTL=1,<cid>,1` when `AT+QNETDEVCTL=?` answers, else `AT+CGACT=1,<cid>`
-///    (each skipped when already connected/active); then `AT+CGPADDR=<cid>`.
+/// 9. attach: `AT+CGATT?`, `AT+CGATT=1` when detached;
+/// 10. data call: `AT+QNETDEVCTL=1,<cid>,1` when `AT+QNETDEVCTL=?` answered, else
+///    `AT+CGACT=1,<cid>` (each skipped when already connected/active), completion by URC with a
+///    fast fallback poll (`BringUpPolling`); then `AT+CGPADDR=<cid>`.
+///
+/// A restart of the data call (recovery) ends the call only while it is up and resumes at 8
+/// (at 1 when the SIM's last word was not READY).
 ///
 /// Only one command of the machine is in flight at a time. A timed-out command is sent again
 /// (the channel resynchronises in between) up to `commandRetries` times. Time is injected: the
@@ -167,8 +174,46 @@ public struct BringUpMachine: Sendable {
         registrationNoted = false
         lastRegistration = nil
         timeouts = 0
-        enter(.identifying, into: &actions)
-        send(.identify, step: .identify, into: &actions)
+        // usbnet first: a module in modem mode reboots into ECM at once, and everything else
+        // is asked after that reboot (before it, ~3 commands would only delay the reboot).
+        enter(.checkingUSBNet, into: &actions)
+        send(.usbNetModeQuery, step: .usbNetQuery, into: &actions)
+    }
+
+    /// The data call was ended for a restart. The module kept its configuration (a reboot
+    /// shows as a vanish or `RDY`, which start over from the top), so the bring-up resumes at
+    /// registration: identify, usbnet, SIM, radio and context would be ~10 commands (~0.4 s)
+    /// on the way back that find everything as it was.
+    private mutating func resumeAtRegistration(now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+        // The SIM can change without a reboot (removed: `+CPIN: NOT READY`): unless its last
+        // word was READY, from the top, where the SIM step reports what is wrong. Likewise when
+        // the usbnet step never ran (no data call was made by this machine).
+        guard dataCallMethod != nil, module.sim?.value == .ready, module.simError == nil else {
+            actions.append(.log("bring-up: starting over"))
+            return begin(now: now, into: &actions)
+        }
+        cancelTimers(into: &actions)
+        awaiting = nil
+        startedAt = now
+        askedForRejectCause = false
+        registrationNoted = false
+        lastRegistration = nil
+        timeouts = 0
+        actions.append(.log("bring-up: resuming at registration"))
+        startRegistration(into: &actions)
+    }
+
+    /// Whether a `AT+QNETDEVCTL?`/`AT+CGACT?` answer says this machine's data call is up; an
+    /// unreadable answer counts as up (ending it then is the safe side).
+    private func dataCallIsUp(_ response: ATResponse) -> Bool {
+        switch dataCallMethod ?? .autoconnect {
+        case .qnetdevctl:
+            guard response.isOK, let states = try? response.replies(NetDeviceControlState.self) else { return true }
+            return states.contains { $0.cid == configuration.contextID && $0.isConnected }
+        case .autoconnect:
+            guard response.isOK, let contexts = try? response.replies(ContextActivation.self) else { return true }
+            return contexts.contains { $0.cid == configuration.contextID && $0.isActive }
+        }
     }
 
     private mutating func expectRebootPhase(into actions: inout [BringUpAction]) {
@@ -229,9 +274,16 @@ public struct BringUpMachine: Sendable {
         case .recovery(let recovery):
             actions.append(.log("recovery: \(response.command) -> \(response.result)"))
             switch recovery {
+            case .checkDataCall:
+                if dataCallIsUp(response) {
+                    let disconnect = dataCallMethod == .qnetdevctl ? disconnectNetDevice : deactivateContext
+                    send(disconnect, step: .recovery(.restartDataCall), into: &actions)
+                } else {
+                    actions.append(.log("recovery: the data call is down already"))
+                    resumeAtRegistration(now: now, into: &actions)
+                }
             case .restartDataCall:
-                actions.append(.log("bring-up: starting over"))
-                begin(now: now, into: &actions)
+                resumeAtRegistration(now: now, into: &actions)
             case .cycleRadio:
                 send(.setFunctionality(.full), step: .recovery(.radioOn), into: &actions)
             case .radioOn:
@@ -260,29 +312,30 @@ public struct BringUpMachine: Sendable {
             switch Result(catching: { () throws(ATError) in try response.reply(URCPort.self) }) {
             case .success(.usbAT):
                 actions.append(.log("urcport: usbat already"))
-                startUSBNet(into: &actions)
+                askDataCallMethod(into: &actions)
             case .success(let other):
                 actions.append(.log("urcport: was \(other.rawValue), set usbat (URCs must reach the USB AT port)"))
                 send(.setURCPort(.usbAT), step: .urcPortSet, into: &actions)
             case .failure(let error):
                 actions.append(.log("urcport: query failed (\(error)); leaving it"))
-                startUSBNet(into: &actions)
+                askDataCallMethod(into: &actions)
             }
         case .urcPortSet:
             if !response.isOK {
                 actions.append(.log("urcport: setting usbat failed (\(response.result)); registration falls back to polling"))
             }
-            startUSBNet(into: &actions)
+            askDataCallMethod(into: &actions)
         case .usbNetTest:
+            // Only on the way to switching: a module already in ECM obviously offers it.
             if response.isOK, let support = try? USBNetSupport(parsingTestReply: response.lines) {
                 guard support.supports(.ecm) else {
                     fail(.ecmUnsupported(supported: support.modes.map(\.rawValue).joined(separator: ",")), into: &actions)
                     return
                 }
             } else {
-                actions.append(.log("usbnet: AT+QCFGEXT=? gave no usbnet line (\(response.result)); querying usbnet directly"))
+                actions.append(.log("usbnet: AT+QCFGEXT=? gave no usbnet line (\(response.result)); setting ecm anyway"))
             }
-            send(.usbNetModeQuery, step: .usbNetQuery, into: &actions)
+            send(.setUSBNetMode(.ecm), step: .usbNetSet, into: &actions)
         case .usbNetQuery:
             let mode: USBNetMode
             do {
@@ -294,14 +347,13 @@ public struct BringUpMachine: Sendable {
             if mode == .ecm {
                 actions.append(.log("usbnet: ecm already"))
                 rebootedForECM = false
-                stepAttempts = 0
-                enter(.unlockingSIM, into: &actions)
-                querySIM(into: &actions)
+                enter(.identifying, into: &actions)
+                send(.identify, step: .identify, into: &actions)
             } else if rebootedForECM {
                 fail(.rebootFailed("the module came back with usbnet \(mode.rawValue) after switching to ECM"), into: &actions)
             } else {
                 actions.append(.log("usbnet: was \(mode.rawValue), set ecm (takes effect after a reboot)"))
-                send(.setUSBNetMode(.ecm), step: .usbNetSet, into: &actions)
+                send(.extendedConfigurationTest, step: .usbNetTest, into: &actions)
             }
         case .usbNetSet:
             guard response.isOK else {
@@ -393,12 +445,13 @@ public struct BringUpMachine: Sendable {
         case .netDevTest:
             if response.isOK {
                 dataCallMethod = .qnetdevctl
-                send(.netDeviceControlQuery, step: .netDevQuery, into: &actions)
             } else {
                 dataCallMethod = .autoconnect
                 actions.append(.log("data call: no QNETDEVCTL on this firmware (=? gave \(response.result)); the PDP context carries ECM traffic"))
-                send(.contextActivationQuery, step: .activationQuery, into: &actions)
             }
+            stepAttempts = 0
+            enter(.unlockingSIM, into: &actions)
+            querySIM(into: &actions)
         case .netDevQuery:
             let states = (try? response.replies(NetDeviceControlState.self)) ?? []
             if states.contains(where: { $0.cid == configuration.contextID && $0.isConnected }) {
@@ -413,26 +466,30 @@ public struct BringUpMachine: Sendable {
                 failCommand("data call", response, into: &actions)
                 return
             }
-            // The connect completes asynchronously (`+QNETDEVSTATUS: 1`): traffic only flows
-            // once the net device reports connected, so wait for that, bounded.
+            // The connect completes asynchronously (`+QNETDEVSTATUS: 1`, which ends the wait):
+            // traffic only flows once the net device reports connected, so wait for that,
+            // polling `AT+QNETDEVCTL?` fast at first in case the URC is lost, bounded.
             stepAttempts = 0
-            send(.netDeviceControlQuery, step: .netDevConfirm, into: &actions)
-        case .netDevConfirm:
+            pollLater(.netDeviceConnected, into: &actions)
+        case .netDevConfirm, .netDevRecheck:
             let states = (try? response.replies(NetDeviceControlState.self)) ?? []
             if states.contains(where: { $0.cid == configuration.contextID && $0.isConnected }) {
                 actions.append(.log("data call: net device connected"))
                 queryAddress(into: &actions)
                 return
             }
-            stepAttempts += 1
-            guard stepAttempts <= 15 else {
-                fail(.commandFailed(step: "data call", command: "AT+QNETDEVCTL?",
-                                    result: "the net device is still not connected 15 s after AT+QNETDEVCTL=1"), into: &actions)
+            if step == .netDevRecheck {
+                // `+QNETDEVSTATUS: 1` came while this answer was on its way: ask once more now.
+                send(.netDeviceControlQuery, step: .netDevConfirm, into: &actions)
                 return
             }
-            step = .retryWait
-            retryStep = .netDeviceConnected
-            actions.append(.startTimer(.retry, after: .seconds(1)))
+            guard stepAttempts < Self.netDevicePolls else {
+                fail(.commandFailed(step: "data call", command: "AT+QNETDEVCTL?",
+                                    result: "the net device is still not connected \(Self.netDeviceBound.seconds) s after AT+QNETDEVCTL=1"),
+                     into: &actions)
+                return
+            }
+            pollLater(.netDeviceConnected, into: &actions)
         case .activationQuery:
             let contexts = (try? response.replies(ContextActivation.self)) ?? []
             if contexts.contains(where: { $0.cid == configuration.contextID && $0.isActive }) {
@@ -458,15 +515,12 @@ public struct BringUpMachine: Sendable {
                     return found
                 }
             guard !addresses.isEmpty else {
-                stepAttempts += 1
-                guard stepAttempts <= 10 else {
+                guard stepAttempts < Self.addressPolls else {
                     fail(.noAddress, into: &actions)
                     return
                 }
-                actions.append(.log("data call: no address yet; asking again in 1 s"))
-                step = .retryWait
-                retryStep = .address
-                actions.append(.startTimer(.retry, after: .seconds(1)))
+                if stepAttempts == 0 { actions.append(.log("data call: no address yet; asking again (up to \(Self.addressBound.seconds) s)")) }
+                pollLater(.address, into: &actions)
                 return
             }
             finish(addresses: addresses, now: now, into: &actions)
@@ -700,9 +754,20 @@ public struct BringUpMachine: Sendable {
         actions.append(.startTimer(.registrationPoll, after: configuration.registrationPollInterval))
     }
 
+    /// The data call the way `AT+QNETDEVCTL=?` said in the usbnet step: first whether it is up
+    /// already.
+    /// How this firmware makes the ECM data call, asked before SIM and registration, while the
+    /// module still registers, not after registration where it would delay the call.
+    private mutating func askDataCallMethod(into actions: inout [BringUpAction]) {
+        send(.netDeviceControlTest, step: .netDevTest, into: &actions)
+    }
+
     private mutating func startDataCall(into actions: inout [BringUpAction]) {
         enter(.activating, into: &actions)
-        send(.netDeviceControlTest, step: .netDevTest, into: &actions)
+        switch dataCallMethod ?? .autoconnect {
+        case .qnetdevctl: send(.netDeviceControlQuery, step: .netDevQuery, into: &actions)
+        case .autoconnect: send(.contextActivationQuery, step: .activationQuery, into: &actions)
+        }
     }
 
     private mutating func queryAddress(into actions: inout [BringUpAction]) {
@@ -757,13 +822,22 @@ public struct BringUpMachine: Sendable {
                 querySIM(into: &actions)
             }
         case .netDeviceStatus(let status) where status.isConnected:
-            // The net device just came up: no need to wait the retry out.
+            // The net device just came up: no need to wait the poll out.
             if step == .retryWait, retryStep == .address {
                 actions.append(.cancelTimer(.retry))
                 send(addressQuery, step: .addressQuery, into: &actions)
             } else if step == .retryWait, retryStep == .netDeviceConnected {
                 actions.append(.cancelTimer(.retry))
                 send(.netDeviceControlQuery, step: .netDevConfirm, into: &actions)
+            } else if step == .netDevConfirm {
+                // A query is out; its answer may have been made before the URC.
+                step = .netDevRecheck
+            }
+        case .packetDomain(.activated(let cid)) where cid == nil || cid == configuration.contextID:
+            // The PDN is up (`+CGEV: ME PDN ACT`): its address is there now.
+            if step == .retryWait, retryStep == .address {
+                actions.append(.cancelTimer(.retry))
+                send(addressQuery, step: .addressQuery, into: &actions)
             }
         case .sim, .netDeviceStatus, .ready, .appReady, .poweredDown, .functionality, .usim, .indication,
              .packetDomain, .pdpDeactivated, .ping, .gnss, .malformed, .unknown:
@@ -804,6 +878,22 @@ public struct BringUpMachine: Sendable {
     }
 
     // MARK: Helpers
+
+    /// Waits before polling `target` again (`BringUpPolling`: 100 ms doubling to 1 s); the
+    /// caller has checked the bound. A URC that answers the question cancels the wait.
+    private mutating func pollLater(_ target: RetryTarget, into actions: inout [BringUpAction]) {
+        stepAttempts += 1
+        step = .retryWait
+        retryStep = target
+        actions.append(.startTimer(.retry, after: BringUpPolling.delay(beforeAttempt: stepAttempts)))
+    }
+
+    /// How long the net device may take to connect after `AT+QNETDEVCTL=1`, and the PDN to get
+    /// its address, polled as `BringUpPolling` says.
+    static let netDeviceBound: Duration = .seconds(15)
+    static let addressBound: Duration = .seconds(10)
+    static let netDevicePolls = BringUpPolling.attempts(within: netDeviceBound)
+    static let addressPolls = BringUpPolling.attempts(within: addressBound)
 
     mutating func send(_ command: ATCommand, step: Step, into actions: inout [BringUpAction]) {
         if step != self.step, step != .simQuery, step != .addressQuery, step != .netDevConfirm { stepAttempts = 0 }
@@ -861,6 +951,9 @@ extension BringUpMachine {
         case registrationReporting, registrationQuery, registrationWait, registrationCauseReporting
         case attachQuery, attach
         case netDevTest, netDevQuery, netDevConnect, netDevConfirm, activationQuery, activate, addressQuery
+        /// `AT+QNETDEVCTL?` is in flight but `+QNETDEVSTATUS: 1` arrived meanwhile: a "not
+        /// connected" answer may predate the URC, so it is asked again at once.
+        case netDevRecheck
         case retryWait
         case done
         /// Reading the survey queries after the data call is up; the rest still to send.
@@ -883,7 +976,8 @@ extension BringUpMachine {
             case .contextQuery, .contextDefine, .contextAuth: return "PDP context"
             case .registrationReporting, .registrationQuery, .registrationWait, .registrationCauseReporting: return "registration"
             case .attachQuery, .attach: return "attach"
-            case .netDevTest, .netDevQuery, .netDevConnect, .netDevConfirm, .activationQuery, .activate, .addressQuery:
+            case .netDevTest, .netDevQuery, .netDevConnect, .netDevConfirm, .netDevRecheck, .activationQuery, .activate,
+                 .addressQuery:
                 return "data call"
             }
         }
@@ -891,7 +985,9 @@ extension BringUpMachine {
 
     /// The multi-command steps the supervisor asks for, each a state here (not a callback chain).
     enum Recovery: Equatable, Sendable {
-        /// `AT+QNETDEVCTL=0,...`/`AT+CGACT=0,...` in flight; a fresh bring-up follows.
+        /// `AT+QNETDEVCTL?`/`AT+CGACT?` in flight: is the call to restart still up?
+        case checkDataCall
+        /// `AT+QNETDEVCTL=0,...`/`AT+CGACT=0,...` in flight; the bring-up resumes at registration.
         case restartDataCall
         /// `AT+CFUN=0` in flight, then `.radioOn`.
         case cycleRadio

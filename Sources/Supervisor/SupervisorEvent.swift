@@ -8,6 +8,9 @@ public enum SupervisorEvent: Sendable, Equatable {
     case deviceAppeared(String)
     /// The BG95 went away (unplug, or re-enumeration after a reboot).
     case deviceVanished
+    /// udev reported the module's ECM interface (also before the data call is up: the module's
+    /// DHCP server answers on it without one).
+    case netInterfaceAppeared(String)
     /// The modem layer's bring-up reached a new stage.
     case bringUpProgress(BringUpStage)
     /// The bring-up finished: the data call is up and the ECM interface is `interface`.

@@ -88,6 +88,7 @@ public struct SupervisorMachine: Sendable {
         case .start: onStart()
         case .deviceAppeared(let description): onDeviceAppeared(description)
         case .deviceVanished: onDeviceVanished()
+        case .netInterfaceAppeared(let name): onNetInterfaceAppeared(name)
         case .bringUpProgress(let stage): onBringUpProgress(stage)
         case .bringUpFinished(let interface): onBringUpFinished(interface)
         case .bringUpFailed(let failure): onBringUpFailed(failure)
@@ -215,6 +216,23 @@ public struct SupervisorMachine: Sendable {
         // must come back before anything else can happen, and there is no timeout on that.
         cancelAllTimers()
         enter(.waitingForDevice, because: "device vanished")
+    }
+
+    /// Pipelining: the ECM interface exists while the module still configures or registers.
+    /// The module's DHCP server answers on it without a data call, so the link goes up now and
+    /// (on carrier) DHCP runs alongside the bring-up; the lease is held, not applied, until
+    /// the data call is up: no default route into a PDN that does not exist yet.
+    private mutating func onNetInterfaceAppeared(_ name: String) {
+        guard case .bringingUp = phase else {
+            log(.debug, "ECM interface \(name) appeared while \(state)")
+            return
+        }
+        guard interface != name else { return }
+        if dhcpRunning { tearDownNetwork(release: false) }
+        interface = name
+        carrier = nil
+        log(.info, "ECM interface \(name) is there before the data call: link up and DHCP alongside the bring-up")
+        actions.append(.bringLinkUp(interface: name))
     }
 
     private mutating func onBringUpProgress(_ stage: BringUpStage) {
@@ -446,7 +464,14 @@ public struct SupervisorMachine: Sendable {
     private mutating func onDataCallLost(_ why: String) {
         switch phase {
         case .linkUp, .dhcp, .verifying, .online, .degraded:
-            fault(why, suggested: .restartDataCall)
+            if let registration, !registration.isRegistered {
+                // Lost with the registration (`+CGEV: NW DETACH`, `+CEREG: 2`): no data call
+                // comes up before the module is registered again, so wait for that once (as
+                // for a registration loss) instead of restarting the call into the wait twice.
+                registrationLost(because: "\(why); not registered (\(registration))", dataCallLost: true)
+            } else {
+                fault(why, suggested: .restartDataCall)
+            }
         case .registering(.lost(let since, _, let recheck)):
             phase = .registering(.lost(since: since, dataCallLost: true, recheck: recheck))
             log(.info, why)
@@ -524,14 +549,26 @@ public struct SupervisorMachine: Sendable {
                     armTimer(.step, after: settings.dhcpTimeout)
                     actions.append(.applyNetwork)
                 }
+            } else if dhcpRunning {
+                // Started alongside the bring-up and still asking: let it finish.
+                enter(.dhcp, because: "carrier up; DHCP already running")
+                armTimer(.step, after: settings.dhcpTimeout)
             } else {
                 startDHCP(because: "carrier up")
             }
+        case .bringingUp:
+            guard up, !dhcpRunning, let interface else { return }
+            // The pipelined lease (see onNetInterfaceAppeared): no phase change, no step timer;
+            // the bring-up's own timer bounds this phase.
+            log(.info, "DHCP on \(interface) while the bring-up runs")
+            lease = nil
+            dhcpRunning = true
+            actions.append(.startDHCP(interface: interface))
         case .dhcp, .verifying, .online, .degraded:
             guard !up else { return }
             cancelTimer(.health)
             waitForCarrier(because: "carrier lost")
-        case .waitingForDevice, .bringingUp, .registering, .recovering, .failed, .down, .stopping:
+        case .waitingForDevice, .registering, .recovering, .failed, .down, .stopping:
             break
         }
     }
@@ -553,7 +590,11 @@ public struct SupervisorMachine: Sendable {
                 log(.info, "lease changed to \(new.address); applying")
             }
             actions.append(.applyNetwork)
-        case .waitingForDevice, .bringingUp, .failed, .down, .stopping:
+        case .bringingUp:
+            if dhcpRunning {
+                log(.info, "lease \(new.address) gateway \(new.gateway ?? "none") held until the data call is up")
+            }
+        case .waitingForDevice, .failed, .down, .stopping:
             log(.debug, "lease \(new.address) ignored while \(state)")
         }
     }
@@ -567,6 +608,12 @@ public struct SupervisorMachine: Sendable {
         switch phase {
         case .dhcp, .verifying, .online, .degraded:
             fault("lease lost: \(why)", suggested: .renewDHCP)
+        case .bringingUp where dhcpRunning:
+            // The pipelined client gave up its lease: stopped, so that carrier after the data
+            // call starts a fresh one.
+            log(.info, "lease lost while the bring-up runs: \(why)")
+            actions.append(.stopDHCP(release: false))
+            dhcpRunning = false
         case .waitingForDevice, .bringingUp, .registering, .linkUp, .recovering, .failed, .down, .stopping:
             log(.info, "lease lost: \(why)")
         }
@@ -876,10 +923,20 @@ public struct SupervisorMachine: Sendable {
     }
 
     /// Something is broken: climb the ladder and schedule the next attempt after the backoff.
+    ///
+    /// Restarting the data call cannot help while the module is known not to be registered
+    /// (its bring-up would only wait for the registration again): the radio cycle is the rung
+    /// that can. Whoever gets here unregistered has waited for the registration already (the
+    /// bring-up's own wait, `registering(.lost)`'s timeout).
     private mutating func fault(_ why: String, suggested: RecoveryRung) {
         cancelTimer(.step)
         cancelTimer(.health)
         cancelTimer(.recheck)
+        var suggested = suggested
+        if suggested == .restartDataCall, let registration, !registration.isRegistered {
+            log(.info, "not registered (\(registration)): restarting the data call cannot help; cycling the radio")
+            suggested = .radioCycle
+        }
         let rung = ladder.climb(suggested: suggested)
         let delay = settings.backoff.delay(beforeAttempt: ladder.totalAttempts)
         enter(.recovering(rung, .backoff(until: now + delay)), because: why)

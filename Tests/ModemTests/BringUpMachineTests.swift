@@ -36,15 +36,14 @@ final class BringUpMachineTests: XCTestCase {
         XCTAssertTrue(m.logs.contains { $0.hasPrefix("registration: registered, home") })
         XCTAssertEqual(m.timers, [], "no timer left running")
         XCTAssertEqual(m.states.map(\.description),
-                       ["identifying", "configuring-urc-port", "checking-usbnet", "unlocking-sim",
+                       ["checking-usbnet", "identifying", "configuring-urc-port", "unlocking-sim",
                         "configuring-context", "registering", "attaching", "activating", "up"])
     }
 
     func testAutoconnectProfileUsesCGACTWhenQNETDEVCTLIsMissing() throws {
         var m = try module()
-        m.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200")
+        m.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
         m.simToAttached()
-        m.expect("AT+QNETDEVCTL=?", "ERROR")
         m.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
         m.expect("AT+CGACT=1,1", "OK")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,\"10.64.11.125\"", "OK")
@@ -60,16 +59,14 @@ final class BringUpMachineTests: XCTestCase {
         var m = try module()
         m.identifyAndECM()
         m.simToAttached()
-        m.expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
         XCTAssertNotNil(m.finished)
         XCTAssertFalse(m.written.contains("AT+QNETDEVCTL=1,1,1"))
 
         var a = try module()
-        a.identifyAndECM()
+        a.identifyAndECM(qnetdevctlTest: ["+CME ERROR: 4"])
         a.simToAttached()
-        a.expect("AT+QNETDEVCTL=?", "+CME ERROR: 4")
         a.expect("AT+CGACT?", "+CGACT: 1,1", "+CGACT: 2,0", "OK")
         a.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
         XCTAssertEqual(a.finished?.method, .autoconnect)
@@ -80,10 +77,11 @@ final class BringUpMachineTests: XCTestCase {
         var m = try module()
         m.identifyAndECM()
         m.simToAttached()
-        m.expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         m.expect("AT+QNETDEVCTL=1,1,1", "OK")
         // Connecting is asynchronous: the machine waits until the net device says connected.
+        XCTAssertNil(m.pending)
+        m.fire(.retry, after: .milliseconds(100))
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,0", "OK")
         XCTAssertNil(m.pending)
         XCTAssertTrue(m.timers.contains(.retry))
@@ -99,11 +97,10 @@ final class BringUpMachineTests: XCTestCase {
         XCTAssertEqual(m.finished?.addresses, ["10.64.11.124"])
 
         var never = try module()
-        never.identifyAndECM()
+        never.identifyAndECM(qnetdevctlTest: ["ERROR"])
         never.simToAttached()
-        never.expect("AT+QNETDEVCTL=?", "ERROR")
         never.expect("AT+CGACT?", "+CGACT: 1,1", "OK")
-        for _ in 0...10 {
+        for _ in 0...12 {
             never.expect("AT+CGPADDR=1", "+CGPADDR: 1", "OK")
             if never.failed != nil { break }
             never.fire(.retry)
@@ -115,29 +112,25 @@ final class BringUpMachineTests: XCTestCase {
         var m = try module()
         m.identifyAndECM()
         m.simToAttached()
-        m.expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         m.expect("AT+QNETDEVCTL=1,1,1", "OK")
-        for _ in 0...15 {
+        for _ in 0...17 {
+            m.fire(.retry)
             m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,0", "OK")
             if m.failed != nil { break }
-            m.fire(.retry)
         }
         guard case .commandFailed(let step, _, let result)? = m.failed else { return XCTFail("expected a failure") }
         XCTAssertEqual(step, "data call")
         XCTAssertTrue(result.contains("still not connected"), result)
-        XCTAssertEqual(m.written.filter { $0 == "AT+QNETDEVCTL?" }.count, 17)
+        XCTAssertEqual(m.written.filter { $0 == "AT+QNETDEVCTL?" }.count, 18, "one before AT+QNETDEVCTL=1, 17 polls after")
     }
 
     // MARK: usbnet switch and reboot
 
     func testSwitchToECMRebootsAndStartsOverWhenTheModuleIsBack() throws {
         var m = try module()
-        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
-        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
-        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
-        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         XCTAssertEqual(m.pending, "AT+CFUN=1,1")
         XCTAssertTrue(m.logs.contains("usbnet: was modem, set ecm (takes effect after a reboot)"))
@@ -159,26 +152,20 @@ final class BringUpMachineTests: XCTestCase {
 
     func testRebootThatNeverAnswersOKButReenumeratesIsFine() throws {
         var m = try module()
-        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
-        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
-        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
-        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         XCTAssertEqual(m.pending, "AT+CFUN=1,1")
         m.portGone()  // the module dropped off USB before answering
         XCTAssertEqual(m.machine.state, .rebooting)
         m.event(.moduleReady)
-        XCTAssertEqual(m.pending, "ATI")
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"")
     }
 
     func testRebootTimeoutAndStillNotECMAfterRebootFail() throws {
         var m = try module()
-        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
-        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
-        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
-        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         m.expect("AT+CFUN=1,1", "OK")
         m.portGone()
@@ -187,19 +174,12 @@ final class BringUpMachineTests: XCTestCase {
         XCTAssertTrue(detail.contains("did not come back"), detail)
 
         var again = try module()
-        again.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
-        again.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
-        again.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
-        again.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         again.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        again.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         again.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         again.expect("AT+CFUN=1,1", "OK")
         again.portGone()
         again.event(.moduleReady)
-        again.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
-        again.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
-        again.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
-        again.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         again.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
         guard case .rebootFailed? = again.failed else { return XCTFail("no reboot loop: expected rebootFailed") }
         XCTAssertEqual(again.written.filter { $0 == "AT+CFUN=1,1" }.count, 1, "never reboots twice for the same switch")
@@ -207,21 +187,21 @@ final class BringUpMachineTests: XCTestCase {
 
     func testFirmwareWithoutECMFails() throws {
         var m = try module()
-        m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
-        m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
-        m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
         m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",(\"modem\",\"rmnet\")", "OK")
         XCTAssertEqual(m.failed, .ecmUnsupported(supported: "modem,rmnet"))
+        XCTAssertFalse(m.written.contains("AT+QCFGEXT=\"usbnet\",\"ecm\""))
         XCTAssertTrue(m.failed?.needsOperator ?? false)
     }
 
     func testURCPortIsMovedToUSBAT() throws {
         var m = try module()
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"ecm\"", "OK")
         m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
         m.expect("AT+QGMR", "BG95M3LAR02A03_01.202.01.202", "OK")
         m.expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"uart1\"", "OK")
         m.expect("AT+QURCCFG=\"urcport\",\"usbat\"", "OK")
-        XCTAssertEqual(m.pending, "AT+QCFGEXT=?")
+        XCTAssertEqual(m.pending, "AT+QNETDEVCTL=?")
         XCTAssertTrue(m.logs.contains { $0.hasPrefix("urcport: was uart1, set usbat") })
     }
 
@@ -439,10 +419,10 @@ final class BringUpMachineTests: XCTestCase {
         for chunk in stride(from: 0, to: bytes.count, by: 3) {
             m.bytes(Array(bytes[chunk..<min(chunk + 3, bytes.count)]))
         }
-        XCTAssertEqual(m.pending, "AT+QNETDEVCTL=?")
-        m.expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
+        XCTAssertEqual(m.pending, "AT+QNETDEVCTL?")
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         m.expect("AT+QNETDEVCTL=1,1,1", "+CEREG: 1,\"1A2B\",\"01A2D002\",8", "OK")
+        m.fire(.retry, after: .milliseconds(100))
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "+QNETDEVSTATUS: 1", "OK")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "+QNETDEVSTATUS: 1", "OK")
         XCTAssertEqual(m.finished?.addresses, ["10.64.11.124"])
@@ -491,7 +471,7 @@ final class BringUpMachineTests: XCTestCase {
         XCTAssertEqual(m.timers, [], "no timer of the old module survives")
         XCTAssertNil(m.failed)
         m.event(.moduleReady)
-        XCTAssertEqual(m.pending, "ATI")
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"")
         m.identifyAndECM()
         m.simToAttached()
         m.qnetdevctlDataCall()
@@ -520,7 +500,7 @@ final class BringUpMachineTests: XCTestCase {
         var m = try module()
         let stranger = ATResponse(id: ATCommandID(rawValue: 999), command: .attachQuery, lines: ["+CGATT: 1"], result: .ok)
         m.event(.response(stranger))
-        XCTAssertEqual(m.pending, "ATI")
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"")
         XCTAssertNil(m.failed)
     }
 }

@@ -27,21 +27,77 @@ final class ModemStepsTests: XCTestCase {
         m.event(.restart)
         m.identifyAndECM()
         m.simToAttached()
-        m.expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
         XCTAssertEqual(m.pending, "AT+CGPADDR=1")
         m.event(.restartDataCall)
         // The old bring-up's last answer arrives: it must not report the data call up.
         m.module("+CGPADDR: 1,10.64.11.124", "OK")
         XCTAssertNil(m.finished, "a bring-up that began before the request answered for it")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
         m.expect("AT+QNETDEVCTL=0,1,0", "OK", "+QNETDEVSTATUS: 0")
         XCTAssertNil(m.finished)
         XCTAssertTrue(m.logs.contains("recovery: AT+QNETDEVCTL=0,1,0 -> OK"), "\(m.logs)")
-        m.identifyAndECM()
-        m.simToAttached()
+        // The module kept its configuration: the restart resumes at registration.
+        m.expect("AT+CEREG=2", "OK")
+        m.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
+        m.expect("AT+CGATT?", "+CGATT: 1", "OK")
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished, "the bring-up after the disconnect reports the data call")
         XCTAssertEqual(m.machine.module.dataCall.map { "\($0.value)" }?.hasPrefix("up"), true)
+    }
+
+    func testRestartOfADroppedDataCallSkipsTheDisconnectAndResumesAtRegistration() throws {
+        var m = try upModule()
+        m.module("+QNETDEVSTATUS: 0")
+        m.event(.restartDataCall)
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,0", "OK")
+        XCTAssertTrue(m.logs.contains("recovery: the data call is down already"), "\(m.logs)")
+        m.expect("AT+CEREG=2", "OK")
+        m.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
+        m.expect("AT+CGATT?", "+CGATT: 1", "OK")
+        m.qnetdevctlDataCall()
+        XCTAssertNotNil(m.finished)
+        XCTAssertFalse(m.written.contains("AT+QNETDEVCTL=0,1,0"), "nothing to end: the network ended it")
+        XCTAssertEqual(m.written.filter { $0 == "ATI" }.count, 1, "no identify, usbnet, SIM, context again")
+
+        var a = try ScriptedModule(BringUpConfiguration(apn: "internet"))
+        a.event(.moduleReady)
+        a.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
+        a.simToAttached()
+        a.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
+        a.expect("AT+CGACT=1,1", "OK")
+        a.expect("AT+CGPADDR=1", "+CGPADDR: 1,\"10.64.11.125\"", "OK")
+        a.finished = nil
+        a.module("+CGEV: NW PDN DEACT 1")
+        a.event(.restartDataCall)
+        a.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
+        a.expect("AT+CEREG=2", "OK")
+        a.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
+        a.expect("AT+CGATT?", "+CGATT: 1", "OK")
+        a.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
+        a.expect("AT+CGACT=1,1", "OK")
+        a.expect("AT+CGPADDR=1", "+CGPADDR: 1,\"10.64.11.125\"", "OK")
+        XCTAssertNotNil(a.finished)
+        XCTAssertFalse(a.written.contains("AT+CGACT=0,1"))
+
+        // Still up (traffic did not pass for another reason): it is ended first.
+        var up = try upModule()
+        up.event(.restartDataCall)
+        up.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
+        up.expect("AT+QNETDEVCTL=0,1,0", "OK")
+        XCTAssertEqual(up.pending, "AT+CEREG=2")
+    }
+
+    func testRestartAfterTheSIMWentAwayStartsFromTheTop() throws {
+        var m = try upModule()
+        // SIM pulled: the module says so, the network goes, the data call with it.
+        m.module("+CPIN: NOT READY", "+CGEV: ME DETACH", "+QNETDEVSTATUS: 0")
+        m.event(.restartDataCall)
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,0", "OK")
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"", "the SIM step must run (and report the missing SIM)")
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CME ERROR: 10")
+        XCTAssertTrue(m.logs.contains { $0.contains("no SIM") }, "\(m.logs)")
     }
 
     func testRadioCycleIsTwoCommandsThenABringUp() throws {
@@ -99,9 +155,8 @@ final class ModemStepsTests: XCTestCase {
     func testEndDataCallOnTheAutoconnectProfileDeactivatesTheContext() throws {
         var m = try ScriptedModule(BringUpConfiguration(apn: "internet"))
         m.event(.moduleReady)
-        m.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200")
+        m.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
         m.simToAttached()
-        m.expect("AT+QNETDEVCTL=?", "ERROR")
         m.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
         m.expect("AT+CGACT=1,1", "OK")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,\"10.64.11.125\"", "OK")
@@ -167,6 +222,7 @@ final class ModemStepsTests: XCTestCase {
     func testDiagnosisDuringABringUpAnswersFromTheModelWithoutInterrupting() throws {
         var m = try upModule()
         m.event(.restart)
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"ecm\"", "OK")
         m.expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
         XCTAssertEqual(m.pending, "AT+QGMR")
         m.event(.diagnose(pingHost: nil, pingCount: 1))

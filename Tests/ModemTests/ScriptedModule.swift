@@ -15,6 +15,8 @@ struct ScriptedModule {
     var logs: [String] = []
     var states: [BringUpState] = []
     var timers: Set<BringUpTimer> = []
+    /// Every timer started, with its delay, in order.
+    var timerStarts: [(timer: BringUpTimer, after: Duration)] = []
     var finished: DataCall?
     var failed: BringUpError?
     var diagnosed: ModuleDiagnosis?
@@ -43,8 +45,9 @@ struct ScriptedModule {
                         deliver(output)
                     }
                 }
-            case .startTimer(let timer, _):
+            case .startTimer(let timer, let delay):
                 timers.insert(timer)
+                timerStarts.append((timer, delay))
             case .cancelTimer(let timer):
                 timers.remove(timer)
             case .waitForModule:
@@ -120,13 +123,16 @@ struct ScriptedModule {
 }
 
 extension ScriptedModule {
-    /// identify → urcport → usbnet already ECM.
-    mutating func identifyAndECM(profileFirmware: String = "BG95M3LAR02A03_01.202.01.202") {
+    /// usbnet already ECM → identify → urcport → how the data call is made (`AT+QNETDEVCTL=?`
+    /// answered as `qnetdevctlTest` says; `["ERROR"]`: the autoconnect profile).
+    mutating func identifyAndECM(profileFirmware: String = "BG95M3LAR02A03_01.202.01.202",
+                                 qnetdevctlTest: [String] = ["+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK"]) {
+        expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"ecm\"", "OK")
         expect("ATI", "Quectel", "BG95-M3", "Revision: BG95M3LAR02A03", "OK")
         expect("AT+QGMR", profileFirmware, "OK")
         expect("AT+QURCCFG=\"urcport\"", "+QURCCFG: \"urcport\",\"usbat\"", "OK")
-        expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",(\"ecm\",\"modem\")", "OK")
-        expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"ecm\"", "OK")
+        XCTAssertEqual(pending, "AT+QNETDEVCTL=?")
+        bytes(Array(qnetdevctlTest.map { "\r\n\($0)\r\n" }.joined().utf8))
     }
 
     /// SIM ready → context already right → registered home → attached.
@@ -140,7 +146,6 @@ extension ScriptedModule {
 
     /// The QNETDEVCTL firmware profile's data call.
     mutating func qnetdevctlDataCall(address: String = "10.64.11.124") {
-        expect("AT+QNETDEVCTL=?", "+QNETDEVCTL: (0,1,3),(1-16),(0,1)", "OK")
         expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         expect("AT+QNETDEVCTL=1,1,1", "OK", "+QNETDEVSTATUS: 1")
         expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
