@@ -21,8 +21,6 @@ struct ModemCommand: CommandLineCommand {
     static let abstract = "Find the module, bring it up to an active data call, print what was found as JSON."
 
     static var table: [CommandLineArgument<Self>] { [
-        .option("config", short: "c", help: "Configuration file (the daemon's keys; default: none, all defaults).", \.config),
-        .option("set", valueName: "key=value", help: "Override any configuration key, as `bg95d run` (repeatable).", \.overrides),
         .option("apn", help: "Access point name (key apn; empty: leave the module's context as it is).", \.apn),
         .option("pdp-type", help: "PDP type: ip, ipv6 or ipv4v6 (key pdp_type).", \.pdpType),
         .option("cid", help: "PDP context id (1-15).", \.cid),
@@ -48,10 +46,9 @@ struct ModemCommand: CommandLineCommand {
         .option("recover", help: "Once the data call is up, run this recovery (restart-data-call, radio-cycle, reboot) and wait until it is up again.", \.recover),
         .flag("diagnose", help: "Once the data call is up, ask the module (CEREG?, CGACT?, QNETDEVCTL?) and include the answers.", \.diagnose),
         .option("ping", help: "Once the data call is up, ping this host from the module's own stack (AT+QPING).", \.ping),
-    ] }
+    ] + ConfigurationOptions.table.map { $0.lifted(\.file) } }
 
-    var config: String?
-    var overrides: [String] = []
+    var file = ConfigurationOptions()
     var apn: String?
     var pdpType: String?
     var cid: Int = 1
@@ -108,27 +105,23 @@ struct ModemCommand: CommandLineCommand {
     /// onto the bring-up by the same function `bg95d run` uses; `--cid` and `--scan-mode` are
     /// this debug command's own extras.
     private func bringUpConfiguration() throws -> BringUpConfiguration {
-        var daemon = DaemonConfiguration()
+        let spelledAuth = auth.map { $0.lowercased() == "pap-or-chap" ? "either" : $0 }
+        var named: [(key: String, value: String?)] = [
+            ("apn", apn), ("pdp_type", pdpType), ("username", user), ("auth", spelledAuth),
+            ("pin_file", pinFile), ("iot_mode", iot), ("usb_path", usbPath), ("usb_serial", serial),
+            ("registration_timeout", registrationTimeout.map(String.init)),
+        ]
+        if let passwordFile { named.append(("password", try Self.secret(from: passwordFile, what: "password"))) }
+        var daemon: DaemonConfiguration
         do {
-            if let config {
-                guard let text = try? TextFile.read(config) else {
-                    throw ValidationError("cannot read the configuration file \(config)")
-                }
-                daemon = try ConfigurationParser.parse(text, file: config)
+            daemon = try file.load(named: named)
+            // Credentials given here without a method: either, as the module's default would be.
+            if spelledAuth == nil, user != nil || passwordFile != nil, daemon.auth == .none {
+                daemon = try ConfigurationParser.applyOverrides([("auth", "either")], to: daemon)
             }
-            var pairs: [(key: String, value: String)] = []
-            for text in overrides { pairs.append(try ConfigurationParser.splitOverride(text)) }
-            let spelledAuth = auth.map { $0.lowercased() == "pap-or-chap" ? "either" : $0 }
-            let named: [(String, String?)] = [
-                ("apn", apn), ("pdp_type", pdpType), ("username", user),
-                ("auth", spelledAuth ?? ((user != nil || passwordFile != nil) && daemon.auth == .none ? "either" : nil)),
-                ("pin_file", pinFile), ("iot_mode", iot), ("usb_path", usbPath), ("usb_serial", serial),
-                ("registration_timeout", registrationTimeout.map(String.init)),
-            ]
-            for (key, value) in named { if let value { pairs.append((key, value)) } }
-            if let passwordFile { pairs.append(("password", try Self.secret(from: passwordFile, what: "password"))) }
-            if !pairs.isEmpty { daemon = try ConfigurationParser.applyOverrides(pairs, to: daemon) }
-        } catch let error as ConfigurationError {
+        } catch let refusal as ConfigurationRefusal {
+            throw ValidationError(refusal.message)
+        } catch {
             throw ValidationError("bad configuration: \(error)")
         }
         let pinFromFile = try daemon.pin == nil ? daemon.pinFile.map { try Self.secret(from: $0, what: "PIN") } : nil
