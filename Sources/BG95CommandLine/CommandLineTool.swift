@@ -128,23 +128,59 @@ public struct CommandLineTool {
             if argument.isRepeating { item += " ..." }
             return argument.isRequired ? item : "[\(item)]"
         }
-        return "Usage: " + ([path] + items).joined(separator: " ")
+        // Wrapped like the rest of the help: continuation lines line up after the command.
+        return wrap([path] + items, width: helpWidth, first: "Usage: ", rest: String(repeating: " ", count: 7 + path.count + 1))
+            .joined(separator: "\n")
+    }
+
+    /// Help and usage fit an 80-column terminal.
+    static let helpWidth = 80
+
+    /// Fills words into lines of at most `width` characters (a longer word gets a line of its
+    /// own), the first line starting with `first`, the others with `rest`.
+    static func wrap(_ words: [String], width: Int, first: String, rest: String) -> [String] {
+        var lines: [String] = []
+        var line = first
+        var lineHasWord = false
+        for word in words {
+            if lineHasWord && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = rest
+                lineHasWord = false
+            }
+            line += (lineHasWord ? " " : "") + word
+            lineHasWord = true
+        }
+        lines.append(line)
+        return lines
+    }
+
+    static func words(_ text: String) -> [String] {
+        text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
     }
 
     static func help(
         path: String, abstract: String, discussion: String, arguments: [ArgumentDescription], subcommands: [CommandLineTool],
         defaultSubcommand: String?, version: String?
     ) -> String {
-        var lines = ["OVERVIEW: \(abstract)", ""]
-        if !discussion.isEmpty { lines += [discussion, ""] }
+        var lines = wrap(words(abstract), width: helpWidth, first: "OVERVIEW: ", rest: "") + [""]
+        if !discussion.isEmpty {
+            for paragraph in discussion.split(separator: "\n", omittingEmptySubsequences: false) {
+                lines += wrap(words(String(paragraph)), width: helpWidth, first: "", rest: "")
+            }
+            lines.append("")
+        }
         if subcommands.isEmpty {
             lines.append(usageLine(path: path, arguments: arguments).replacingPrefix("Usage: ", with: "USAGE: "))
         } else {
             lines.append("USAGE: \(path) <subcommand>")
         }
         func row(_ left: String, _ right: String) -> String {
-            let padded = left.count < 24 ? left + String(repeating: " ", count: 24 - left.count) : left + "\n" + String(repeating: " ", count: 26)
-            return "  " + padded + right
+            let indent = String(repeating: " ", count: 26)
+            let padded = left.count < 24 ? left + String(repeating: " ", count: 24 - left.count) : left + "\n" + indent
+            // The description wraps at the terminal width, continuing in its column.
+            return "  " + padded + wrap(words(right), width: helpWidth - 26, first: "", rest: "")
+                .joined(separator: "\n" + indent)
         }
         let positionals = arguments.filter { $0.kind == .positional }
         if !positionals.isEmpty {

@@ -153,7 +153,10 @@ final class CommandLineParserTests: XCTestCase {
         XCTAssertEqual(tool.main(["eth1", "--address", "a", "--cid", "0"], io: output.io), 64, "validate() refuses")
         XCTAssertEqual(output.err.last, """
             Error: --cid must be 1-15
-            Usage: tool sample <interface> [--config <config>] [--set <key=value> ...] [--cid <cid>] [--timeout <timeout>] [--apn <apn>] --address <address> [--json] [--rapid-commit] [--metric <metric>]
+            Usage: tool sample <interface> [--config <config>] [--set <key=value> ...]
+                               [--cid <cid>] [--timeout <timeout>] [--apn <apn>]
+                               --address <address> [--json] [--rapid-commit]
+                               [--metric <metric>]
               See 'tool sample --help' for more information.
             """)
         XCTAssertEqual(tool.main(["eth1", "--nope"], io: output.io), 64)
@@ -180,6 +183,16 @@ final class CommandLineParserTests: XCTestCase {
         XCTAssertTrue(help.contains("  --rapid-commit/--no-rapid-commit\n                          Rapid commit. (default: --rapid-commit)"), help)
         XCTAssertTrue(help.contains("  --metric <metric>       Route metric. (default: 1024)"), help)
         XCTAssertFalse(help.contains("secret"), "hidden options stay out of help")
+    }
+
+    /// Usage, descriptions and discussion wrap to fit an 80-column terminal.
+    func testHelpFitsEightyColumns() {
+        let output = Output()
+        XCTAssertEqual(tool.main(["sample", "--help"], io: output.io), 0)
+        let help = output.out.last ?? ""
+        for line in help.split(separator: "\n") { XCTAssertLessThanOrEqual(line.count, 80, String(line)) }
+        XCTAssertEqual(CommandLineTool.wrap(["aaa", "bbb", "ccc"], width: 9, first: "> ", rest: "  "), ["> aaa bbb", "  ccc"])
+        XCTAssertEqual(CommandLineTool.wrap(["a-very-long-word"], width: 5, first: "", rest: ""), ["a-very-long-word"])
     }
 
     func testManPageDescription() {
