@@ -1,6 +1,6 @@
 /// An `Encoder` that turns any `Encodable` into a `JSONOutput` tree for `JSONWriter`, so the
-/// control protocol's `Codable` types need no Foundation (whose JSON coders were ~7 MB of the
-/// static bg95d, see docs/benchmarks.md).
+/// control protocol's `Codable` types need no Foundation (FoundationEssentials was 6 MB of the
+/// stripped static bg95d, docs/benchmarks.md "Binary size and footprint").
 ///
 /// Containers write into reference boxes because nested containers outlive the call that
 /// created them; `JSONTreeEncoder.encode` collapses the boxes into the value tree at the end.

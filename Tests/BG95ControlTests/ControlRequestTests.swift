@@ -46,6 +46,10 @@ final class ControlRequestTests: XCTestCase {
         let cases: [(String, ControlFailure.Code, String, Int?)] = [
             ("not json", .invalidRequest, "not valid JSON", nil),
             (#"{"v":1,"id":1,"cmd":"status""#, .invalidRequest, "not valid JSON", nil),
+            // Our parser (JSONParser) says what was wrong and where (docs/control-api.md, "Limits").
+            (#"{"v":1,"id":1,"id":2,"cmd":"status"}"#, .invalidRequest, "request is not valid JSON: duplicate key \"id\" at byte 14", nil),
+            (String(repeating: "[", count: 17) + String(repeating: "]", count: 17), .invalidRequest, "nesting deeper than 16 levels at byte 16", nil),
+            ("{\"v\":1,\"id\":1,\"cmd\":\"\\ud800\"}", .invalidRequest, "lone UTF-16 surrogate", nil),
             ("[1,2]", .invalidRequest, "must be a JSON object, got an array", nil),
             (#""status""#, .invalidRequest, "got a string", nil),
             (#"{"v":1,"cmd":"status"}"#, .invalidRequest, "missing field \"id\"", nil),
