@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "BG95Config", dependencies: ["ATProtocol", "BG95Core", "Modem", "Supervisor"]),
 
         // I/O adapters.
-        .target(name: "ModemIO", dependencies: ["CUdev", "BG95System", "ATProtocol", "Modem", "LogLimit"]),
+        .target(name: "ModemIO", dependencies: ["CUdev", "BG95Core", "BG95System", "ATProtocol", "Modem", "Supervisor", "LogLimit"]),
         .target(name: "DHCPIO", dependencies: ["BG95Core", "DHCPProtocol", "BG95System", "LogLimit"]),
         .target(name: "NetlinkIO", dependencies: ["CMnl", "BG95Core", "BG95System", "Netconfig"]),
         .target(name: "BG95Control", dependencies: ["ATProtocol", "BG95Core", "BG95System", "LogLimit"]),
@@ -101,8 +101,8 @@ let package = Package(
         .testTarget(name: "SystemdIntegrationTests", dependencies: ["TestSupport"]),
         // The daemon's event loop with scripted fakes behind its adapter protocols (no root).
         .testTarget(name: "DaemonTests", dependencies: [
-            "ATProtocol", "BG95Config", "BG95Control", "BG95Core", "BG95Daemon", "BG95System", "DHCPProtocol", "Modem", "Netconfig",
-            "NetlinkIO", "Supervisor",
+            "ATProtocol", "BG95Config", "BG95Control", "BG95Core", "BG95Daemon", "BG95System", "DHCPProtocol", "Modem", "ModemIO",
+            "Netconfig", "NetlinkIO", "Supervisor",
         ]),
     ]
 )

@@ -4,6 +4,8 @@ import Glibc
 import Dispatch
 import BG95Control
 import Modem
+import ModemIO
+import ATProtocol
 import BG95System
 import DHCPIO
 import DHCPProtocol
@@ -333,6 +335,8 @@ public final class Daemon: @unchecked Sendable {
         case .supervisor(let event): handle(event)
         case .urc(let line): control?.broadcast(.urc(line: line))
         case .log(let priority, let line): log.log(priority, line)
+        case .discoveryReady: log.info("udev monitor ready")
+        case .discoveryProblem(let problem): log.error(problem)
         }
     }
 
@@ -441,11 +445,19 @@ public final class Daemon: @unchecked Sendable {
             reply(.success(.accepted(state: machine.state.rawValue)))
         case .watch:
             reply(.success(.accepted(state: machine.state.rawValue)))
-        case .at(let command, let timeout):
-            modem.passthrough(command, timeout: timeout) { result in
+        case .at(let command, _):
+            // The request's timeout bounds the client's wait; the module's is the reference table's.
+            modem.passthrough(command) { result in
                 switch result {
-                case .success(let answer): reply(.success(.at(answer)))
-                case .failure(let failure): reply(.failure(failure))
+                case .success(let response):
+                    reply(.success(.at(ATPassthroughResult(command: command, lines: response.lines,
+                                                           final: "\(response.result)"))))
+                case .failure(.invalidCommand(let error)):
+                    reply(.failure(ControlFailure(.invalidArgument, "\(error)")))
+                case .failure(.noModule):
+                    reply(.failure(ControlFailure(.notAvailable, "no module is connected")))
+                case .failure(let error):
+                    reply(.failure(ControlFailure(.failed, error.description)))
                 }
             }
         }
@@ -494,7 +506,7 @@ public final class Daemon: @unchecked Sendable {
         snapshot.counters = StatusSnapshot.Counters(recoveries: recoveryCounters)
         snapshot.lastError = status.hardError ?? status.reason
         snapshot.recoveryRung = status.recoveryRung?.description
-        modem.fill(&snapshot)
+        snapshot.addModuleFacts(from: modem.module, device: modem.device)
         if let model = modem.module { snapshot.addOperatorFacts(from: model, now: now) }
         traffic.fill(&snapshot, interface: status.interface, model: modem.module)
         return snapshot

@@ -3,8 +3,50 @@ import ATProtocol
 import BG95Control
 import Glibc
 import Modem
+import ModemIO
 
 extension StatusSnapshot {
+    /// The module's identity, SIM, network, signal and data call from the module model (the
+    /// one source; nothing is cached here) and the device udev reported.
+    mutating func addModuleFacts(from model: ModuleModel?, device: ModemDevice?) {
+        guard let model else { return }
+        if let device {
+            var module = StatusSnapshot.Module(
+                model: model.model?.value, firmware: model.firmware?.value, imei: model.imei?.value,
+                atPort: device.atPort)
+            module.iccidMasked = model.iccid.map { StatusSnapshot.maskICCID($0.value) }
+            module.usbnet = model.usbnet?.value.rawValue ?? (device.netInterface != nil ? "ecm" : nil)
+            self.module = module
+        }
+        if let state = model.sim { sim = state.value.rawValue } else if let error = model.simError { sim = error.value }
+        if let selection = model.operatorSelection?.value { `operator` = selection.operatorName }
+        if case .serving(let network)? = model.networkInfo?.value {
+            plmn = network.operatorCode
+            rat = network.accessTechnology
+            band = network.band
+        }
+        switch model.servingSignal?.value {
+        case .catM1(let lte)?, .nbIoT(let lte)?:
+            signal = StatusSnapshot.Signal(rsrp: Double(lte.rsrp), rsrq: Double(lte.rsrq),
+                                           sinr: lte.sinrDecibels, rssi: Double(lte.rssi))
+        case .gsm(let rssi)?:
+            signal = StatusSnapshot.Signal(rssi: Double(rssi))
+        case .noService?, nil:
+            break
+        }
+        if let registration = model.registration?.value, registration.status == .denied,
+           let cause = registration.rejectCause ?? model.lastRejectCause?.value {
+            registrationCause = cause.cause
+        }
+        switch model.dataCall?.value {
+        case .up(let call)?:
+            dataCall = StatusSnapshot.DataCall(state: "active", cid: call.contextID, apn: call.apn,
+                                               pdnAddress: call.addresses.first)
+        case .down?, .lost?, nil:
+            if device != nil { dataCall = StatusSnapshot.DataCall(state: "inactive") }
+        }
+    }
+
     /// What the operator surface adds from the module model: how old each group of facts is
     /// (`factAges`), tracking area and cell, and the reject cause in words. The model is the
     /// one source; nothing here is cached.

@@ -2,7 +2,7 @@ import ATProtocol
 
 /// Everything bg95d knows about the module, each fact with the instant it was last confirmed.
 ///
-/// One value, owned by `BringUpMachine` (the modem machine) and filled from every reply and URC
+/// One value, owned by `ModemMachine` (the modem machine) and filled from every reply and URC
 /// that passes through it (`absorb`), whoever asked the question: the bring-up, the survey after
 /// it, the diagnosis, or an operator's `bg95ctl at`. Status, doctor and metrics read this one
 /// model instead of keeping copies. A nil fact was never seen; facts are never guessed.

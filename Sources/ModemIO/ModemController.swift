@@ -1,30 +1,34 @@
 import ATProtocol
+import BG95Core
 import BG95System
 import Dispatch
 import Modem
+import Supervisor
 
 /// Runs discovery, the AT channel and the bring-up machine together on one queue: the modem
 /// layer as the supervisor uses it.
 ///
 /// `start` arms udev; when a module with an AT port appears the controller opens the port,
-/// synchronises (`AT`, `ATE0`) and runs `BringUpMachine` to "data call up". A vanish (unplug,
+/// synchronises (`AT`, `ATE0`) and runs `ModemMachine` to "data call up". A vanish (unplug,
 /// reboot) closes the port and cancels pending commands; a reappearance starts over. A failed
 /// bring-up stays failed until `restartBringUp()`, a recovery call, or the module reappearing.
 ///
-/// Besides the bring-up, the controller offers typed queries for diagnosis and recovery
-/// actions; everything goes through the same AT queue as the bring-up (one command in flight).
+/// It reports in the supervisor's terms (`ModemDriverEvent`, through the pure mappings in
+/// `SupervisorEvent+Modem`): the daemon and `bg95d modem` use it as their `ModemDriver`.
+/// Besides the bring-up it offers diagnosis and recovery steps; everything goes through the same
+/// AT queue as the bring-up (one command in flight).
 /// Every method must be called on `queue`; every callback runs on it.
-public final class ModemController: @unchecked Sendable {
+public final class ModemController: ModemDriver, @unchecked Sendable {
     public struct Configuration: Sendable {
-        public var bringUp: BringUpConfiguration
+        public var machine: ModemConfiguration
         public var discovery: UdevMonitor.Configuration
         public var channel: ATChannel.Options
 
         public init(
-            bringUp: BringUpConfiguration, discovery: UdevMonitor.Configuration = .init(),
+            machine: ModemConfiguration, discovery: UdevMonitor.Configuration = .init(),
             channel: ATChannel.Options = .init()
         ) {
-            self.bringUp = bringUp
+            self.machine = machine
             self.discovery = discovery
             self.channel = channel
         }
@@ -32,44 +36,54 @@ public final class ModemController: @unchecked Sendable {
 
     public let queue: DispatchQueue
     private let log: (String) -> Void
-    private let onEvent: (ModemEvent) -> Void
+    /// Reads the configuration (again): at `start`, and at `bringUp` after a failure that
+    /// needed an operator (a fixed PIN file, SIM or configuration must not be refused again).
+    private let configure: () throws(ModemStartError) -> Configuration
+    private var emit: ((ModemDriverEvent) -> Void)?
+    /// The supervisor hears a stage once, when the bring-up enters it.
+    private var reportedStage: BringUpStage?
 
     private var monitor: UdevMonitor?
     private var channel: ATChannel?
-    private var machine: BringUpMachine?
-    private let timers: OneShotTimers<BringUpTimer>
+    private var machine: ModemMachine?
+    private let timers: OneShotTimers<ModemTimer>
     private var recoveryWaiters: [(Result<DataCallInfo, ModemCommandError>) -> Void] = []
     private var reopenGeneration = 0
 
     /// The module in use (with its ECM interface as last reported), if any.
     public private(set) var device: ModemDevice?
     /// The bring-up's state.
-    public var state: BringUpState { machine?.state ?? .waitingForModule }
+    public var state: ModemState { machine?.state ?? .waitingForModule }
     /// The data call, while it is up.
     public private(set) var dataCall: DataCallInfo?
     /// The AT channel's health.
     public var portHealth: ATChannel.Health { channel?.health ?? .closed }
-    /// Firmware revision from the last bring-up (`AT+QGMR`).
-    public var firmware: String? { machine?.firmware }
     /// Everything known about the module, each fact with when it was confirmed.
-    public var module: ModuleModel { machine?.module ?? ModuleModel() }
+    public var module: ModuleModel? { machine?.module }
 
-    public init(queue: DispatchQueue, log: @escaping (String) -> Void, onEvent: @escaping (ModemEvent) -> Void) {
+    /// `log` gets the debug trace (AT traffic with `trace`, port opening); what the operator
+    /// should see goes to `emit` as `.log`.
+    public init(
+        queue: DispatchQueue, log: @escaping (String) -> Void,
+        configure: @escaping () throws(ModemStartError) -> Configuration
+    ) {
         self.queue = queue
         self.log = log
-        self.onEvent = onEvent
+        self.configure = configure
         self.timers = OneShotTimers(queue: queue)
     }
 
     // MARK: Lifecycle
 
-    /// Validates the configuration, arms udev and enumerates. Throws `ModemStartError` for a
-    /// configuration the AT layer refuses or when libudev cannot be used.
-    public func start(_ configuration: Configuration) throws(ModemStartError) {
+    /// Reads and validates the configuration, arms udev and enumerates. Throws
+    /// `ModemStartError` for a configuration the AT layer refuses or when libudev cannot be used.
+    public func start(emit: @escaping (ModemDriverEvent) -> Void) throws(ModemStartError) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard monitor == nil else { return }
+        self.emit = emit
+        let configuration = try configure()
         do {
-            machine = try BringUpMachine(configuration: configuration.bringUp)
+            machine = try ModemMachine(configuration: configuration.machine)
         } catch {
             throw .configuration(error)
         }
@@ -102,11 +116,33 @@ public final class ModemController: @unchecked Sendable {
         finishDiagnoses(ModuleDiagnosis())
         device = nil
         dataCall = nil
+        reportedStage = nil
     }
 
-    /// Runs the bring-up again from the start (its steps are idempotent, so this is cheap).
-    public func restartBringUp() {
+    /// Runs the bring-up unless one is running: again from the start (its steps are
+    /// idempotent, so this is cheap), with the configuration read again after a failure that
+    /// needed an operator.
+    public func bringUp() {
         dispatchPrecondition(condition: .onQueue(queue))
+        switch state {
+        case .failed(let error) where error.needsOperator:
+            guard let emit else { return }
+            emit(.log(.notice, "restarting the modem layer with the configuration read again"))
+            stop()
+            do {
+                try start(emit: emit)
+            } catch {
+                emit(.supervisor(.bringUpFailed(.hard(error.description))))
+            }
+        case .failed, .up, .stopped:
+            restartBringUp()
+        case .waitingForModule, .identifying, .configuringURCPort, .checkingUSBNet, .rebooting, .unlockingSIM,
+             .configuringRadio, .configuringContext, .registering, .attaching, .activating:
+            break  // running (or starting when the module appears)
+        }
+    }
+
+    private func restartBringUp() {
         if case .stopped = machine?.state {
             // `up` after `down`: leave the stopped state even without a port, so the module
             // is brought up when it (re)appears.
@@ -122,7 +158,7 @@ public final class ModemController: @unchecked Sendable {
     /// Sends an operator's command line (`bg95ctl at`) through the bring-up's queue. The line
     /// is validated by `ATCommand.raw` (no CR/LF/control bytes, no chained commands, ...).
     /// The completion gets the whole response, errors included, as the module sent them.
-    public func sendRaw(_ line: String, completion: @escaping (Result<ATResponse, ModemCommandError>) -> Void) {
+    public func passthrough(_ line: String, completion: @escaping (Result<ATResponse, ModemCommandError>) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
         let command: ATCommand
         do {
@@ -160,43 +196,54 @@ public final class ModemController: @unchecked Sendable {
         }
     }
 
-    /// `AT+CEREG?`.
-    public func queryRegistration(completion: @escaping (Result<RegistrationReadReply, ModemCommandError>) -> Void) {
-        query(.registrationQuery, RegistrationReadReply.self, completion: completion)
-    }
-
-    /// `AT+CGACT?`: every context's activation state.
-    public func queryContextActivation(completion: @escaping (Result<[ContextActivation], ModemCommandError>) -> Void) {
-        send(.contextActivationQuery) { result in
-            completion(result.flatMap { response in
-                Result { () throws(ATError) in try response.replies(ContextActivation.self) }.mapError { .at($0) }
-            })
-        }
-    }
-
-    /// `AT+QNETDEVCTL?`; `nil` on firmware without QNETDEVCTL (it answers `ERROR`).
-    public func queryNetDeviceControl(completion: @escaping (Result<[NetDeviceControlState]?, ModemCommandError>) -> Void) {
-        send(.netDeviceControlQuery) { result in
+    /// `AT+CEREG?`: the status and, when refused, the EMM cause; nil when unanswered.
+    public func queryRegistration(completion: @escaping (RegistrationStatus?, Int?) -> Void) {
+        query(.registrationQuery, RegistrationReadReply.self) { result in
             switch result {
-            case .success(let response):
-                completion(Result { () throws(ATError) in try response.replies(NetDeviceControlState.self) }
-                    .map(Optional.some).mapError { .at($0) })
-            case .failure(.at(.error)), .failure(.at(.cme(.operationNotSupported, _))):
-                completion(.success(nil))
-            case .failure(let error):
-                completion(.failure(error))
+            case .success(let reply): completion(reply.info.status, reply.info.rejectCause?.cause)
+            case .failure: completion(nil, nil)
             }
         }
     }
 
-    /// `AT+CGATT?`.
-    public func queryAttach(completion: @escaping (Result<AttachState, ModemCommandError>) -> Void) {
-        query(.attachQuery, AttachState.self, completion: completion)
+    /// Up when the data call's context (no data call known: any context) is active and, for a
+    /// data call made with `AT+QNETDEVCTL`, its net device is still connected: a context can
+    /// stay active with the ECM binding gone, and then no traffic flows. Nil when unanswered.
+    public func queryDataCall(completion: @escaping (Bool?) -> Void) {
+        let call = dataCall?.call
+        send(.contextActivationQuery) { [weak self] result in
+            guard case .success(let response) = result,
+                  let contexts = try? response.replies(ContextActivation.self)
+            else { return completion(nil) }
+            let active = contexts.contains { $0.isActive && (call == nil || $0.cid == call?.contextID) }
+            guard active, let call, call.method == .qnetdevctl, let self else { return completion(active) }
+            self.send(.netDeviceControlQuery) { result in
+                switch result {
+                case .success(let response):
+                    guard let states = try? response.replies(NetDeviceControlState.self) else { return completion(nil) }
+                    completion(states.contains { $0.cid == call.contextID && $0.isConnected })
+                case .failure(.at(.error)), .failure(.at(.cme(.operationNotSupported, _))):
+                    completion(active)  // the firmware answers no QNETDEVCTL now: the context decides
+                case .failure:
+                    completion(nil)
+                }
+            }
+        }
     }
 
-    /// `AT+QCSQ`: serving cell signal.
-    public func querySignal(completion: @escaping (Result<ServingSignal, ModemCommandError>) -> Void) {
-        query(.servingSignalQuery, ServingSignal.self, completion: completion)
+    /// The diagnosis in the supervisor's terms (see `diagnose(pingHost:pingCount:completion:)`).
+    public func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {
+        let contextID = dataCall?.call.contextID ?? 1
+        diagnose(pingHost: pingTarget) { found in
+            var diagnosis = Diagnosis()
+            diagnosis.registration = found.registration.map { $0.status }
+            diagnosis.pdpActive = found.activeContexts.map { $0.contains(contextID) }
+            diagnosis.netDeviceConnected = found.netDeviceConnected
+            if found.ping != nil || found.pingError != nil {
+                diagnosis.modulePingSucceeded = (found.ping?.received ?? 0) > 0
+            }
+            completion(diagnosis)
+        }
     }
 
     /// Asks the module why traffic does not pass (the machine's diagnosis states: `AT+CEREG?`,
@@ -227,6 +274,19 @@ public final class ModemController: @unchecked Sendable {
 
     // MARK: Recovery and down
 
+    /// A rung of the supervisor's recovery ladder; completes with a detail for the log.
+    public func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, ModemCommandError>) -> Void) {
+        let done: (Result<DataCallInfo, ModemCommandError>) -> Void = { result in
+            completion(result.map { "data call up (\($0.call.method.rawValue))" })
+        }
+        switch rung {
+        case .restartDataCall: restartDataCall(completion: done)
+        case .radioCycle: cycleRadio(completion: done)
+        case .rebootModule, .waitForDevice: rebootModule(completion: done)
+        case .renewDHCP: completion(.success("nothing to do on the module"))
+        }
+    }
+
     /// Ends the data call and brings it up again (the machine's `.restartDataCall`); completes
     /// when the bring-up that this request started has the data call up, or failed.
     public func restartDataCall(completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
@@ -255,7 +315,7 @@ public final class ModemController: @unchecked Sendable {
         apply(.endDataCall)
     }
 
-    private func recover(_ event: BringUpEvent, completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
+    private func recover(_ event: ModemEvent, completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let channel, channel.health != .closed, machine != nil else {
             completion(.failure(.noModule))
@@ -276,28 +336,51 @@ public final class ModemController: @unchecked Sendable {
 
     private func discovery(_ event: DiscoveryEvent) {
         switch event {
-        case .ready, .problem:
-            break
+        case .ready:
+            report(.discoveryReady)
+        case .problem(let problem):
+            report(.discoveryProblem(problem.description))
         case .modemAppeared(let found):
             device = found
+            reportedStage = nil
             apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name))
             openPort(of: found)
+            report(.supervisor(.deviceAppeared("\(found)")))
+            if let interface = found.netInterface { report(.supervisor(.netInterfaceAppeared(interface.name))) }
         case .modemVanished:
             device = nil
             dataCall = nil
+            reportedStage = nil
             apply(.deviceChanged(atPort: nil, netInterface: nil))
             reopenGeneration += 1
             channel?.close(reason: "module vanished")
             apply(.moduleVanished)
-        case .netInterfaceAppeared(let found, _), .netInterfaceVanished(let found, _):
-            device = found
-            apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name))
-            if var call = dataCall {
-                call.device = found
-                dataCall = call
-            }
+            report(.supervisor(.deviceVanished))
+        case .netInterfaceAppeared(let found, let interface):
+            // A data call that came up before udev reported its interface is finished now.
+            let callWaiting = dataCall != nil && dataCall?.netInterface == nil
+            updateDevice(found)
+            report(.log(.info, "ECM interface \(interface) appeared"))
+            report(.supervisor(.netInterfaceAppeared(interface.name)))
+            if callWaiting { report(.supervisor(.bringUpFinished(interface: interface.name))) }
+        case .netInterfaceVanished(let found, let interface):
+            updateDevice(found)
+            report(.log(.warning, "ECM interface \(interface.name) vanished"))
+            report(.supervisor(.carrierChanged(up: false)))
         }
-        onEvent(.discovery(event))
+    }
+
+    private func updateDevice(_ found: ModemDevice) {
+        device = found
+        apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name))
+        if var call = dataCall {
+            call.device = found
+            dataCall = call
+        }
+    }
+
+    private func report(_ event: ModemDriverEvent) {
+        emit?(event)
     }
 
     private func openPort(of found: ModemDevice) {
@@ -332,7 +415,7 @@ public final class ModemController: @unchecked Sendable {
     }
 
     private func channelHealthChanged(_ health: ATChannel.Health) {
-        onEvent(.portHealth(health))
+        report(.log(health.logPriority, "AT port: \(health)"))
         if health == .ready, !portReadyReported {
             portReadyReported = true
             apply(.moduleReady)
@@ -341,21 +424,29 @@ public final class ModemController: @unchecked Sendable {
     }
     private var portReadyReported = false
 
+    /// `bg95ctl watch` shows the line as the module sent it; the supervisor hears what it means.
     private func received(_ urc: URC, line: String) {
-        onEvent(.urc(urc, line: line))
+        switch urc {
+        case .ping, .gnss: break
+        case .malformed(let error): report(.log(.debug, "malformed URC: \(error)"))
+        case .ready, .registration, .packetDomain, .pdpDeactivated, .netDeviceStatus, .appReady, .poweredDown,
+             .functionality, .sim, .usim, .indication, .unknown:
+            report(.urc(line))
+        }
+        if let event = SupervisorEvent(urc: urc) { report(.supervisor(event)) }
         apply(.urc(urc))
     }
 
     // MARK: The machine
 
-    private func apply(_ event: BringUpEvent) {
+    private func apply(_ event: ModemEvent) {
         guard var machine else { return }
         let actions = machine.handle(event, now: .now)
         self.machine = machine
         perform(actions)
     }
 
-    private func perform(_ actions: [BringUpAction]) {
+    private func perform(_ actions: [ModemAction]) {
         for action in actions {
             switch action {
             case .send(let command):
@@ -371,7 +462,7 @@ public final class ModemController: @unchecked Sendable {
                 log(line)
             case .stateChanged(let state):
                 if case .up = state {} else { dataCall = nil }
-                onEvent(.stateChanged(state))
+                stateChanged(state)
             case .finished(let call):
                 guard let device else { continue }
                 let info = DataCallInfo(device: device, call: call)
@@ -379,17 +470,37 @@ public final class ModemController: @unchecked Sendable {
                 // Waiters first: a recovery requested from the event handler below belongs to
                 // the next bring-up, not to this one.
                 finishRecoveries(.success(info))
-                onEvent(.dataCallUp(info))
+                dataCallUp(info)
             case .failed(let error):
                 finishRecoveries(.failure(.interrupted("bring-up failed: \(error)")))
-                onEvent(.failed(error))
+                report(.supervisor(.bringUpFailed(BringUpFailure(error))))
             case .diagnosed(let diagnosis):
                 finishDiagnoses(diagnosis)
             }
         }
     }
 
-    private func startTimer(_ id: BringUpTimer, after: Duration) {
+    /// The machine logs its own transitions; the supervisor hears the stage once.
+    private func stateChanged(_ state: ModemState) {
+        if let stage = BringUpStage(state), stage != reportedStage {
+            reportedStage = stage
+            report(.supervisor(.bringUpProgress(stage)))
+        }
+        if case .up = state { reportedStage = nil }
+    }
+
+    /// The bring-up saw the registration even when no +CEREG URC came (already registered).
+    /// The supervisor hears "finished" once udev has reported the ECM interface too.
+    private func dataCallUp(_ info: DataCallInfo) {
+        report(.supervisor(.registrationChanged(info.call.registration)))
+        if let interface = info.netInterface {
+            report(.supervisor(.bringUpFinished(interface: interface.name)))
+        } else {
+            report(.log(.info, "data call up; waiting for the ECM interface to appear"))
+        }
+    }
+
+    private func startTimer(_ id: ModemTimer, after: Duration) {
         timers.start(id, after: after) { [weak self] id in self?.apply(.timerFired(id)) }
     }
 }
@@ -397,12 +508,27 @@ public final class ModemController: @unchecked Sendable {
 /// Why `ModemController.start` refused to start.
 public enum ModemStartError: Error, Sendable, Equatable, CustomStringConvertible {
     case configuration(BringUpError)
+    /// A file the configuration names (`pin_file`) cannot be used; the text names the file and
+    /// the reason, never its content.
+    case unusableFile(String)
     case io(ModemIOError)
 
     public var description: String {
         switch self {
         case .configuration(let error): return error.description
+        case .unusableFile(let reason): return reason
         case .io(let error): return error.description
+        }
+    }
+}
+
+extension ATChannel.Health {
+    /// Opening, answering and closing happen at every start and stop: info. Only a port that
+    /// needs resynchronising (a timeout, garbage) or stopped answering is worth a warning.
+    public var logPriority: LogPriority {
+        switch self {
+        case .closed, .synchronising, .ready: return .info
+        case .resynchronising, .stalled: return .warning
         }
     }
 }

@@ -5,6 +5,8 @@ import BG95Control
 import BG95System
 import Dispatch
 import Modem
+import Supervisor
+import BG95Core
 import ModemIO
 #if canImport(Glibc)
 import Glibc
@@ -74,26 +76,26 @@ struct ModemCommand: CommandLineCommand {
     var ping: String?
 
     func validate() throws {
-        _ = try bringUpConfiguration()
+        _ = try modemConfiguration()
         guard timeout > 0, registrationTimeout ?? 1 > 0, rebootTimeout > 0 else {
             throw ValidationError("timeouts must be positive")
         }
     }
 
     func run() throws {
-        let configuration = try bringUpConfiguration()
+        let configuration = try modemConfiguration()
         var options = ATChannel.Options()
         options.trace = verbose
         options.lockDirectory = lockDir
         if let maxCommandTimeout { options.maximumCommandTimeout = .seconds(max(1, maxCommandTimeout)) }
         let controllerConfiguration = ModemController.Configuration(
-            bringUp: configuration,
+            machine: configuration,
             discovery: UdevMonitor.Configuration(usbPath: usbPath, serial: serial, serialDriverGrace: .seconds(max(1, serialDriverGrace))),
             channel: options)
         let queue = DispatchQueue(label: "bg95d.modem")
         let runner = ModemRun(queue: queue, json: json, list: list, recovery: recover, diagnose: diagnose, pingHost: ping)
         queue.async {
-            runner.start(controllerConfiguration)
+            runner.start { () throws(ModemStartError) in controllerConfiguration }
         }
         queue.asyncAfter(deadline: .now() + .seconds(timeout)) {
             runner.finish(status: 1, message: "gave up after \(timeout) s (state: \(runner.controller?.state.description ?? "not started"))")
@@ -104,7 +106,7 @@ struct ModemCommand: CommandLineCommand {
     /// The daemon's configuration (file, `--set`, and the named options as their keys), mapped
     /// onto the bring-up by the same function `bg95d run` uses; `--cid` and `--scan-mode` are
     /// this debug command's own extras.
-    private func bringUpConfiguration() throws -> BringUpConfiguration {
+    private func modemConfiguration() throws -> ModemConfiguration {
         let spelledAuth = auth.map { $0.lowercased() == "pap-or-chap" ? "either" : $0 }
         var named: [(key: String, value: String?)] = [
             ("apn", apn), ("pdp_type", pdpType), ("username", user), ("auth", spelledAuth),
@@ -125,7 +127,7 @@ struct ModemCommand: CommandLineCommand {
             throw ValidationError("bad configuration: \(error)")
         }
         let pinFromFile = try daemon.pin == nil ? daemon.pinFile.map { try Self.secret(from: $0, what: "PIN") } : nil
-        var configuration = daemon.bringUpConfiguration(pinFromFile: pinFromFile)
+        var configuration = daemon.modemConfiguration(pinFromFile: pinFromFile)
         guard (1...15).contains(cid) else { throw ValidationError("--cid must be 1-15") }
         configuration.contextID = cid
         if let scanMode {
@@ -138,7 +140,7 @@ struct ModemCommand: CommandLineCommand {
         }
         configuration.rebootTimeout = .seconds(rebootTimeout)
         do {
-            _ = try BringUpMachine(configuration: configuration)
+            _ = try ModemMachine(configuration: configuration)
         } catch {
             throw ValidationError(error.description)
         }
@@ -154,9 +156,10 @@ struct ModemCommand: CommandLineCommand {
     }
 }
 
-/// The event loop side of `bg95d modem`: owns the controller on the queue and decides when
-/// to exit. After the data call is up (and udev reported the ECM interface) it optionally runs
-/// one recovery action and the diagnosis queries, then reports.
+/// The event loop side of `bg95d modem`: runs the daemon's own `ModemController` on the queue,
+/// hears what the supervisor would hear, and decides when to exit. Once the data call is up
+/// with its ECM interface it optionally runs one recovery step (the supervisor's rung) and the
+/// diagnosis queries, then reports.
 final class ModemRun: @unchecked Sendable {
     enum Recovery: String, CaseIterable, CommandLineValue {
         case restartDataCall = "restart-data-call"
@@ -164,6 +167,21 @@ final class ModemRun: @unchecked Sendable {
         case reboot
 
         init?(commandLineValue text: String) { self.init(rawValue: text) }
+
+        var rung: RecoveryRung {
+            switch self {
+            case .restartDataCall: return .restartDataCall
+            case .radioCycle: return .radioCycle
+            case .reboot: return .rebootModule
+            }
+        }
+    }
+
+    /// Where the run is; the report follows the first data call, or the one after the recovery.
+    private enum Phase {
+        case waitingForDataCall
+        case recovering
+        case reporting
     }
 
     let queue: DispatchQueue
@@ -174,10 +192,7 @@ final class ModemRun: @unchecked Sendable {
     let pingHost: String?
     var controller: ModemController?
     private var finished = false
-    private var recovered = false
-    private var busy = false
-    /// Waiting for udev to report the ECM interface before `then` runs.
-    private var waitingForInterface: (info: DataCallInfo, then: (DataCallInfo) -> Void)?
+    private var phase = Phase.waitingForDataCall
 
     init(queue: DispatchQueue, json: Bool, list: Bool, recovery: Recovery?, diagnose: Bool, pingHost: String?) {
         self.queue = queue
@@ -188,21 +203,19 @@ final class ModemRun: @unchecked Sendable {
         self.pingHost = pingHost
     }
 
-    func start(_ configuration: ModemController.Configuration) {
-        let controller = ModemController(queue: queue, log: { Self.stderr($0) }) { [weak self] event in
-            self?.handle(event)
-        }
+    func start(_ configure: @escaping () throws(ModemStartError) -> ModemController.Configuration) {
+        let controller = ModemController(queue: queue, log: { Self.stderr($0) }, configure: configure)
         self.controller = controller
         do {
-            try controller.start(configuration)
+            try controller.start { [weak self] event in self?.handle(event) }
         } catch {
             finish(status: 2, message: error.description)
         }
     }
 
-    private func handle(_ event: ModemEvent) {
+    private func handle(_ event: ModemDriverEvent) {
         switch event {
-        case .discovery(.ready):
+        case .discoveryReady:
             Self.stderr("modem: udev monitor ready")
             if list {
                 if let device = controller?.device { print(device.description) } else { print("no module found") }
@@ -210,75 +223,55 @@ final class ModemRun: @unchecked Sendable {
             } else if controller?.device == nil {
                 Self.stderr("modem: no module yet; waiting for one to appear")
             }
-        case .discovery(.problem(let problem)):
-            finish(status: 2, message: problem.description)
-        case .discovery(.netInterfaceAppeared(let device, _)):
-            if let (info, then) = waitingForInterface {
-                waitingForInterface = nil
-                var updated = info
-                updated.device = device
-                then(updated)
+        case .discoveryProblem(let problem):
+            finish(status: 2, message: problem)
+        case .log(let priority, let line):
+            if priority <= .info { Self.stderr("modem: \(line)") }
+        case .supervisor(.bringUpFinished):
+            guard let info = controller?.dataCall else { return }
+            dataCallReady(info)
+        case .supervisor(.bringUpFailed(let failure)):
+            switch failure {
+            case .hard(let reason): finish(status: 2, message: reason)
+            case .rejected(let cause): finish(status: 1, message: "registration denied\(cause.map { " (EMM cause \($0))" } ?? "")")
+            case .retryable(let reason): finish(status: 1, message: reason)
             }
-        case .discovery:
+        case .supervisor, .urc:
             break
-        case .portHealth(let health):
-            Self.stderr("modem: AT port \(health)")
-        case .stateChanged:
-            break
-        case .dataCallUp(let info):
-            // During a recovery its own completion continues; the first time, this does.
-            guard !busy else { return }
-            busy = true
-            withInterface(info) { [weak self] info in self?.dataCallReady(info) }
-        case .failed(let error):
-            finish(status: error.needsOperator ? 2 : 1, message: error.description)
-        case .urc:
-            break
-        }
-    }
-
-    /// Runs `then` once udev has reported the ECM interface (bounded).
-    private func withInterface(_ info: DataCallInfo, then: @escaping (DataCallInfo) -> Void) {
-        if info.netInterface != nil {
-            then(info)
-            return
-        }
-        Self.stderr("modem: data call up; waiting for udev to report the ECM interface")
-        waitingForInterface = (info, then)
-        queue.asyncAfter(deadline: .now() + .seconds(20)) { [weak self] in
-            guard let self, self.waitingForInterface != nil else { return }
-            self.finish(status: 1, message: "data call up but no ECM (cdc_ether) interface appeared within 20 s")
         }
     }
 
     private func dataCallReady(_ info: DataCallInfo) {
         guard let controller else { return }
-        guard let recovery, !recovered else {
-            diagnoseThenReport(info)
-            return
-        }
-        recovered = true
-        Self.stderr("modem: data call up; now exercising recovery \(recovery.rawValue)")
-        let done: (Result<DataCallInfo, ModemCommandError>) -> Void = { [weak self] result in
-            guard let self else { return }
-            switch result {
-            case .success(let info):
-                Self.stderr("modem: recovery \(recovery.rawValue) finished: data call up again")
-                self.withInterface(info) { [weak self] info in self?.diagnoseThenReport(info) }
-            case .failure(let error):
-                self.finish(status: 1, message: "recovery \(recovery.rawValue) failed: \(error)")
+        switch phase {
+        case .waitingForDataCall:
+            guard let recovery else {
+                phase = .reporting
+                diagnoseThenReport(info)
+                return
             }
-        }
-        switch recovery {
-        case .restartDataCall: controller.restartDataCall(completion: done)
-        case .radioCycle: controller.cycleRadio(completion: done)
-        case .reboot: controller.rebootModule(completion: done)
+            phase = .recovering
+            Self.stderr("modem: data call up; now exercising recovery \(recovery.rawValue)")
+            controller.perform(recovery.rung) { [weak self] result in
+                switch result {
+                case .success:
+                    // The report follows when the interface is known again (bringUpFinished).
+                    Self.stderr("modem: recovery \(recovery.rawValue) finished: data call up again")
+                case .failure(let error):
+                    self?.finish(status: 1, message: "recovery \(recovery.rawValue) failed: \(error)")
+                }
+            }
+        case .recovering:
+            phase = .reporting
+            diagnoseThenReport(info)
+        case .reporting:
+            break
         }
     }
 
     private func diagnoseThenReport(_ info: DataCallInfo) {
         var result = ModemResult(info, firmware: info.call.firmware)
-        if recovered { result.recovered = recovery?.rawValue }
+        if recovery != nil { result.recovered = recovery?.rawValue }
         guard diagnose || pingHost != nil, let controller else {
             report(result)
             return

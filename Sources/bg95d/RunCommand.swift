@@ -3,6 +3,7 @@ import BG95Config
 import BG95Daemon
 import BG95System
 import Dispatch
+import ModemIO
 import Supervisor
 #if canImport(Glibc)
 import Glibc
@@ -60,7 +61,9 @@ struct RunCommand: CommandLineCommand {
         }
         let log = DaemonLogger(level: configuration.logLevel)
         let queue = DispatchQueue(label: "bg95d")
-        let modem = ModemControllerDriver(configuration: configuration, log: log, queue: queue)
+        let modem = ModemController(queue: queue, log: { log.debug("modem: \($0)") }) {
+            () throws(ModemStartError) in try configuration.modemControllerConfiguration()
+        }
         let daemon = Daemon(configuration: configuration, log: log, modem: modem, queue: queue)
         daemon.runForever()
     }

@@ -8,6 +8,7 @@ import DHCPProtocol
 import Dispatch
 import Foundation
 import Modem
+import ModemIO
 import Netconfig
 import NetlinkIO
 import Supervisor
@@ -117,11 +118,11 @@ final class DaemonLoopTests: XCTestCase {
     }
 
     func testPortHealthIsAWarningOnlyWhenThePortMisbehaves() {
-        XCTAssertEqual(ModemControllerDriver.priority(of: .closed), .info)
-        XCTAssertEqual(ModemControllerDriver.priority(of: .synchronising), .info)
-        XCTAssertEqual(ModemControllerDriver.priority(of: .ready), .info)
-        XCTAssertEqual(ModemControllerDriver.priority(of: .resynchronising), .warning)
-        XCTAssertEqual(ModemControllerDriver.priority(of: .stalled), .warning)
+        XCTAssertEqual(ATChannel.Health.closed.logPriority, .info)
+        XCTAssertEqual(ATChannel.Health.synchronising.logPriority, .info)
+        XCTAssertEqual(ATChannel.Health.ready.logPriority, .info)
+        XCTAssertEqual(ATChannel.Health.resynchronising.logPriority, .warning)
+        XCTAssertEqual(ATChannel.Health.stalled.logPriority, .warning)
     }
 
     func testControlServerRefusalsAreNoticesAndRoutineLinesDebug() {
@@ -170,20 +171,19 @@ final class FakeModem: ModemDriver {
     var onQueryRegistration: (((RegistrationStatus?, Int?) -> Void) -> Void)?
     var endDataCalls = 0
 
-    func start(emit: @escaping (ModemDriverEvent) -> Void) throws(DaemonError) { self.emit = emit }
+    func start(emit: @escaping (ModemDriverEvent) -> Void) throws(ModemStartError) { self.emit = emit }
     func stop() { emit = nil }
     func bringUp() { onBringUp?() }
     func endDataCall() { endDataCalls += 1 }
     var module: ModuleModel? { ModuleModel() }
+    var device: ModemDevice? { nil }
     func queryRegistration(completion: @escaping (RegistrationStatus?, Int?) -> Void) {
         onQueryRegistration?(completion)
     }
     func queryDataCall(completion: @escaping (Bool?) -> Void) { completion(true) }
-    func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, DaemonError>) -> Void) {}
+    func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, ModemCommandError>) -> Void) {}
     func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {}
-    func passthrough(_ command: String, timeout: Int?,
-                     completion: @escaping (Result<ATPassthroughResult, ControlFailure>) -> Void) {}
-    func fill(_ snapshot: inout StatusSnapshot) {}
+    func passthrough(_ line: String, completion: @escaping (Result<ATResponse, ModemCommandError>) -> Void) {}
 }
 
 final class FakeNetwork: NetworkApplier {

@@ -273,7 +273,7 @@ final class SimulatorBringUpTests: XCTestCase {
         let log = result.stderr
         XCTAssertTrue(log.contains("AT: garbage on the port; resynchronising before the next command"), log)
         XCTAssertTrue(log.contains("AT: AT+CEREG? timed out; resynchronising"), log)
-        XCTAssertTrue(log.contains("modem: AT port stalled"), log)
+        XCTAssertTrue(log.contains("modem: AT port: stalled"), log)
         XCTAssertTrue(log.contains("AT: port answers again"), log)
         XCTAssertTrue(log.contains("registration: AT+CEREG? timed out; sending it again after resync"), log)
         XCTAssertTrue(log.contains("bring-up: activating -> up"), log)

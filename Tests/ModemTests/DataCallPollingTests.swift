@@ -6,8 +6,8 @@ import XCTest
 /// the fallback poll starts at 100 ms and backs off to 1 s, bounded as before (15 s for the net
 /// device, 10 s for the address). The tests read the timers' delays; they time nothing.
 final class DataCallPollingTests: XCTestCase {
-    private func module(_ configure: (inout BringUpConfiguration) -> Void = { _ in }) throws -> ScriptedModule {
-        var configuration = BringUpConfiguration(apn: "internet")
+    private func module(_ configure: (inout ModemConfiguration) -> Void = { _ in }) throws -> ScriptedModule {
+        var configuration = ModemConfiguration(apn: "internet")
         configure(&configuration)
         var module = try ScriptedModule(configuration)
         module.event(.moduleReady)

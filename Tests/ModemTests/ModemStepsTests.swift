@@ -5,8 +5,8 @@ import XCTest
 /// Recovery steps, `down` and the empty APN as states of the modem machine, with scripted
 /// exchanges (issue 10, behaviours 3-5).
 final class ModemStepsTests: XCTestCase {
-    private func upModule(_ configure: (inout BringUpConfiguration) -> Void = { _ in }) throws -> ScriptedModule {
-        var configuration = BringUpConfiguration(apn: "internet")
+    private func upModule(_ configure: (inout ModemConfiguration) -> Void = { _ in }) throws -> ScriptedModule {
+        var configuration = ModemConfiguration(apn: "internet")
         configure(&configuration)
         var m = try ScriptedModule(configuration)
         m.event(.moduleReady)
@@ -60,7 +60,7 @@ final class ModemStepsTests: XCTestCase {
         XCTAssertFalse(m.written.contains("AT+QNETDEVCTL=0,1,0"), "nothing to end: the network ended it")
         XCTAssertEqual(m.written.filter { $0 == "ATI" }.count, 1, "no identify, usbnet, SIM, context again")
 
-        var a = try ScriptedModule(BringUpConfiguration(apn: "internet"))
+        var a = try ScriptedModule(ModemConfiguration(apn: "internet"))
         a.event(.moduleReady)
         a.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
         a.simToAttached()
@@ -153,7 +153,7 @@ final class ModemStepsTests: XCTestCase {
     }
 
     func testEndDataCallOnTheAutoconnectProfileDeactivatesTheContext() throws {
-        var m = try ScriptedModule(BringUpConfiguration(apn: "internet"))
+        var m = try ScriptedModule(ModemConfiguration(apn: "internet"))
         m.event(.moduleReady)
         m.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
         m.simToAttached()
@@ -169,7 +169,7 @@ final class ModemStepsTests: XCTestCase {
     // MARK: Behaviour 3: an empty APN leaves the module's context alone
 
     func testEmptyAPNNeverRewritesTheContext() throws {
-        var m = try ScriptedModule(BringUpConfiguration(apn: ""))
+        var m = try ScriptedModule(ModemConfiguration(apn: ""))
         m.event(.moduleReady)
         m.identifyAndECM()
         m.expect("AT+CPIN?", "+CPIN: READY", "OK")
@@ -237,7 +237,7 @@ final class ModemStepsTests: XCTestCase {
 extension ModemStepsTests {
     /// `down` while the module is away, then `up`: the module is brought up when it appears.
     func testUpAfterDownWithoutAModuleBringsItUpWhenItAppears() throws {
-        var m = try ScriptedModule(BringUpConfiguration(apn: "internet"))
+        var m = try ScriptedModule(ModemConfiguration(apn: "internet"))
         m.event(.endDataCall)
         XCTAssertEqual(m.machine.state, .stopped)
         m.portGone()  // the disconnect was never answered: the port is not there

@@ -5,7 +5,7 @@ import XCTest
 /// The module model: filled from every reply and URC the machine sees, each fact with its time.
 final class ModuleModelTests: XCTestCase {
     func testBringUpAndSurveyFillEveryFact() throws {
-        var configuration = BringUpConfiguration(apn: "internet")
+        var configuration = ModemConfiguration(apn: "internet")
         configuration.surveyAfterDataCall = true
         var m = try ScriptedModule(configuration)
         let start = m.now
@@ -76,7 +76,7 @@ final class ModuleModelTests: XCTestCase {
     }
 
     func testAnOperatorsCommandFillsTheModelToo() throws {
-        var m = try ScriptedModule(BringUpConfiguration(apn: "internet"))
+        var m = try ScriptedModule(ModemConfiguration(apn: "internet"))
         // A response to a command the machine did not send (bg95ctl at, diagnosis) is a fact.
         var session = ATSession()
         let (id, _) = session.enqueue(.servingSignalQuery)
@@ -101,7 +101,7 @@ final class ModuleModelTests: XCTestCase {
     }
 
     func testTheSurveyIsRepeatedWhileTheDataCallIsUp() throws {
-        var configuration = BringUpConfiguration(apn: "internet")
+        var configuration = ModemConfiguration(apn: "internet")
         configuration.surveyAfterDataCall = true
         configuration.surveyInterval = .seconds(60)
         var m = try ScriptedModule(configuration)

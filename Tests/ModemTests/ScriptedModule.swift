@@ -2,21 +2,21 @@ import ATProtocol
 import Modem
 import XCTest
 
-/// Drives a `BringUpMachine` through a real `ATSession` with scripted module output, the way
+/// Drives a `ModemMachine` through a real `ATSession` with scripted module output, the way
 /// the AT channel does, without any I/O: commands the machine sends are "written" into the
 /// session, and the test answers with the lines the module would print (URCs included, at any
 /// point). Timers are recorded and fired by hand; time advances only when the test says so.
 struct ScriptedModule {
-    var machine: BringUpMachine
+    var machine: ModemMachine
     var session = ATSession()
     var now = ContinuousClock.now
     /// Every command line written, in order.
     var written: [String] = []
     var logs: [String] = []
-    var states: [BringUpState] = []
-    var timers: Set<BringUpTimer> = []
+    var states: [ModemState] = []
+    var timers: Set<ModemTimer> = []
     /// Every timer started, with its delay, in order.
-    var timerStarts: [(timer: BringUpTimer, after: Duration)] = []
+    var timerStarts: [(timer: ModemTimer, after: Duration)] = []
     var finished: DataCall?
     var failed: BringUpError?
     var diagnosed: ModuleDiagnosis?
@@ -24,14 +24,14 @@ struct ScriptedModule {
     private var inFlight: ATCommandID?
     private var unchecked = 0
 
-    init(_ configuration: BringUpConfiguration) throws {
-        machine = try BringUpMachine(configuration: configuration)
+    init(_ configuration: ModemConfiguration) throws {
+        machine = try ModemMachine(configuration: configuration)
     }
 
     /// The command written last and not yet answered.
     var pending: String? { inFlight == nil ? nil : written.last }
 
-    mutating func event(_ event: BringUpEvent) {
+    mutating func event(_ event: ModemEvent) {
         let actions = machine.handle(event, now: now)
         for action in actions {
             switch action {
@@ -90,7 +90,7 @@ struct ScriptedModule {
     }
 
     /// Fires a timer the machine started (fails if it is not running).
-    mutating func fire(_ timer: BringUpTimer, after: Duration = .seconds(1), file: StaticString = #filePath, line: UInt = #line) {
+    mutating func fire(_ timer: ModemTimer, after: Duration = .seconds(1), file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertTrue(timers.contains(timer), "timer \(timer) is not running", file: file, line: line)
         guard timers.contains(timer) else { return }
         timers.remove(timer)

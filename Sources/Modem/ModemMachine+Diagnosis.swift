@@ -1,14 +1,14 @@
 import ATProtocol
 
 /// The diagnosis as states of the modem machine.
-extension BringUpMachine {
+extension ModemMachine {
     // MARK: Diagnosis
 
     /// The diagnosis as states of this machine (not a chain of callbacks): `AT+CEREG?`,
     /// `AT+CGACT?`, `AT+QNETDEVCTL?` (QNETDEVCTL firmware), then `AT+QPING` when a host is given
     /// and the module is registered with the context active. While a bring-up runs, the answer
     /// comes from the module model instead (the bring-up is not interrupted).
-    mutating func diagnose(pingHost: String?, count: Int, into actions: inout [BringUpAction]) {
+    mutating func diagnose(pingHost: String?, count: Int, into actions: inout [ModemAction]) {
         var ping: ATCommand?
         var found = ModuleDiagnosis()
         found.pingCount = count
@@ -40,7 +40,7 @@ extension BringUpMachine {
 
     mutating func diagnosisAnswer(
         _ query: DiagnosisQuery, _ found: ModuleDiagnosis, _ ping: ATCommand?, _ response: ATResponse,
-        into actions: inout [BringUpAction]
+        into actions: inout [ModemAction]
     ) {
         var found = found
         if case .cancelled = response.result {
@@ -78,7 +78,7 @@ extension BringUpMachine {
         }
     }
 
-    mutating func askPing(_ found: ModuleDiagnosis, _ ping: ATCommand?, into actions: inout [BringUpAction]) {
+    mutating func askPing(_ found: ModuleDiagnosis, _ ping: ATCommand?, into actions: inout [ModemAction]) {
         let registered = found.registration?.status.isRegistered ?? true
         let active = found.activeContexts.map { $0.contains(configuration.contextID) } ?? true
         guard let ping, registered, active else {
@@ -88,7 +88,7 @@ extension BringUpMachine {
         send(ping, step: .diagnosis(.ping, found, ping: ping), into: &actions)
     }
 
-    mutating func finishDiagnosis(_ found: ModuleDiagnosis, into actions: inout [BringUpAction]) {
+    mutating func finishDiagnosis(_ found: ModuleDiagnosis, into actions: inout [ModemAction]) {
         step = .done
         awaiting = nil
         actions.append(.diagnosed(found))

@@ -1,8 +1,12 @@
 import ATProtocol
 
-/// The BG95 bring-up, from "AT port open" to "data call up", as a pure value.
+/// Everything bg95d does with the module, as one pure value: the bring-up from "AT port open"
+/// to "data call up", the recovery steps (restart the data call, radio cycle, reboot) and
+/// `down` as states (`+Recovery`), the diagnosis queries (`+Diagnosis`), the survey while
+/// online (`+Survey`), and the module model every reply and URC fills (`module`), which
+/// status, doctor and metrics read. `ModemIO.ModemController` carries out its actions.
 ///
-/// Steps, each skipped when the module already is in the wanted state, each logging one line of
+/// Bring-up steps, each skipped when the module already is in the wanted state, each logging one line of
 /// what it found and did, ordered so that the module's own waits (reboot, SIM, registration,
 /// data call) hide the host's questions:
 /// 1. usbnet: `AT+QCFGEXT="usbnet"`; when not ECM, `AT+QCFGEXT=?` must offer ECM, then set it
@@ -29,9 +33,9 @@ import ATProtocol
 /// Only one command of the machine is in flight at a time. A timed-out command is sent again
 /// (the channel resynchronises in between) up to `commandRetries` times. Time is injected: the
 /// machine never reads a clock; timers are actions and come back as events.
-public struct BringUpMachine: Sendable {
-    public let configuration: BringUpConfiguration
-    public private(set) var state: BringUpState = .waitingForModule
+public struct ModemMachine: Sendable {
+    public let configuration: ModemConfiguration
+    public private(set) var state: ModemState = .waitingForModule
     /// The firmware revision from `AT+QGMR`, once known.
     public private(set) var firmware: String?
     /// The model from `ATI`, once known.
@@ -69,7 +73,7 @@ public struct BringUpMachine: Sendable {
     let deactivateContext: ATCommand
 
     /// Validates the configuration by building every command that carries a configured value.
-    public init(configuration: BringUpConfiguration) throws(BringUpError) {
+    public init(configuration: ModemConfiguration) throws(BringUpError) {
         self.configuration = configuration
         do {
             enterPIN = try configuration.pin.map { pin throws(ATCommandError) in try ATCommand.enterPIN(pin) }
@@ -95,8 +99,8 @@ public struct BringUpMachine: Sendable {
     }
 
     /// Handles one event and returns what to do, in order.
-    public mutating func handle(_ event: BringUpEvent, now: ContinuousClock.Instant) -> [BringUpAction] {
-        var actions: [BringUpAction] = []
+    public mutating func handle(_ event: ModemEvent, now: ContinuousClock.Instant) -> [ModemAction] {
+        var actions: [ModemAction] = []
         switch event {
         case .moduleReady:
             moduleReady(now: now, into: &actions)
@@ -137,7 +141,7 @@ public struct BringUpMachine: Sendable {
 
     // MARK: Module presence
 
-    private mutating func moduleReady(now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+    private mutating func moduleReady(now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         if case .stopped = state {
             actions.append(.log("module ready; staying stopped until `up`"))
             return
@@ -150,7 +154,7 @@ public struct BringUpMachine: Sendable {
         begin(now: now, into: &actions)
     }
 
-    private mutating func moduleVanished(now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+    private mutating func moduleVanished(now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         awaiting = nil
         if expectingReboot {
             vanishedDuringReboot = true
@@ -165,7 +169,7 @@ public struct BringUpMachine: Sendable {
         enter(.waitingForModule, into: &actions)
     }
 
-    private mutating func begin(now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+    private mutating func begin(now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         cancelTimers(into: &actions)
         awaiting = nil
         startedAt = now
@@ -184,7 +188,7 @@ public struct BringUpMachine: Sendable {
     /// shows as a vanish or `RDY`, which start over from the top), so the bring-up resumes at
     /// registration: identify, usbnet, SIM, radio and context would be ~10 commands (~0.4 s)
     /// on the way back that find everything as it was.
-    private mutating func resumeAtRegistration(now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+    private mutating func resumeAtRegistration(now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         // The SIM can change without a reboot (removed: `+CPIN: NOT READY`): unless its last
         // word was READY, from the top, where the SIM step reports what is wrong. Likewise when
         // the usbnet step never ran (no data call was made by this machine).
@@ -216,7 +220,7 @@ public struct BringUpMachine: Sendable {
         }
     }
 
-    private mutating func expectRebootPhase(into actions: inout [BringUpAction]) {
+    private mutating func expectRebootPhase(into actions: inout [ModemAction]) {
         cancelTimers(into: &actions)
         awaiting = nil
         step = .awaitingReboot
@@ -229,7 +233,7 @@ public struct BringUpMachine: Sendable {
 
     // MARK: Responses
 
-    private mutating func handle(_ response: ATResponse, now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+    private mutating func handle(_ response: ATResponse, now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         if case .diagnosis(let query, let found, let ping) = step {
             // Diagnosis queries are not retried: an unanswered one is an answer too.
             diagnosisAnswer(query, found, ping, response, into: &actions)
@@ -529,11 +533,11 @@ public struct BringUpMachine: Sendable {
 
     // MARK: SIM
 
-    private mutating func querySIM(into actions: inout [BringUpAction]) {
+    private mutating func querySIM(into actions: inout [ModemAction]) {
         send(.simStatusQuery, step: .simQuery, into: &actions)
     }
 
-    private mutating func handleSIMQuery(_ response: ATResponse, into actions: inout [BringUpAction]) {
+    private mutating func handleSIMQuery(_ response: ATResponse, into actions: inout [ModemAction]) {
         switch response.result {
         case .ok:
             break
@@ -578,7 +582,7 @@ public struct BringUpMachine: Sendable {
         }
     }
 
-    private mutating func simAsksForPIN(into actions: inout [BringUpAction]) {
+    private mutating func simAsksForPIN(into actions: inout [ModemAction]) {
         if pinRejected {
             fail(.wrongPIN, into: &actions)
             return
@@ -598,7 +602,7 @@ public struct BringUpMachine: Sendable {
         send(enterPIN, step: .simEnterPIN, into: &actions)
     }
 
-    private mutating func handlePINEntry(_ response: ATResponse, into actions: inout [BringUpAction]) {
+    private mutating func handlePINEntry(_ response: ATResponse, into actions: inout [ModemAction]) {
         switch response.result {
         case .ok:
             stepAttempts = 0
@@ -616,7 +620,7 @@ public struct BringUpMachine: Sendable {
         }
     }
 
-    private mutating func retrySIM(limit: Int, giveUp: BringUpError, note: String, into actions: inout [BringUpAction]) {
+    private mutating func retrySIM(limit: Int, giveUp: BringUpError, note: String, into actions: inout [ModemAction]) {
         stepAttempts += 1
         guard stepAttempts <= limit else {
             fail(giveUp, into: &actions)
@@ -630,7 +634,7 @@ public struct BringUpMachine: Sendable {
 
     // MARK: Radio
 
-    private mutating func startRadio(into actions: inout [BringUpAction]) {
+    private mutating func startRadio(into actions: inout [ModemAction]) {
         radioPending = []
         if configuration.iotMode != nil { radioPending.append(.iotMode) }
         if configuration.scanMode != nil { radioPending.append(.scanMode) }
@@ -640,7 +644,7 @@ public struct BringUpMachine: Sendable {
         nextRadioSetting(into: &actions)
     }
 
-    private mutating func nextRadioSetting(into actions: inout [BringUpAction]) {
+    private mutating func nextRadioSetting(into actions: inout [ModemAction]) {
         guard !radioPending.isEmpty else {
             enter(.configuringContext, into: &actions)
             send(.contextDefinitionsQuery, step: .contextQuery, into: &actions)
@@ -657,7 +661,7 @@ public struct BringUpMachine: Sendable {
         send(query, step: .radioQuery(setting), into: &actions)
     }
 
-    private mutating func handleRadioQuery(_ setting: RadioSetting, _ response: ATResponse, into actions: inout [BringUpAction]) {
+    private mutating func handleRadioQuery(_ setting: RadioSetting, _ response: ATResponse, into actions: inout [ModemAction]) {
         let name = setting.name
         let write: ATCommand?
         let current: String?
@@ -699,7 +703,7 @@ public struct BringUpMachine: Sendable {
 
     // MARK: Context, registration, attach, data call
 
-    private mutating func afterContextDefined(into actions: inout [BringUpAction]) {
+    private mutating func afterContextDefined(into actions: inout [ModemAction]) {
         if let configureContext {
             actions.append(.log("PDP context \(configuration.contextID): authentication \(configuration.authentication)"
                 + (configuration.username.map { " as user \"\($0)\"" } ?? "")))
@@ -709,13 +713,13 @@ public struct BringUpMachine: Sendable {
         }
     }
 
-    private mutating func startRegistration(into actions: inout [BringUpAction]) {
+    private mutating func startRegistration(into actions: inout [ModemAction]) {
         enter(.registering, into: &actions)
         actions.append(.startTimer(.registrationDeadline, after: configuration.registrationTimeout))
         send(.setRegistrationReporting(.location), step: .registrationReporting, into: &actions)
     }
 
-    private mutating func evaluateRegistration(_ info: RegistrationInfo, source: String, into actions: inout [BringUpAction]) {
+    private mutating func evaluateRegistration(_ info: RegistrationInfo, source: String, into actions: inout [ModemAction]) {
         lastRegistration = info
         switch info.status {
         case .home, .roaming:
@@ -749,7 +753,7 @@ public struct BringUpMachine: Sendable {
         }
     }
 
-    private mutating func waitForRegistration(into actions: inout [BringUpAction]) {
+    private mutating func waitForRegistration(into actions: inout [ModemAction]) {
         step = .registrationWait
         actions.append(.startTimer(.registrationPoll, after: configuration.registrationPollInterval))
     }
@@ -758,11 +762,11 @@ public struct BringUpMachine: Sendable {
     /// already.
     /// How this firmware makes the ECM data call, asked before SIM and registration, while the
     /// module still registers, not after registration where it would delay the call.
-    private mutating func askDataCallMethod(into actions: inout [BringUpAction]) {
+    private mutating func askDataCallMethod(into actions: inout [ModemAction]) {
         send(.netDeviceControlTest, step: .netDevTest, into: &actions)
     }
 
-    private mutating func startDataCall(into actions: inout [BringUpAction]) {
+    private mutating func startDataCall(into actions: inout [ModemAction]) {
         enter(.activating, into: &actions)
         switch dataCallMethod ?? .autoconnect {
         case .qnetdevctl: send(.netDeviceControlQuery, step: .netDevQuery, into: &actions)
@@ -770,12 +774,12 @@ public struct BringUpMachine: Sendable {
         }
     }
 
-    private mutating func queryAddress(into actions: inout [BringUpAction]) {
+    private mutating func queryAddress(into actions: inout [ModemAction]) {
         stepAttempts = 0
         send(addressQuery, step: .addressQuery, into: &actions)
     }
 
-    private mutating func finish(addresses: [String], now: ContinuousClock.Instant, into actions: inout [BringUpAction]) {
+    private mutating func finish(addresses: [String], now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         let call = DataCall(
             contextID: configuration.contextID, method: dataCallMethod ?? .autoconnect, addresses: addresses,
             firmware: firmware, model: model, apn: apnInUse,
@@ -796,7 +800,7 @@ public struct BringUpMachine: Sendable {
 
     // MARK: URCs and timers
 
-    private mutating func handle(_ urc: URC, into actions: inout [BringUpAction]) {
+    private mutating func handle(_ urc: URC, into actions: inout [ModemAction]) {
         if case .ping(let event) = urc, case .diagnosis(.pingWait, var found, _) = step {
             switch event {
             case .summary(let summary): found.ping = summary
@@ -845,7 +849,7 @@ public struct BringUpMachine: Sendable {
         }
     }
 
-    private mutating func timerFired(_ timer: BringUpTimer, into actions: inout [BringUpAction]) {
+    private mutating func timerFired(_ timer: ModemTimer, into actions: inout [ModemAction]) {
         switch timer {
         case .survey:
             // Only while the data call is up and nothing else is going on.
@@ -881,7 +885,7 @@ public struct BringUpMachine: Sendable {
 
     /// Waits before polling `target` again (`BringUpPolling`: 100 ms doubling to 1 s); the
     /// caller has checked the bound. A URC that answers the question cancels the wait.
-    private mutating func pollLater(_ target: RetryTarget, into actions: inout [BringUpAction]) {
+    private mutating func pollLater(_ target: RetryTarget, into actions: inout [ModemAction]) {
         stepAttempts += 1
         step = .retryWait
         retryStep = target
@@ -895,7 +899,7 @@ public struct BringUpMachine: Sendable {
     static let netDevicePolls = BringUpPolling.attempts(within: netDeviceBound)
     static let addressPolls = BringUpPolling.attempts(within: addressBound)
 
-    mutating func send(_ command: ATCommand, step: Step, into actions: inout [BringUpAction]) {
+    mutating func send(_ command: ATCommand, step: Step, into actions: inout [ModemAction]) {
         if step != self.step, step != .simQuery, step != .addressQuery, step != .netDevConfirm { stepAttempts = 0 }
         self.step = step
         awaiting = command
@@ -903,11 +907,11 @@ public struct BringUpMachine: Sendable {
     }
 
     /// Fails the bring-up because `response` (the command of `step`) did not end in OK.
-    private mutating func failCommand(_ step: String, _ response: ATResponse, into actions: inout [BringUpAction]) {
+    private mutating func failCommand(_ step: String, _ response: ATResponse, into actions: inout [ModemAction]) {
         fail(.commandFailed(step: step, command: response.command.description, result: response.result.description), into: &actions)
     }
 
-    private mutating func fail(_ error: BringUpError, into actions: inout [BringUpAction]) {
+    private mutating func fail(_ error: BringUpError, into actions: inout [ModemAction]) {
         cancelTimers(into: &actions)
         awaiting = nil
         step = .idle
@@ -917,14 +921,14 @@ public struct BringUpMachine: Sendable {
         actions.append(.failed(error))
     }
 
-    func cancelTimers(into actions: inout [BringUpAction]) {
-        for timer in [BringUpTimer.retry, .reboot, .registrationPoll, .registrationDeadline, .survey] {
+    func cancelTimers(into actions: inout [ModemAction]) {
+        for timer in [ModemTimer.retry, .reboot, .registrationPoll, .registrationDeadline, .survey] {
             actions.append(.cancelTimer(timer))
         }
     }
 
     /// The one state setter: logs `old -> new` and reports the change.
-    mutating func enter(_ new: BringUpState, into actions: inout [BringUpAction]) {
+    mutating func enter(_ new: ModemState, into actions: inout [ModemAction]) {
         guard new != state else { return }
         actions.append(.log("bring-up: \(state) -> \(new)"))
         state = new
@@ -938,7 +942,7 @@ public struct BringUpMachine: Sendable {
     }
 }
 
-extension BringUpMachine {
+extension ModemMachine {
     /// Internal progress within a state: which reply the machine waits for.
     enum Step: Equatable, Sendable {
         case idle

@@ -2,9 +2,9 @@ import ATProtocol
 import Modem
 import XCTest
 
-final class BringUpMachineTests: XCTestCase {
-    private func module(_ configure: (inout BringUpConfiguration) -> Void = { _ in }) throws -> ScriptedModule {
-        var configuration = BringUpConfiguration(apn: "internet")
+final class ModemMachineTests: XCTestCase {
+    private func module(_ configure: (inout ModemConfiguration) -> Void = { _ in }) throws -> ScriptedModule {
+        var configuration = ModemConfiguration(apn: "internet")
         configure(&configuration)
         var module = try ScriptedModule(configuration)
         module.event(.moduleReady)
@@ -319,13 +319,13 @@ final class BringUpMachineTests: XCTestCase {
     }
 
     func testUnsafeConfigurationIsRefusedBeforeAnythingIsSent() {
-        XCTAssertThrowsError(try BringUpMachine(configuration: BringUpConfiguration(apn: "inter\"net"))) { error in
+        XCTAssertThrowsError(try ModemMachine(configuration: ModemConfiguration(apn: "inter\"net"))) { error in
             guard case BringUpError.invalidConfiguration(let reason) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(reason.field, .apn)
         }
-        XCTAssertThrowsError(try BringUpMachine(configuration: BringUpConfiguration(apn: "a\r\nAT+CFUN=0")))
-        XCTAssertThrowsError(try BringUpMachine(configuration: BringUpConfiguration(apn: "ok", pin: "12;4")))
-        XCTAssertThrowsError(try BringUpMachine(configuration: BringUpConfiguration(apn: "ok", password: "x\"y")))
+        XCTAssertThrowsError(try ModemMachine(configuration: ModemConfiguration(apn: "a\r\nAT+CFUN=0")))
+        XCTAssertThrowsError(try ModemMachine(configuration: ModemConfiguration(apn: "ok", pin: "12;4")))
+        XCTAssertThrowsError(try ModemMachine(configuration: ModemConfiguration(apn: "ok", password: "x\"y")))
     }
 
     // MARK: Registration

@@ -1,17 +1,16 @@
 import ATProtocol
-import BG95Control
+import BG95Core
 import Modem
 import Supervisor
-import BG95Core
 
-/// What the daemon needs from the modem layer, in the supervisor's terms.
+/// What the daemon needs from the modem layer, in the supervisor's terms: the port in front of
+/// `ModemController`, so the daemon's event loop has unit tests with a scripted fake.
 ///
-/// The real implementation (`ModemControllerDriver`) wraps `ModemIO.ModemController`; every
-/// method is called on the daemon's queue and every callback runs on it.
+/// Every method is called on the daemon's queue and every callback runs on it.
 public protocol ModemDriver: AnyObject {
     /// Arms discovery (idempotent). Events go to `emit` from now on, starting with
     /// `deviceAppeared` for a module already present.
-    func start(emit: @escaping (ModemDriverEvent) -> Void) throws(DaemonError)
+    func start(emit: @escaping (ModemDriverEvent) -> Void) throws(ModemStartError)
     /// Stops using the module (closes the AT port, stops discovery) without changing it.
     func stop()
     /// Runs the bring-up unless one is already running (also after `endDataCall`).
@@ -20,26 +19,32 @@ public protocol ModemDriver: AnyObject {
     func endDataCall()
     /// What is known about the module (nil while the modem layer is stopped).
     var module: ModuleModel? { get }
+    /// The module in use, with its AT port and ECM interface as udev last reported them.
+    var device: ModemDevice? { get }
     /// Carries out a module-side recovery step; completes with a detail for the log.
-    func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, DaemonError>) -> Void)
+    func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, ModemCommandError>) -> Void)
     /// `AT+CEREG?`: the registration and, when refused, the EMM cause; nil state when unanswered.
     func queryRegistration(completion: @escaping (RegistrationStatus?, Int?) -> Void)
-    /// `AT+CGACT?`: whether the data call's context is still active; nil when unanswered.
+    /// Whether the data call is still up (`AT+CGACT?`, and `AT+QNETDEVCTL?` for a QNETDEVCTL
+    /// call); nil when unanswered.
     func queryDataCall(completion: @escaping (Bool?) -> Void)
     /// Asks the module why the probe failed (CEREG?, CGACT?, QNETDEVCTL?, QPING to `pingTarget`).
     func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void)
-    /// `bg95ctl at`: one validated command line through the AT queue.
-    func passthrough(_ command: String, timeout: Int?, completion: @escaping (Result<ATPassthroughResult, ControlFailure>) -> Void)
-    /// Adds what the modem layer knows (module identity, registration, data call) to a status.
-    func fill(_ snapshot: inout StatusSnapshot)
+    /// `bg95ctl at`: one operator command line (validated by `ATCommand.raw`) through the AT
+    /// queue; the response as the module sent it, errors included.
+    func passthrough(_ line: String, completion: @escaping (Result<ATResponse, ModemCommandError>) -> Void)
 }
 
 /// What a `ModemDriver` reports.
-public enum ModemDriverEvent {
+public enum ModemDriverEvent: Sendable, Equatable {
     /// Something the supervisor must hear.
     case supervisor(SupervisorEvent)
     /// A URC line as received, for `bg95ctl watch`.
     case urc(String)
+    /// udev's monitor is armed and the first enumeration is done.
+    case discoveryReady
+    /// Discovery cannot work (libudev refused, no permission, ...).
+    case discoveryProblem(String)
     /// A log line from the modem layer.
     case log(LogPriority, String)
 }

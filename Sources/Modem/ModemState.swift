@@ -1,6 +1,6 @@
-/// Where the bring-up is. One state at a time; `BringUpMachine.enter(_:)` is the only setter
+/// Where the bring-up is. One state at a time; `ModemMachine.enter(_:)` is the only setter
 /// and logs `old -> new`.
-public enum BringUpState: Sendable, Equatable, CustomStringConvertible {
+public enum ModemState: Sendable, Equatable, CustomStringConvertible {
     /// Not started, or waiting for a module with an open AT port.
     case waitingForModule
     /// `ATI`, `AT+QGMR`.

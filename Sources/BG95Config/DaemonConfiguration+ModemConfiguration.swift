@@ -6,8 +6,8 @@ extension DaemonConfiguration {
     /// mapping every command uses (`bg95d run` and `bg95d modem`), so a key means the same
     /// everywhere. `pin` is the PIN read from `pinFile` by the caller (file I/O stays out of
     /// this pure target); an inline `pin` wins.
-    public func bringUpConfiguration(pinFromFile: String? = nil) -> BringUpConfiguration {
-        var bringUp = BringUpConfiguration(apn: apn)
+    public func modemConfiguration(pinFromFile: String? = nil) -> ModemConfiguration {
+        var bringUp = ModemConfiguration(apn: apn)
         bringUp.pdpType = pdpType
         if !username.isEmpty { bringUp.username = username }
         if !password.isEmpty { bringUp.password = password }

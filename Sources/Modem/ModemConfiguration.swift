@@ -5,7 +5,7 @@ import ATProtocol
 /// Strings (APN, user, password, PIN) are validated by the AT layer's command builders when the
 /// machine is created: a value containing `"`, `\`, control bytes or non-ASCII is refused with a
 /// `BringUpError.invalidConfiguration` naming the field, and never reaches the AT port.
-public struct BringUpConfiguration: Sendable, Equatable {
+public struct ModemConfiguration: Sendable, Equatable {
     /// The access point name for PDP context `contextID` (empty: the network's default).
     public var apn: String
     public var pdpType: PDPType

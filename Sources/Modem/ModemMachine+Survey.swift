@@ -2,7 +2,7 @@ import ATProtocol
 
 /// The survey: identity, SIM, operator, network and signal read once the data call is up,
 /// and again on an interval; the answers only fill `module`.
-extension BringUpMachine {
+extension ModemMachine {
     /// Identity, subscriber, operator and signal: read once the data call is up (not before, so
     /// they never delay getting online); their answers only fill `module`.
     static let surveyQueries: [ATCommand] = [
@@ -12,7 +12,7 @@ extension BringUpMachine {
     /// What the periodic survey reads again (identity and SIM do not change while up).
     static let refreshQueries: [ATCommand] = [.registrationQuery, .operatorQuery, .networkInfoQuery, .servingSignalQuery]
 
-    mutating func survey(_ remaining: [ATCommand], into actions: inout [BringUpAction]) {
+    mutating func survey(_ remaining: [ATCommand], into actions: inout [ModemAction]) {
         guard let next = remaining.first else {
             step = .done
             if let interval = configuration.surveyInterval { actions.append(.startTimer(.survey, after: interval)) }

@@ -1,7 +1,7 @@
 import ATProtocol
 
 /// What happened, as the modem controller tells the bring-up machine.
-public enum BringUpEvent: Sendable, Equatable {
+public enum ModemEvent: Sendable, Equatable {
     /// The module's AT port is open and answers (the channel sent `ATE0`): start, or start
     /// over after a re-enumeration.
     case moduleReady
@@ -13,7 +13,7 @@ public enum BringUpEvent: Sendable, Equatable {
     /// An unsolicited result code.
     case urc(URC)
     /// A timer the machine started fired.
-    case timerFired(BringUpTimer)
+    case timerFired(ModemTimer)
     /// Run every step again (a recovery: the steps are idempotent, so this is cheap).
     case restart
     /// The controller rebooted the module (`AT+CFUN=1,1`) on request: expect it to vanish
@@ -36,7 +36,7 @@ public enum BringUpEvent: Sendable, Equatable {
 }
 
 /// The machine's timers; starting one that runs replaces it.
-public enum BringUpTimer: Sendable, Hashable, CustomStringConvertible {
+public enum ModemTimer: Sendable, Hashable, CustomStringConvertible {
     /// Try the current step again later (SIM busy, address not yet assigned).
     case retry
     /// The module must be back from its reboot before this fires.

@@ -5,7 +5,7 @@ import XCTest
 /// The machine against a module that answers nonsense: random reply lines, random final
 /// results, URCs and timeouts in random places. It must never trap, never send the PIN twice,
 /// never have two commands of its own in flight, and always end up waiting, up or failed.
-final class BringUpMachineRobustnessTests: XCTestCase {
+final class ModemMachineRobustnessTests: XCTestCase {
     /// A small deterministic generator so a failure can be replayed by its seed.
     private struct SplitMix: RandomNumberGenerator {
         var state: UInt64
@@ -70,7 +70,7 @@ final class BringUpMachineRobustnessTests: XCTestCase {
         }
         for seed in UInt64(1)...200 {
             var random = SplitMix(state: seed)
-            var configuration = BringUpConfiguration(apn: "internet", pin: "1234")
+            var configuration = ModemConfiguration(apn: "internet", pin: "1234")
             configuration.iotMode = .catM1
             configuration.scanSequence = ScanSequence([.catM1, .nbIoT])
             var module = try ScriptedModule(configuration)

@@ -2,14 +2,14 @@ import ATProtocol
 
 /// Recovery steps (restart data call, radio cycle, reboot) and `down` as states of the
 /// modem machine, not callback chains in the I/O side.
-extension BringUpMachine {
+extension ModemMachine {
     // MARK: Recovery steps and the down sequence
 
     /// A recovery step as states of this machine: whatever the bring-up was doing stops, the
     /// step's commands go out, and a fresh bring-up follows. Only that bring-up's `.finished`
     /// reports the data call up, so a bring-up that started before the request can never
     /// answer for it.
-    mutating func startRecovery(_ recovery: Recovery, into actions: inout [BringUpAction]) {
+    mutating func startRecovery(_ recovery: Recovery, into actions: inout [ModemAction]) {
         cancelTimers(into: &actions)
         awaiting = nil
         expectingReboot = false
@@ -42,7 +42,7 @@ extension BringUpMachine {
 
     /// `down`: end the data call the way it was made (`AT+QNETDEVCTL=0,...` or
     /// `AT+CGACT=0,...`) and stay stopped until `.restart`.
-    mutating func endDataCall(into actions: inout [BringUpAction]) {
+    mutating func endDataCall(into actions: inout [ModemAction]) {
         cancelTimers(into: &actions)
         awaiting = nil
         expectingReboot = false
