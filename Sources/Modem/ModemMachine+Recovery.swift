@@ -12,7 +12,6 @@ extension ModemMachine {
     mutating func startRecovery(_ recovery: Recovery, into actions: inout [ModemAction]) {
         cancelTimers(into: &actions)
         awaiting = nil
-        expectingReboot = false
         timeouts = 0
         switch recovery {
         case .restartDataCall, .checkDataCall:
@@ -29,10 +28,8 @@ extension ModemMachine {
         case .reboot:
             actions.append(.log("recovery: rebooting the module (AT+CFUN=1,1)"))
             enter(.rebooting, into: &actions)
+            // The module may vanish before it answers: `.recovery(.reboot)` expects that.
             send(.reboot, step: .recovery(.reboot), into: &actions)
-            // The module may vanish before it answers: expect that from now on.
-            expectingReboot = true
-            vanishedDuringReboot = false
             actions.append(.waitForModule(within: configuration.rebootTimeout))
             actions.append(.startTimer(.reboot, after: configuration.rebootTimeout))
         case .endDataCall:
@@ -45,7 +42,6 @@ extension ModemMachine {
     mutating func endDataCall(into actions: inout [ModemAction]) {
         cancelTimers(into: &actions)
         awaiting = nil
-        expectingReboot = false
         let disconnect = dataCallMethod == .qnetdevctl ? disconnectNetDevice : deactivateContext
         actions.append(.log("data call: ending it (\(disconnect))"))
         enter(.stopped, into: &actions)

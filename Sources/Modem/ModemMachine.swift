@@ -45,21 +45,32 @@ public struct ModemMachine: Sendable {
     /// What is known about the module, filled from every reply and URC the machine sees.
     public private(set) var module = ModuleModel()
 
+    /// Which reply or timer the machine waits for within `state` (with that wait's data).
     var step: Step = .idle
+    /// The command of ours in flight: only its response moves `step` on.
     var awaiting: ATCommand?
+    /// Consecutive timeouts of the step's command (sent again up to `commandRetries` times).
     var timeouts = 0
+    /// Polls or retries of the step so far (SIM not ready, net device, address).
     private var stepAttempts = 0
+    /// Memory across bring-ups: this machine switched usbnet and rebooted; coming back in
+    /// another mode is then a failure, not a reason to reboot again.
     private var rebootedForECM = false
-    var expectingReboot = false
-    var vanishedDuringReboot = false
-    private var pinSent = false
-    /// Set forever once the SIM refused the PIN: never send it again.
+    /// Memory across bring-ups: the SIM refused the PIN once; never send it again.
     private var pinRejected = false
-    private var radioPending: [RadioSetting] = []
-    private var askedForRejectCause = false
-    private var lastRegistration: RegistrationInfo?
-    private var registrationNoted = false
-    private var startedAt: ContinuousClock.Instant?
+
+    /// Between `AT+CFUN=1,1` and the module's return (the module may vanish before it answers).
+    var expectingReboot: Bool {
+        switch step {
+        case .recovery(.reboot), .awaitingReboot: return true
+        case .idle, .identify, .firmware, .urcPortQuery, .urcPortSet, .usbNetTest, .usbNetQuery, .usbNetSet, .reboot,
+             .simQuery, .simEnterPIN, .radioQuery, .radioSet, .contextQuery, .contextDefine, .contextAuth,
+             .registrationReporting, .registrationQuery, .registrationWait, .registrationCauseReporting, .attachQuery,
+             .attach, .netDevTest, .netDevQuery, .netDevConnect, .netDevConfirm, .netDevRecheck, .activationQuery,
+             .activate, .addressQuery, .retryWait, .done, .survey, .recovery, .diagnosis:
+            return false
+        }
+    }
 
     // Commands built (and validated) once, so bad configuration fails before anything is sent.
     private let enterPIN: ATCommand?
@@ -147,9 +158,9 @@ public struct ModemMachine: Sendable {
             return
         }
         if expectingReboot {
-            expectingReboot = false
+            let vanished = if case .awaitingReboot(vanished: true) = step { true } else { false }
             actions.append(.cancelTimer(.reboot))
-            actions.append(.log("reboot: module is back" + (vanishedDuringReboot ? "" : " (port reopened)")))
+            actions.append(.log("reboot: module is back" + (vanished ? "" : " (port reopened)")))
         }
         begin(now: now, into: &actions)
     }
@@ -157,7 +168,7 @@ public struct ModemMachine: Sendable {
     private mutating func moduleVanished(now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         awaiting = nil
         if expectingReboot {
-            vanishedDuringReboot = true
+            step = .awaitingReboot(vanished: true)
             return
         }
         cancelTimers(into: &actions)
@@ -172,11 +183,6 @@ public struct ModemMachine: Sendable {
     private mutating func begin(now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         cancelTimers(into: &actions)
         awaiting = nil
-        startedAt = now
-        pinSent = false
-        askedForRejectCause = false
-        registrationNoted = false
-        lastRegistration = nil
         timeouts = 0
         // usbnet first: a module in modem mode reboots into ECM at once, and everything else
         // is asked after that reboot (before it, ~3 commands would only delay the reboot).
@@ -198,10 +204,6 @@ public struct ModemMachine: Sendable {
         }
         cancelTimers(into: &actions)
         awaiting = nil
-        startedAt = now
-        askedForRejectCause = false
-        registrationNoted = false
-        lastRegistration = nil
         timeouts = 0
         actions.append(.log("bring-up: resuming at registration"))
         startRegistration(into: &actions)
@@ -223,9 +225,7 @@ public struct ModemMachine: Sendable {
     private mutating func expectRebootPhase(into actions: inout [ModemAction]) {
         cancelTimers(into: &actions)
         awaiting = nil
-        step = .awaitingReboot
-        expectingReboot = true
-        vanishedDuringReboot = false
+        step = .awaitingReboot(vanished: false)
         enter(.rebooting, into: &actions)
         actions.append(.waitForModule(within: configuration.rebootTimeout))
         actions.append(.startTimer(.reboot, after: configuration.rebootTimeout))
@@ -242,7 +242,7 @@ public struct ModemMachine: Sendable {
         switch response.result {
         case .timedOut:
             if step == .recovery(.reboot) {
-                step = .awaitingReboot
+                step = .awaitingReboot(vanished: false)
                 return
             }
             if step == .reboot {
@@ -261,7 +261,7 @@ public struct ModemMachine: Sendable {
         case .cancelled:
             // The port closed under the command; `moduleVanished`/`moduleReady` follow.
             if step == .recovery(.reboot) {
-                step = .awaitingReboot
+                step = .awaitingReboot(vanished: false)
                 return
             }
             if step == .reboot { expectRebootPhase(into: &actions) }
@@ -295,7 +295,7 @@ public struct ModemMachine: Sendable {
                 begin(now: now, into: &actions)
             case .reboot:
                 // OK or not, the module reboots (or is already gone): wait for it.
-                step = .awaitingReboot
+                step = .awaitingReboot(vanished: false)
             case .endDataCall:
                 step = .idle
                 module.dataCall = Observed(.down, at: now)
@@ -385,7 +385,7 @@ public struct ModemMachine: Sendable {
                 failCommand(setting.name, response, into: &actions)
                 return
             }
-            nextRadioSetting(into: &actions)
+            nextRadioSetting(after: setting, into: &actions)
         case .contextQuery:
             let contexts = (try? response.replies(PDPContextDefinition.self)) ?? []
             if configuration.apn.isEmpty {
@@ -454,7 +454,7 @@ public struct ModemMachine: Sendable {
                 actions.append(.log("data call: no QNETDEVCTL on this firmware (=? gave \(response.result)); the PDP context carries ECM traffic"))
             }
             stepAttempts = 0
-            enter(.unlockingSIM, into: &actions)
+            enter(.unlockingSIM(pinSent: false), into: &actions)
             querySIM(into: &actions)
         case .netDevQuery:
             let states = (try? response.replies(NetDeviceControlState.self)) ?? []
@@ -582,6 +582,12 @@ public struct ModemMachine: Sendable {
         }
     }
 
+    /// Whether this bring-up entered the PIN already (carried by `.unlockingSIM`).
+    private var pinSent: Bool {
+        if case .unlockingSIM(pinSent: true) = state { return true }
+        return false
+    }
+
     private mutating func simAsksForPIN(into actions: inout [ModemAction]) {
         if pinRejected {
             fail(.wrongPIN, into: &actions)
@@ -598,7 +604,7 @@ public struct ModemMachine: Sendable {
             return
         }
         actions.append(.log("SIM: PIN required; entering the configured PIN"))
-        pinSent = true
+        state = .unlockingSIM(pinSent: true)
         send(enterPIN, step: .simEnterPIN, into: &actions)
     }
 
@@ -627,30 +633,37 @@ public struct ModemMachine: Sendable {
             return
         }
         actions.append(.log("SIM: \(note); asking again in 1 s (\(stepAttempts)/\(limit))"))
-        step = .retryWait
-        retryStep = .sim
+        step = .retryWait(.sim)
         actions.append(.startTimer(.retry, after: .seconds(1)))
     }
 
     // MARK: Radio
 
     private mutating func startRadio(into actions: inout [ModemAction]) {
-        radioPending = []
-        if configuration.iotMode != nil { radioPending.append(.iotMode) }
-        if configuration.scanMode != nil { radioPending.append(.scanMode) }
-        if configuration.scanSequence != nil { radioPending.append(.scanSequence) }
-        if configuration.bands != nil { radioPending.append(.bands) }
-        if !radioPending.isEmpty { enter(.configuringRadio, into: &actions) }
-        nextRadioSetting(into: &actions)
+        if configuredRadioSetting(after: nil) != nil { enter(.configuringRadio, into: &actions) }
+        nextRadioSetting(after: nil, into: &actions)
     }
 
-    private mutating func nextRadioSetting(into actions: inout [ModemAction]) {
-        guard !radioPending.isEmpty else {
+    /// The next radio setting the configuration asks for, in `RadioSetting`'s order.
+    private func configuredRadioSetting(after done: RadioSetting?) -> RadioSetting? {
+        let all = RadioSetting.allCases
+        let rest = done.flatMap { all.firstIndex(of: $0) }.map { all[($0 + 1)...] } ?? all[...]
+        return rest.first { setting in
+            switch setting {
+            case .iotMode: return configuration.iotMode != nil
+            case .scanMode: return configuration.scanMode != nil
+            case .scanSequence: return configuration.scanSequence != nil
+            case .bands: return configuration.bands != nil
+            }
+        }
+    }
+
+    private mutating func nextRadioSetting(after done: RadioSetting?, into actions: inout [ModemAction]) {
+        guard let setting = configuredRadioSetting(after: done) else {
             enter(.configuringContext, into: &actions)
             send(.contextDefinitionsQuery, step: .contextQuery, into: &actions)
             return
         }
-        let setting = radioPending.removeFirst()
         let query: ATCommand
         switch setting {
         case .iotMode: query = .iotOperatingModeQuery
@@ -697,7 +710,7 @@ public struct ModemMachine: Sendable {
             send(write, step: .radioSet(setting), into: &actions)
         } else {
             actions.append(.log("\(name): \(wanted) already"))
-            nextRadioSetting(into: &actions)
+            nextRadioSetting(after: setting, into: &actions)
         }
     }
 
@@ -714,13 +727,24 @@ public struct ModemMachine: Sendable {
     }
 
     private mutating func startRegistration(into actions: inout [ModemAction]) {
-        enter(.registering, into: &actions)
+        enter(.registering(RegistrationAttempt()), into: &actions)
         actions.append(.startTimer(.registrationDeadline, after: configuration.registrationTimeout))
         send(.setRegistrationReporting(.location), step: .registrationReporting, into: &actions)
     }
 
+    /// Changes the data `.registering` carries (no transition: the same state, more known).
+    private mutating func updateRegistration(_ change: (inout RegistrationAttempt) -> Void) {
+        guard case .registering(var attempt) = state else { return }
+        change(&attempt)
+        state = .registering(attempt)
+    }
+
+    private var registrationAttempt: RegistrationAttempt? {
+        if case .registering(let attempt) = state { return attempt }
+        return nil
+    }
+
     private mutating func evaluateRegistration(_ info: RegistrationInfo, source: String, into actions: inout [ModemAction]) {
-        lastRegistration = info
         switch info.status {
         case .home, .roaming:
             actions.append(.cancelTimer(.registrationPoll))
@@ -735,8 +759,8 @@ public struct ModemMachine: Sendable {
         case .denied:
             if let cause = info.rejectCause {
                 fail(.registrationDenied(cause: cause.cause), into: &actions)
-            } else if !askedForRejectCause {
-                askedForRejectCause = true
+            } else if registrationAttempt?.askedForCause == false {
+                updateRegistration { $0.askedForCause = true }
                 actions.append(.cancelTimer(.registrationPoll))
                 actions.append(.log("registration: denied; asking for the reject cause (AT+CEREG=3)"))
                 send(.setRegistrationReporting(.locationAndCause), step: .registrationCauseReporting, into: &actions)
@@ -744,8 +768,8 @@ public struct ModemMachine: Sendable {
                 fail(.registrationDenied(cause: nil), into: &actions)
             }
         case .notSearching, .searching, .unknown, .smsOnlyHome, .smsOnlyRoaming, .emergencyOnly:
-            if !registrationNoted {
-                registrationNoted = true
+            if registrationAttempt?.polling == false {
+                updateRegistration { $0.polling = true }
                 actions.append(.log("registration: \(info.status); waiting for +CEREG (polling every "
                     + "\(configuration.registrationPollInterval.seconds) s, up to \(configuration.registrationTimeout.seconds) s)"))
             }
@@ -783,7 +807,7 @@ public struct ModemMachine: Sendable {
         let call = DataCall(
             contextID: configuration.contextID, method: dataCallMethod ?? .autoconnect, addresses: addresses,
             firmware: firmware, model: model, apn: apnInUse,
-            registration: lastRegistration?.status ?? .home)
+            registration: module.registration?.value.status ?? .home)
         actions.append(.log("data call: up via \(call.method.rawValue), address \(addresses.joined(separator: ", "))"))
         step = .done
         module.dataCall = Observed(.up(call), at: now)
@@ -817,20 +841,18 @@ public struct ModemMachine: Sendable {
             if step == .registrationWait {
                 actions.append(.cancelTimer(.registrationPoll))
                 evaluateRegistration(info, source: "+CEREG URC", into: &actions)
-            } else {
-                lastRegistration = info  // a query is in flight; its reply decides
-            }
+            }  // else a query is in flight: its reply decides
         case .sim(.ready):
-            if step == .retryWait, retryStep == .sim {
+            if step == .retryWait(.sim) {
                 actions.append(.cancelTimer(.retry))
                 querySIM(into: &actions)
             }
         case .netDeviceStatus(let status) where status.isConnected:
             // The net device just came up: no need to wait the poll out.
-            if step == .retryWait, retryStep == .address {
+            if step == .retryWait(.address) {
                 actions.append(.cancelTimer(.retry))
                 send(addressQuery, step: .addressQuery, into: &actions)
-            } else if step == .retryWait, retryStep == .netDeviceConnected {
+            } else if step == .retryWait(.netDeviceConnected) {
                 actions.append(.cancelTimer(.retry))
                 send(.netDeviceControlQuery, step: .netDevConfirm, into: &actions)
             } else if step == .netDevConfirm {
@@ -839,7 +861,7 @@ public struct ModemMachine: Sendable {
             }
         case .packetDomain(.activated(let cid)) where cid == nil || cid == configuration.contextID:
             // The PDN is up (`+CGEV: ME PDN ACT`): its address is there now.
-            if step == .retryWait, retryStep == .address {
+            if step == .retryWait(.address) {
                 actions.append(.cancelTimer(.retry))
                 send(addressQuery, step: .addressQuery, into: &actions)
             }
@@ -860,16 +882,16 @@ public struct ModemMachine: Sendable {
             found.pingError = "no +QPING summary in time"
             finishDiagnosis(found, into: &actions)
         case .retry:
-            guard step == .retryWait, let retryStep else { return }
-            switch retryStep {
+            guard case .retryWait(let target) = step else { return }
+            switch target {
             case .sim: querySIM(into: &actions)
             case .address: send(addressQuery, step: .addressQuery, into: &actions)
             case .netDeviceConnected: send(.netDeviceControlQuery, step: .netDevConfirm, into: &actions)
             }
         case .reboot:
             guard expectingReboot else { return }
-            expectingReboot = false
-            fail(.rebootFailed(vanishedDuringReboot
+            let vanished = if case .awaitingReboot(vanished: true) = step { true } else { false }
+            fail(.rebootFailed(vanished
                 ? "the module did not come back within \(configuration.rebootTimeout.seconds) s"
                 : "the module did not re-enumerate within \(configuration.rebootTimeout.seconds) s"), into: &actions)
         case .registrationPoll:
@@ -877,7 +899,7 @@ public struct ModemMachine: Sendable {
             send(.registrationQuery, step: .registrationQuery, into: &actions)
         case .registrationDeadline:
             guard case .registering = state else { return }
-            fail(.registrationTimeout(lastStatus: lastRegistration.map { "\($0.status)" } ?? "none"), into: &actions)
+            fail(.registrationTimeout(lastStatus: module.registration.map { "\($0.value.status)" } ?? "none"), into: &actions)
         }
     }
 
@@ -887,8 +909,7 @@ public struct ModemMachine: Sendable {
     /// caller has checked the bound. A URC that answers the question cancels the wait.
     private mutating func pollLater(_ target: RetryTarget, into actions: inout [ModemAction]) {
         stepAttempts += 1
-        step = .retryWait
-        retryStep = target
+        step = .retryWait(target)
         actions.append(.startTimer(.retry, after: BringUpPolling.delay(beforeAttempt: stepAttempts)))
     }
 
@@ -915,7 +936,6 @@ public struct ModemMachine: Sendable {
         cancelTimers(into: &actions)
         awaiting = nil
         step = .idle
-        expectingReboot = false
         actions.append(.log("bring-up failed: \(error)"))
         enter(.failed(error), into: &actions)
         actions.append(.failed(error))
@@ -935,7 +955,6 @@ public struct ModemMachine: Sendable {
         actions.append(.stateChanged(new))
     }
 
-    private var retryStep: RetryTarget?
 
     private static func bandText(_ bands: BandConfiguration) -> String {
         "gsm \(bands.gsm), eMTC \(bands.catM1), NB-IoT \(bands.nbIoT)"
@@ -948,7 +967,10 @@ extension ModemMachine {
         case idle
         case identify, firmware
         case urcPortQuery, urcPortSet
-        case usbNetTest, usbNetQuery, usbNetSet, reboot, awaitingReboot
+        case usbNetTest, usbNetQuery, usbNetSet, reboot
+        /// `AT+CFUN=1,1` answered (or the module left first): waiting for it to come back;
+        /// `vanished` once udev saw it go.
+        case awaitingReboot(vanished: Bool)
         case simQuery, simEnterPIN
         case radioQuery(RadioSetting), radioSet(RadioSetting)
         case contextQuery, contextDefine, contextAuth
@@ -958,7 +980,8 @@ extension ModemMachine {
         /// `AT+QNETDEVCTL?` is in flight but `+QNETDEVSTATUS: 1` arrived meanwhile: a "not
         /// connected" answer may predate the URC, so it is asked again at once.
         case netDevRecheck
-        case retryWait
+        /// Waiting for the `.retry` timer to ask `RetryTarget` again.
+        case retryWait(RetryTarget)
         case done
         /// Reading the survey queries after the data call is up; the rest still to send.
         case survey([ATCommand])
@@ -1013,7 +1036,7 @@ extension ModemMachine {
         case sim, address, netDeviceConnected
     }
 
-    enum RadioSetting: Equatable, Sendable {
+    enum RadioSetting: Equatable, Sendable, CaseIterable {
         case iotMode, scanMode, scanSequence, bands
 
         var name: String {

@@ -11,14 +11,14 @@ public enum ModemState: Sendable, Equatable, CustomStringConvertible {
     case checkingUSBNet
     /// `AT+CFUN=1,1` sent after switching to ECM; waiting for the module to vanish and return.
     case rebooting
-    /// `AT+CPIN`.
-    case unlockingSIM
+    /// `AT+CPIN`; `pinSent` once this bring-up entered the configured PIN.
+    case unlockingSIM(pinSent: Bool)
     /// `AT+QCFG` iotopmode/nwscanmode/nwscanseq/band.
     case configuringRadio
     /// `AT+CGDCONT`, `AT+QICSGP`.
     case configuringContext
     /// `AT+CEREG`: waiting for home or roaming registration.
-    case registering
+    case registering(RegistrationAttempt)
     /// `AT+CGATT`.
     case attaching
     /// `AT+QNETDEVCTL` or `AT+CGACT`, then `AT+CGPADDR`.
@@ -48,4 +48,15 @@ public enum ModemState: Sendable, Equatable, CustomStringConvertible {
         case .stopped: return "stopped"
         }
     }
+}
+
+/// What the registration step has done so far in one attempt (carried by `.registering`).
+public struct RegistrationAttempt: Sendable, Equatable {
+    /// `AT+CEREG=3` was sent after a refusal without a cause: a second one without a cause fails.
+    public var askedForCause = false
+    /// Not registered at the first answer: the machine polls `AT+CEREG?` besides waiting for
+    /// the URC (said once in the log).
+    public var polling = false
+
+    public init() {}
 }

@@ -398,6 +398,21 @@ final class ModemMachineTests: XCTestCase {
         XCTAssertEqual(urc.failed, .registrationDenied(cause: 11))
     }
 
+    /// The cause is asked for once per attempt (`.registering` carries that it was): a module
+    /// that still gives none is a refusal without a cause, not a loop of `AT+CEREG=3`.
+    func testADenialWithoutACauseAsksForItOnceThenFails() throws {
+        var m = try module()
+        m.identifyAndECM()
+        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
+        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
+        m.expect("AT+CEREG=2", "OK")
+        m.expect("AT+CEREG?", "+CEREG: 2,3", "OK")
+        m.expect("AT+CEREG=3", "OK")
+        m.expect("AT+CEREG?", "+CEREG: 3,3", "OK")
+        XCTAssertEqual(m.failed, .registrationDenied(cause: nil))
+        XCTAssertEqual(m.written.filter { $0 == "AT+CEREG=3" }.count, 1)
+    }
+
     // MARK: Framing: URCs inside responses, timeouts
 
     func testURCInTheMiddleOfAResponseIsDeliveredAndDoesNotBreakTheReply() throws {
