@@ -19,13 +19,7 @@ public enum PacketDomainEvent: Equatable, Sendable, ATReply {
     public static var linePrefix: String? { "+CGEV" }
 
     public init(parsing line: String) throws(ATParseError) {
-        guard ATInformationLine.prefix(of: line) == "+CGEV" else {
-            throw ATParseError(.unexpectedPrefix(expected: "+CGEV"), line: line)
-        }
-        let body = ATInformationLine.text(afterPrefixOf: line).trimmingSpaces()
-        guard body.isPrintableASCII(maxLength: 200) else {
-            throw ATParseError(.invalidText(field: "event"), line: line)
-        }
+        let body = try freeText(of: line, prefix: "+CGEV", field: "event")
         let keywords: [(String, (Int?) -> PacketDomainEvent)] = [
             ("NW PDN DEACT", { .networkDeactivated(cid: $0) }),
             ("ME PDN DEACT", { .moduleDeactivated(cid: $0) }),
@@ -41,7 +35,6 @@ public enum PacketDomainEvent: Equatable, Sendable, ATReply {
             self = make(try Self.contextID(in: arguments, pdnForm: keyword.contains("PDN"), line: line))
             return
         }
-        if body.isEmpty { throw ATParseError(.missingField("event"), line: line) }
         self = .other(String(body.prefix(64)))
     }
 
@@ -74,18 +67,23 @@ public enum Indication: Equatable, Sendable, ATReply {
     public static var linePrefix: String? { "+QIND" }
 
     public init(parsing line: String) throws(ATParseError) {
-        guard ATInformationLine.prefix(of: line) == "+QIND" else {
-            throw ATParseError(.unexpectedPrefix(expected: "+QIND"), line: line)
-        }
-        let body = ATInformationLine.text(afterPrefixOf: line).trimmingSpaces()
-        guard !body.isEmpty else { throw ATParseError(.missingField("indication"), line: line) }
-        guard body.isPrintableASCII(maxLength: 200) else {
-            throw ATParseError(.invalidText(field: "indication"), line: line)
-        }
+        let body = try freeText(of: line, prefix: "+QIND", field: "indication")
         switch body {
         case "SMS DONE": self = .smsDone
         case "PB DONE": self = .phonebookDone
         default: self = .other(String(body.prefix(64)))
         }
     }
+}
+
+/// The text after `prefix:` of a free-text URC (`+CGEV`, `+QIND`), trimmed. Refused when the
+/// prefix differs, or the text is empty, not printable ASCII or longer than 200 characters.
+private func freeText(of line: String, prefix: String, field: String) throws(ATParseError) -> String {
+    guard ATInformationLine.prefix(of: line) == prefix else {
+        throw ATParseError(.unexpectedPrefix(expected: prefix), line: line)
+    }
+    let body = ATInformationLine.text(afterPrefixOf: line).trimmingSpaces()
+    guard !body.isEmpty else { throw ATParseError(.missingField(field), line: line) }
+    guard body.isPrintableASCII(maxLength: 200) else { throw ATParseError(.invalidText(field: field), line: line) }
+    return body
 }

@@ -88,11 +88,7 @@ public struct CommandLineArgument<C> {
     ) -> Self {
         Self(kind: .option, names: [name], short: short, valueName: valueName ?? name, help: help, isHidden: hidden,
              isRepeating: false, isRequired: false,
-             apply: { command, _, text in
-                 guard let text, let value = V(commandLineValue: text) else { return false }
-                 command[keyPath: field] = value
-                 return true
-             },
+             apply: parsing { $0[keyPath: field] = $1 },
              defaultText: { String(describing: $0[keyPath: field]) })
     }
 
@@ -112,11 +108,7 @@ public struct CommandLineArgument<C> {
     ) -> Self {
         Self(kind: .option, names: [name], short: short, valueName: valueName ?? name, help: help, isHidden: hidden,
              isRepeating: false, isRequired: false,
-             apply: { command, _, text in
-                 guard let text, let value = V(commandLineValue: text) else { return false }
-                 command[keyPath: field] = value
-                 return true
-             },
+             apply: parsing { $0[keyPath: field] = $1 },
              defaultText: { _ in nil })
     }
 
@@ -126,11 +118,7 @@ public struct CommandLineArgument<C> {
     ) -> Self {
         Self(kind: .option, names: [name], short: short, valueName: valueName ?? name, help: help, isHidden: false,
              isRepeating: true, isRequired: false,
-             apply: { command, _, text in
-                 guard let text, let value = V(commandLineValue: text) else { return false }
-                 command[keyPath: field].append(value)
-                 return true
-             },
+             apply: parsing { $0[keyPath: field].append($1) },
              defaultText: { _ in nil })
     }
 
@@ -138,12 +126,17 @@ public struct CommandLineArgument<C> {
     public static func positional<V: CommandLineValue>(_ valueName: String, help: String, _ field: WritableKeyPath<C, V>) -> Self {
         Self(kind: .positional, names: [], short: nil, valueName: valueName, help: help, isHidden: false, isRepeating: false,
              isRequired: true,
-             apply: { command, _, text in
-                 guard let text, let value = V(commandLineValue: text) else { return false }
-                 command[keyPath: field] = value
-                 return true
-             },
+             apply: parsing { $0[keyPath: field] = $1 },
              defaultText: { _ in nil })
+    }
+
+    /// An `apply` that parses the value as `V` and stores it; a value that does not parse is refused.
+    private static func parsing<V: CommandLineValue>(_ store: @escaping (inout C, V) -> Void) -> (inout C, String, String?) -> Bool {
+        { command, _, text in
+            guard let text, let value = V(commandLineValue: text) else { return false }
+            store(&command, value)
+            return true
+        }
     }
 
     /// The same argument for a command that holds `C` in a field (a shared group of options).

@@ -48,7 +48,9 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     private var machine: ModemMachine?
     private let timers: OneShotTimers<ModemTimer>
     private var recoveryWaiters: [(Result<DataCallInfo, ModemCommandError>) -> Void] = []
-    private var reopenGeneration = 0
+    /// Reopening a port that closed by itself while udev still lists the module.
+    private let reopenTimer: OneShotTimers<PortReopen>
+    private enum PortReopen: Hashable, Sendable { case afterClose }
 
     /// The module in use (with its ECM interface as last reported), if any.
     public private(set) var device: ModemDevice?
@@ -71,6 +73,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         self.log = log
         self.configure = configure
         self.timers = OneShotTimers(queue: queue)
+        self.reopenTimer = OneShotTimers(queue: queue)
     }
 
     // MARK: Lifecycle
@@ -112,6 +115,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         channel?.close(reason: "stopping")
         channel = nil
         timers.cancelAll()
+        reopenTimer.cancelAll()
         finishRecoveries(.failure(.interrupted("the modem controller stopped")))
         finishDiagnoses(ModuleDiagnosis())
         device = nil
@@ -352,7 +356,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
             dataCall = nil
             reportedStage = nil
             apply(.deviceChanged(atPort: nil, netInterface: nil))
-            reopenGeneration += 1
+            reopenTimer.cancelAll()
             channel?.close(reason: "module vanished")
             apply(.moduleVanished)
             report(.supervisor(.deviceVanished))
@@ -364,8 +368,12 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
             report(.supervisor(.netInterfaceAppeared(interface.name)))
             if callWaiting { report(.supervisor(.bringUpFinished(interface: interface.name))) }
         case .netInterfaceVanished(let found, let interface):
+            // Expected while the module reboots on our request (reset, recovery, switch to ECM).
+            let rebooting = if case .rebooting = state { true } else { false }
             updateDevice(found)
-            report(.log(.warning, "ECM interface \(interface.name) vanished"))
+            report(rebooting
+                ? .log(.info, "ECM interface \(interface.name) vanished (the module is rebooting)")
+                : .log(.warning, "ECM interface \(interface.name) vanished"))
             report(.supervisor(.carrierChanged(up: false)))
         }
     }
@@ -402,12 +410,8 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     }
 
     private func scheduleReopen() {
-        reopenGeneration += 1
-        let generation = reopenGeneration
-        queue.asyncAfter(deadline: .now() + .seconds(1)) { [weak self] in
-            guard let self, generation == self.reopenGeneration, let device = self.device,
-                self.channel?.health == .closed
-            else { return }
+        reopenTimer.start(.afterClose, after: .seconds(1)) { [weak self] _ in
+            guard let self, let device = self.device, self.channel?.health == .closed else { return }
             self.monitor?.rescan()
             guard let current = self.monitor?.current, current == device || current.atPort == device.atPort else { return }
             self.openPort(of: current)

@@ -45,10 +45,10 @@ public final class UdevMonitor: @unchecked Sendable {
     public private(set) var current: ModemDevice?
     /// Syspaths a "remove" uevent named; ignored by scans until an "add" at or below them.
     private var removed: Set<String> = []
-    /// Modules without AT tty, with the generation of their pending grace timer.
-    private var unboundSince: [String: Int] = [:]
+    /// Modules seen without their AT tty (a grace timer runs for each until it is reported).
+    private var unbound: Set<String> = []
     private var reportedUnbound: Set<String> = []
-    private var timerGeneration = 0
+    private let graceTimers: OneShotTimers<String>
     private var lastChoiceNote = ""
 
     public init(
@@ -58,6 +58,7 @@ public final class UdevMonitor: @unchecked Sendable {
         self.queue = queue
         self.configuration = configuration
         self.log = log
+        self.graceTimers = OneShotTimers(queue: queue)
         self.onEvent = onEvent
     }
 
@@ -115,7 +116,7 @@ public final class UdevMonitor: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         release()
         current = nil
-        timerGeneration += 1
+        graceTimers.cancelAll()
     }
 
     /// Cancels the read source and frees libudev's objects once Dispatch stopped watching the
@@ -229,39 +230,27 @@ public final class UdevMonitor: @unchecked Sendable {
     /// Reports "serial driver not bound" for a module that keeps lacking its AT tty.
     private func trackUnbound(_ scanned: [ScannedModem]) {
         let missing = Set(scanned.filter(\.serialDriverMissing).map(\.syspath))
-        for syspath in unboundSince.keys where !missing.contains(syspath) {
-            unboundSince[syspath] = nil
+        for syspath in unbound where !missing.contains(syspath) {
+            unbound.remove(syspath)
             reportedUnbound.remove(syspath)
+            graceTimers.cancel(syspath)
         }
-        for module in scanned where module.serialDriverMissing && unboundSince[module.syspath] == nil {
-            timerGeneration += 1
-            let generation = timerGeneration
-            unboundSince[module.syspath] = generation
-            let syspath = module.syspath
-            queue.asyncAfter(deadline: .now() + configuration.serialDriverGrace.dispatchInterval) { [weak self] in
-                self?.graceExpired(syspath: syspath, generation: generation)
+        for module in scanned where module.serialDriverMissing && !unbound.contains(module.syspath) {
+            unbound.insert(module.syspath)
+            graceTimers.start(module.syspath, after: configuration.serialDriverGrace) { [weak self] syspath in
+                self?.graceExpired(syspath: syspath)
             }
         }
     }
 
-    private func graceExpired(syspath: String, generation: Int) {
-        guard let udev, unboundSince[syspath] == generation, !reportedUnbound.contains(syspath) else { return }
+    private func graceExpired(syspath: String) {
+        guard let udev, unbound.contains(syspath), !reportedUnbound.contains(syspath) else { return }
         let scanned = ModemScanner(udev: udev).scan(excluding: removed)
         guard let module = scanned.first(where: { $0.syspath == syspath }), module.serialDriverMissing else { return }
         reportedUnbound.insert(syspath)
         let problem = DiscoveryProblem.serialDriverNotBound(usbPath: module.usbPath, productID: module.productID)
         log("udev: \(problem)")
         onEvent(.problem(problem))
-    }
-}
-
-extension Duration {
-    /// The duration as a Dispatch interval (nanosecond resolution, saturating).
-    var dispatchInterval: DispatchTimeInterval {
-        let (seconds, attoseconds) = components
-        let nanos = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if nanos.overflow || seconds > Int64(Int.max / 1_000_000_000) { return .never }
-        return .nanoseconds(Int(nanos.partialValue + attoseconds / 1_000_000_000))
     }
 }
 

@@ -1,4 +1,5 @@
 import BG95CommandLine
+import BG95Control
 import BG95Daemon
 import BG95Core
 import BG95System
@@ -233,8 +234,8 @@ final class DHCPSession: @unchecked Sendable {
 
     // MARK: - Output
 
-    private func fields(_ lease: DHCPLease) -> [(String, DHCPJSONValue)] {
-        var f: [(String, DHCPJSONValue)] = [
+    private func fields(_ lease: DHCPLease) -> [(String, JSONValue)] {
+        var f: [(String, JSONValue)] = [
             ("interface", .string(command.interface)),
             ("address", .string(lease.address.description)),
             ("prefix", .number(Double(lease.prefixLength))),
@@ -253,16 +254,18 @@ final class DHCPSession: @unchecked Sendable {
         return f
     }
 
-    private func counters() -> [(String, DHCPJSONValue)] {
+    private func counters() -> [(String, JSONValue)] {
         guard let stats = client?.statistics else { return [] }
-        var dropped: [(String, DHCPJSONValue)] = []
-        for reason in DHCPDropReason.allCases { if let n = stats.dropped[reason] { dropped.append((reason.rawValue, .number(Double(n)))) } }
+        var dropped: [String: JSONValue] = [:]
+        for reason in DHCPDropReason.allCases { if let n = stats.dropped[reason] { dropped[reason.rawValue] = .number(Double(n)) } }
         return [("packetsSent", .number(Double(stats.packetsSent))), ("packetsReceived", .number(Double(stats.packetsReceived))),
                 ("packetsDropped", .object(dropped))]
     }
 
-    private func emit(_ object: [(String, DHCPJSONValue)], text: String) {
-        DHCPSession.write(1, command.json ? DHCPJSONValue.object(object).encoded : text)
+    private func emit(_ object: [(String, JSONValue)], text: String) {
+        // The control protocol's writer: one line, keys sorted, nulls kept.
+        let document = JSONValue.object(Dictionary(object, uniquingKeysWith: { _, last in last }))
+        DHCPSession.write(1, command.json ? String(decoding: ControlJSON.encode(document), as: UTF8.self) : text)
     }
 
     static func stderr(_ line: String) { write(2, line) }
@@ -284,46 +287,4 @@ final class DHCPSession: @unchecked Sendable {
         clock_gettime(CLOCK_BOOTTIME, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
-}
-
-/// Just enough JSON for one-line output with stable key order.
-indirect enum DHCPJSONValue {
-    case string(String), number(Double), array([DHCPJSONValue]), object([(String, DHCPJSONValue)]), null
-
-    var encoded: String {
-        switch self {
-        case .string(let s): return DHCPJSONValue.quote(s)
-        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
-        case .array(let items): return "[" + items.map(\.encoded).joined(separator: ",") + "]"
-        case .object(let pairs): return "{" + pairs.map { DHCPJSONValue.quote($0.0) + ":" + $0.1.encoded }.joined(separator: ",") + "}"
-        case .null: return "null"
-        }
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-}
-
-private func + (a: [(String, DHCPJSONValue)], b: [(String, DHCPJSONValue)]) -> [(String, DHCPJSONValue)] {
-    var r = a
-    r.append(contentsOf: b)
-    return r
 }
