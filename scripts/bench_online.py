@@ -55,7 +55,6 @@ def mandated(latencies, speed, case):
         # counted from `replug`'s answer (power-on done): SIM, registration, data call.
         "unplug": POWERON_TO_SIM + reg + call,
         "reboot": RESET_TO_UNPLUG + boot + POWERON_TO_SIM + reg + call,
-        "urc": 0.0,
     }[case]
     return seconds / speed
 
@@ -195,9 +194,8 @@ class Bench:
                 cases.append("urc")
             for _ in range(self.args.runs):
                 for case in cases:
-                    one = self.spurious_urc if case == "urc" else self.one_recovery
-                    results.setdefault((profile, case), []).append(one(sim, daemon) if case == "urc" else
-                                                                   one(sim, daemon, case))
+                    result = self.spurious_urc(sim, daemon) if case == "urc" else self.one_recovery(sim, daemon, case)
+                    results.setdefault((profile, case), []).append(result)
             self.drop_daemon(daemon)
             self.drop_sim(sim)
         self.recoveries = results
