@@ -55,9 +55,12 @@ def mandated(latencies, speed, case):
         # counted from `replug`'s answer (power-on done): SIM, registration, data call.
         "unplug": POWERON_TO_SIM + reg + call,
         "reboot": RESET_TO_UNPLUG + boot + POWERON_TO_SIM + reg + call,
-        "urc": 0.0,
     }[case]
     return seconds / speed
+
+
+RECOVERY_CASES = ("pdp-drop", "carrier", "unplug", "reboot", "urc")
+PROFILES = ("qnetdevctl", "autoconnect")
 
 
 class Bench:
@@ -157,7 +160,7 @@ class Bench:
         results = {}
         self.phases = {}
         for mode in ("modem", "ecm"):
-            for profile in ("qnetdevctl", "autoconnect"):
+            for profile in self.args.profiles:
                 for run_index in range(self.args.runs):
                     order = ["bg95d", "script"] if run_index % 2 == 0 else ["script", "bg95d"]
                     for client in order:
@@ -176,7 +179,7 @@ class Bench:
     # --- 2. detection and recovery -----------------------------------------------------------
     def recovery(self):
         results = {}
-        for profile in ("qnetdevctl", "autoconnect"):
+        for profile in self.args.profiles:
             sim = self.sim(profile, "ecm")
             daemon = self.daemon(sim, overrides=self.BENCH_CONFIG)
             daemon.start()
@@ -185,12 +188,14 @@ class Bench:
                 self.drop_daemon(daemon)
                 self.drop_sim(sim)
                 continue
-            cases = ["pdp-drop", "carrier", "unplug", "reboot"]
-            if sim.has_verb("urc"):
+            cases = [c for c in self.args.cases if c != "urc"]
+            # The spurious URC needs `ctl urc` and `ctl await-command` (bg95sim since issue 13).
+            if "urc" in self.args.cases and sim.has_verb("await-command"):
                 cases.append("urc")
             for _ in range(self.args.runs):
                 for case in cases:
-                    results.setdefault((profile, case), []).append(self.one_recovery(sim, daemon, case))
+                    result = self.spurious_urc(sim, daemon) if case == "urc" else self.one_recovery(sim, daemon, case)
+                    results.setdefault((profile, case), []).append(result)
             self.drop_daemon(daemon)
             self.drop_sim(sim)
         self.recoveries = results
@@ -208,8 +213,6 @@ class Bench:
             sim.ctl("unplug")
         elif case == "reboot":
             sim.ctl("reboot")
-        elif case == "urc":
-            sim.ctl("urc", "+CEREG:", "0")
         changed = watcher.wait(lambda s: s != "online", now() + 30, mark)
         detect = changed[0] - t0 if changed else None
         restore_t = t0
@@ -227,6 +230,35 @@ class Bench:
         over = back[0] - restore_t - must if back else None
         print(f"bench: {case} detect {detect} recover-overhead {over}", file=sys.stderr, flush=True)
         return detect, over, (back[0] - restore_t) if back else None, must
+
+    def spurious_urc(self, sim, daemon):
+        """A spurious `+CEREG: 0`: bg95d must confirm it with `AT+CEREG?` and stay online.
+        Returns ("urc", ms from the URC to the confirming query reaching the module or None,
+        whether bg95d stayed online). Nothing here waits for a timeout when bg95d is right."""
+        watcher = daemon.watcher
+        mark = watcher.mark()
+        ok, reply = sim.ctl("urc", "+CEREG:", "0")
+        fields = dict(w.split("=", 1) for w in reply.split() if "=" in w)
+        if not ok or "command" not in fields:
+            print(f"bench: urc: {reply}", file=sys.stderr, flush=True)
+            return "urc", None, False
+        # The simulator answers once bg95d's next AT+CEREG? after the URC has reached it.
+        ok, seen = sim.ctl("await-command", fields["command"], "30", "AT+CEREG?", timeout=40)
+        seen_fields = dict(w.split("=", 1) for w in seen.split() if "=" in w)
+        confirm = (int(seen_fields["ns"]) - int(fields["ns"])) / 1e6 if ok and "ns" in seen_fields else None
+        # A barrier, not a wait: bg95d's AT queue sends this only after the confirming query was
+        # answered and handled, so any state change it caused has been emitted and the status
+        # (same serial queue) shows it.
+        daemon.ctl("at", "AT")
+        status = daemon.status() or {}
+        left = watcher.wait(lambda s: s != "online", now(), mark)
+        kept = status.get("state") == "online" and left is None
+        if not kept:
+            # A wrong turn: get back online before the next case (the bad path may wait).
+            daemon.wait_online(300, since=mark)
+        print(f"bench: urc confirm {confirm} ms kept-online {kept} (state {status.get('state')})", file=sys.stderr,
+              flush=True)
+        return "urc", confirm, kept
 
     # --- 3. footprint ------------------------------------------------------------------------
     @staticmethod
@@ -447,66 +479,81 @@ class Bench:
     def print_table(self):
         out = []
         p = out.append
-        p("Time to online at speed 1 (seconds; median of %d paired runs, min-max)" % self.args.runs)
-        p(f"{'start':6} {'profile':12} {'client':8} {'online':>17} {'mandated':>8} {'overhead':>17} "
-          f"{'ratio bg95d/script':>18}")
-        for mode in ("modem", "ecm"):
-            for profile in ("qnetdevctl", "autoconnect"):
-                over = {}
-                for client in ("bg95d", "script"):
-                    values = self.online.get((mode, profile, client), [])
-                    ok = [s for s, _ in values if s is not None]
-                    must = values[0][1] if values else 0
-                    overs = [s - m for s, m in values if s is not None]
-                    over[client] = median(overs)
-                    rng = f"{min(ok):.2f}-{max(ok):.2f}" if ok else "-"
-                    orng = f"{min(overs):.2f}-{max(overs):.2f}" if overs else "-"
-                    failed = f" ({len(values) - len(ok)} failed)" if len(ok) < len(values) else ""
-                    ratio = ""
-                    if client == "script" and over.get("bg95d") is not None and over.get("script"):
-                        ratio = f"{over['bg95d'] / over['script']:.2f}"
-                    p(f"{mode:6} {profile:12} {client:8} {median(ok) or 0:6.2f} ({rng:>9}) {must:8.2f} "
-                      f"{median(overs) or 0:6.2f} ({orng:>9}) {ratio:>18}{failed}")
-        if getattr(self, "phases", None):
+        parts = self.args.parts
+        if "online" in parts:
+            p("Time to online at speed 1 (seconds; median of %d paired runs, min-max)" % self.args.runs)
+            p(f"{'start':6} {'profile':12} {'client':8} {'online':>17} {'mandated':>8} {'overhead':>17} "
+              f"{'ratio bg95d/script':>18}")
+            for mode in ("modem", "ecm"):
+                for profile in self.args.profiles:
+                    over = {}
+                    for client in ("bg95d", "script"):
+                        values = self.online.get((mode, profile, client), [])
+                        ok = [s for s, _ in values if s is not None]
+                        must = values[0][1] if values else 0
+                        overs = [s - m for s, m in values if s is not None]
+                        over[client] = median(overs)
+                        rng = f"{min(ok):.2f}-{max(ok):.2f}" if ok else "-"
+                        orng = f"{min(overs):.2f}-{max(overs):.2f}" if overs else "-"
+                        failed = f" ({len(values) - len(ok)} failed)" if len(ok) < len(values) else ""
+                        ratio = ""
+                        if client == "script" and over.get("bg95d") is not None and over.get("script"):
+                            ratio = f"{over['bg95d'] / over['script']:.2f}"
+                        p(f"{mode:6} {profile:12} {client:8} {median(ok) or 0:6.2f} ({rng:>9}) {must:8.2f} "
+                          f"{median(overs) or 0:6.2f} ({orng:>9}) {ratio:>18}{failed}")
+            if getattr(self, "phases", None):
+                p("")
+                p("Where bg95d's time to online goes (seconds in each state, median over the runs; 'starting' = process")
+                p("start to the first state the control socket reports)")
+                order = ["starting", "waiting-for-device", "configuring-module", "registering", "starting-data-call",
+                         "link-up", "dhcp", "verifying", "recovering", "degraded"]
+                seen = [s for s in order if any(s in run for runs in self.phases.values() for run in runs)]
+                p(f"{'start':6} {'profile':12} " + " ".join(f"{s[:12]:>12}" for s in seen))
+                for (mode, profile), runs in self.phases.items():
+                    p(f"{mode:6} {profile:12} " + " ".join(f"{median([r.get(s, 0.0) for r in runs]):12.2f}" for s in seen))
+        if "recovery" in parts:
             p("")
-            p("Where bg95d's time to online goes (seconds in each state, median over the runs; 'starting' = process")
-            p("start to the first state the control socket reports)")
-            order = ["starting", "waiting-for-device", "configuring-module", "registering", "starting-data-call",
-                     "link-up", "dhcp", "verifying", "recovering", "degraded"]
-            seen = [s for s in order if any(s in run for runs in self.phases.values() for run in runs)]
-            p(f"{'start':6} {'profile':12} " + " ".join(f"{s[:12]:>12}" for s in seen))
-            for (mode, profile), runs in self.phases.items():
-                p(f"{mode:6} {profile:12} " + " ".join(f"{median([r.get(s, 0.0) for r in runs]):12.2f}" for s in seen))
-        p("")
-        p("Detection and recovery, bg95d from ECM start mode (ms; median of %d)" % self.args.runs)
-        p(f"{'profile':12} {'fault':9} {'-> state change':>15} {'-> online':>10} {'mandated':>9} {'overhead':>9}")
-        for (profile, case), values in sorted(self.recoveries.items()):
-            det = [v[0] * 1000 for v in values if v[0] is not None]
-            over = [v[1] * 1000 for v in values if v[1] is not None]
-            back = [v[2] * 1000 for v in values if v[2] is not None]
-            must = values[0][3] * 1000
-            p(f"{profile:12} {case:9} {median(det) or 0:15.0f} {median(back) or 0:10.0f} {must:9.0f} "
-              f"{median(over) or 0:9.0f}")
-        if not any(c == "urc" for _, c in self.recoveries):
-            p("(spurious URC: not available, this bg95sim has no `ctl urc` verb)")
-        p("")
-        p(f"Footprint, idle over {self.args.idle:.0f} s windows (kB; wakeups = scheduler timeslices of all threads)")
-        p(f"bg95d release binary ({self.args.build_flags}): {self.binary_unstripped / 1e6:.1f} MB, stripped "
-          f"{self.binary_size / 1e6:.1f} MB")
-        p(f"{'program':48} {'RSS':>7} {'RssAnon':>7} {'RssFile':>7} {'thr':>4} {'fds':>4} {'wakeups/min':>11} "
-          f"{'CPU s/h':>8}")
-        for row in self.footprints:
-            p(f"{row['name']:48} {row['rss']:7} {row['anon']:7} {row['file']:7} {row['threads']:4} {row['fds']:4} "
-              f"{row['wakeups_min']:11.1f} {row['cpu_s_h']:8.2f}")
-        if getattr(self, "mm_note", None):
-            p(f"({self.mm_note})")
-        p(f"(bg95d with its default timers: {self.probe_interval[0]})")
-        p("")
-        p(f"Control latencies (ms; median of {self.args.latency_samples}, min-max)")
-        for name, values in getattr(self, "latencies", {}).items():
-            ok = [v for v in values if v is not None]
-            rng = f"{min(ok):.2f}-{max(ok):.2f}" if ok else "-"
-            p(f"{name:36} {median(ok) or 0:8.2f} ({rng})")
+            p("Detection and recovery, bg95d from ECM start mode (ms; median of %d)" % self.args.runs)
+            p(f"{'profile':12} {'fault':9} {'-> state change':>15} {'-> online':>10} {'mandated':>9} {'overhead':>9}")
+            for (profile, case), values in sorted(self.recoveries.items()):
+                if case == "urc":
+                    kept = sum(1 for v in values if v[2])
+                    confirms = [v[1] for v in values if v[1] is not None]
+                    rng = f" ({min(confirms):.0f}-{max(confirms):.0f})" if confirms else ""
+                    confirmed = f"confirmed in {median(confirms):.0f} ms{rng}" if confirms else "never confirmed"
+                    verdict = "kept online" if kept == len(values) else f"LEFT online in {len(values) - kept} of {len(values)}"
+                    p(f"{profile:12} {case:9} spurious URC: {verdict}, {confirmed}")
+                    continue
+                det = [v[0] * 1000 for v in values if v[0] is not None]
+                over = [v[1] * 1000 for v in values if v[1] is not None]
+                back = [v[2] * 1000 for v in values if v[2] is not None]
+                must = values[0][3] * 1000
+                p(f"{profile:12} {case:9} {median(det) or 0:15.0f} {median(back) or 0:10.0f} {must:9.0f} "
+                  f"{median(over) or 0:9.0f}")
+            if self.recoveries and not any(c == "urc" for _, c in self.recoveries) and "urc" in self.args.cases:
+                p("(spurious URC: not available, this bg95sim has no `ctl await-command` verb)")
+            elif any(c == "urc" for _, c in self.recoveries):
+                p("(urc: `+CEREG: 0` injected while online; confirmed = until bg95d's AT+CEREG? reached the module)")
+        if "footprint" in parts:
+            p("")
+            p(f"Footprint, idle over {self.args.idle:.0f} s windows (kB; wakeups = scheduler timeslices of all threads)")
+            p(f"bg95d release binary ({self.args.build_flags}): {self.binary_unstripped / 1e6:.1f} MB, stripped "
+              f"{self.binary_size / 1e6:.1f} MB")
+            p(f"{'program':48} {'RSS':>7} {'RssAnon':>7} {'RssFile':>7} {'thr':>4} {'fds':>4} {'wakeups/min':>11} "
+              f"{'CPU s/h':>8}")
+            for row in self.footprints:
+                p(f"{row['name']:48} {row['rss']:7} {row['anon']:7} {row['file']:7} {row['threads']:4} {row['fds']:4} "
+                  f"{row['wakeups_min']:11.1f} {row['cpu_s_h']:8.2f}")
+            if getattr(self, "mm_note", None):
+                p(f"({self.mm_note})")
+            p(f"(bg95d with its default timers: {self.probe_interval[0]})")
+        if "footprint" in parts:
+            p("")
+            p(f"Control latencies (ms; median of {self.args.latency_samples}, min-max)")
+            for name, values in getattr(self, "latencies", {}).items():
+                ok = [v for v in values if v is not None]
+                rng = f"{min(ok):.2f}-{max(ok):.2f}" if ok else "-"
+                p(f"{name:36} {median(ok) or 0:8.2f} ({rng})")
         print("\n".join(out), flush=True)
 
     def run(self):
@@ -537,6 +584,12 @@ def main():
                         help="seconds of each idle footprint window")
     parser.add_argument("--mm-settle", type=float, default=10.0)
     parser.add_argument("--latency-samples", type=int, default=30)
+    parser.add_argument("--cases", nargs="+", choices=RECOVERY_CASES,
+                        default=(os.environ.get("BENCH_CASES") or " ".join(RECOVERY_CASES)).split(),
+                        help="recovery cases to run (BENCH_CASES)")
+    parser.add_argument("--profiles", nargs="+", choices=PROFILES,
+                        default=(os.environ.get("BENCH_PROFILES") or " ".join(PROFILES)).split(),
+                        help="firmware profiles for online and recovery (BENCH_PROFILES)")
     parser.add_argument("--parts", nargs="+", default=(os.environ.get("BENCH_PARTS") or "online recovery footprint").split())
     args = parser.parse_args()
     return Bench(args).run()

@@ -43,7 +43,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var probeTimeout: Duration = .seconds(5)
     /// How often registration, operator, network and signal are read again while online
     /// (`module_survey_interval`; 0 turns it off). A few AT commands, no radio traffic.
-    public var moduleSurveyInterval: Duration? = .seconds(60)
+    /// Off unless configured: idle and online, bg95d wakes only for the probe, the watchdog and
+    /// what a lease or a client owes (issue 13); at 60 s the survey was all of its ~48 idle
+    /// wakeups a minute. The survey after the data call still fills the facts once.
+    public var moduleSurveyInterval: Duration? = nil
 
     /// The supervisor's timing and policy (probe interval and attempts, timeouts, backoff,
     /// attempts per rung, release on shutdown): the file's keys map onto it directly.

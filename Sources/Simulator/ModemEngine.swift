@@ -16,6 +16,8 @@ protocol ModemEngineDelegate: AnyObject {
     func engineBooted()
     /// A line for the verbose log.
     func engineLog(_ line: String)
+    /// A command line reached the module (not while stalled); redacted like the log.
+    func engineReceivedCommand(_ line: String)
 }
 
 /// The simulated BG95-M3 firmware: AT interpreter, SIM, registration, attach, PDP contexts
@@ -396,6 +398,7 @@ final class ModemEngine: @unchecked Sendable {
         if echo { write(line + "\r") }
         guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
         delegate?.engineLog("<- \(Self.redacted(line))")
+        delegate?.engineReceivedCommand(Self.redacted(line))
         if busy {
             pendingLines.append(line)
         } else {

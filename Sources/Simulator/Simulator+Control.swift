@@ -94,7 +94,11 @@ extension Simulator {
             }
             guard plugged, engine.powered else { return respond("error urc: the module is not powered") }
             engine.urc(line)
-            respond("ok urc")
+            // How many commands the module had received when the URC went out, and when: the
+            // base of an `await-command` for the host's reaction.
+            respond("ok urc command=\(commandJournal.count) ns=\(Self.monotonicNanoseconds())")
+        case "await-command":
+            awaitCommand(args, respond: respond)
         case "signal":
             guard args.count == 1, let rsrp = Int(args[0]), (-160 ... -44).contains(rsrp) else {
                 return respond("error usage: signal <rsrp dBm, -160..-44>")
@@ -183,6 +187,36 @@ extension Simulator {
             handleHostWorld(args, respond: respond)
         default:
             respond("error unknown verb \(verb)")
+        }
+    }
+
+    /// `await-command <after> <timeout s> <prefix words>`: answers `ok command=<n> ns=<arrival>
+    /// <line>` for the first command numbered above `after` (from `urc`'s answer) that starts with
+    /// the prefix (words joined with single spaces, case ignored), once it has reached the module,
+    /// or an error when none did within the timeout (at most 600 s).
+    func awaitCommand(_ args: [String], respond: @escaping (String) -> Void) {
+        let usage = "error usage: await-command <after: a command number> <timeout seconds, 0.01-600> <prefix>"
+        guard args.count >= 3, let after = Int(args[0]), after >= 0, let timeout = Double(args[1]),
+            timeout >= 0.01, timeout <= 600
+        else { return respond(usage) }
+        let prefix = args.dropFirst(2).joined(separator: " ")
+        guard prefix.utf8.count <= 200, prefix.utf8.allSatisfy({ (0x20...0x7e).contains($0) }) else { return respond(usage) }
+        func answer(_ entry: CommandJournal.Entry) -> String { "ok command=\(entry.number) ns=\(entry.nanoseconds) \(entry.line)" }
+        nextCommandWaiter += 1
+        let id = nextCommandWaiter
+        switch commandJournal.lookup(after: after, prefix: prefix, id: id) {
+        case .found(let entry):
+            respond(answer(entry))
+        case .forgotten:
+            respond("error await-command: commands after \(after) are no longer kept")
+        case .waiting:
+            let refusal = "error await-command: no command starting with \(prefix) after \(after) within \(args[1]) s"
+            commandWaiters[id] = { entry in respond(entry.map(answer) ?? refusal) }
+            // The one timer of a waiting request; it ends the request when nothing came.
+            queue.asyncAfter(deadline: .now() + timeout) { [weak self] in
+                guard let self, self.commandJournal.cancel(id: id) else { return }
+                self.commandWaiters.removeValue(forKey: id)?(nil)
+            }
         }
     }
 

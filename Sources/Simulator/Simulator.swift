@@ -31,6 +31,11 @@ public final class Simulator: @unchecked Sendable {
     var bootWaiters: [() -> Void] = []
     var enumerationWaiters: [(Bool) -> Void] = []
     var control: ControlServer?
+    /// The commands the module received, for `urc` and `await-command` (CommandJournal.swift).
+    var commandJournal = CommandJournal()
+    /// The answers owed to `await-command` requests still waiting, by waiter id (nil: timed out).
+    var commandWaiters: [Int: (CommandJournal.Entry?) -> Void] = [:]
+    var nextCommandWaiter = 0
     let children: ChildWatcher
     private var isShutDown = false
     /// Log sink (stderr by default); `--verbose` adds every AT line.
@@ -293,5 +298,18 @@ extension Simulator: ModemEngineDelegate {
 
     func engineLog(_ line: String) {
         if options.verbose { log(line) }
+    }
+
+    func engineReceivedCommand(_ line: String) {
+        for (waiter, entry) in commandJournal.record(line, at: Self.monotonicNanoseconds()) {
+            commandWaiters.removeValue(forKey: waiter.id)?(entry)
+        }
+    }
+
+    /// CLOCK_MONOTONIC, the clock a harness reads too (Python's `time.monotonic`).
+    static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 }

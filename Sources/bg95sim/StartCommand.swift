@@ -153,7 +153,8 @@ struct CtlCommand: ParsableCommand {
             verbs: unplug, replug, reboot, pdp-drop, detach, attach, deregister <cause>, signal <rsrp>,
             sim-remove, sim-insert, stall <seconds>, stall-off, garbage, dhcp-stop, dhcp-start,
             carrier-off, carrier-on, lease-time <s>, speed <F>,
-            latency <registration|boot|data-call> <module seconds>, status
+            latency <registration|boot|data-call> <module seconds>, status,
+            urc <line> (answers command=<n received so far>), await-command <after n> <timeout s> <prefix>
             host worlds (re-enumerate): host-world <normal|qmi|no-serial-driver>
             """)
 

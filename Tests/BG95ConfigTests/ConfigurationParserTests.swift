@@ -202,6 +202,15 @@ final class ConfigurationParserTests: XCTestCase {
         XCTAssertEqual(s.backoff, Backoff(initial: .seconds(3), maximum: .seconds(9)))
     }
 
+    /// Issue 13: idle and online, nothing periodic runs unless configured (the probe, whose
+    /// default interval the operator sees in the example, and the watchdog, which systemd sets).
+    func testNoModuleSurveyTimerUnlessConfigured() throws {
+        XCTAssertNil(DaemonConfiguration().moduleSurveyInterval, "no survey timer by default")
+        XCTAssertNil(try parse("").moduleSurveyInterval)
+        XCTAssertEqual(try parse("module_survey_interval = 5m\n").moduleSurveyInterval, .seconds(300))
+        XCTAssertEqual(DaemonConfiguration().metricsFile, "", "no metrics file (and so no metrics timer) by default")
+    }
+
     func testTheExampleFileParses() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("config/bg95d.conf.example")

@@ -119,4 +119,35 @@ final class SimulatorFaultTests: XCTestCase {
         XCTAssertEqual(try sim.ctl("lease-time", "60").status, 1, "below dnsmasq's minimum")
         XCTAssertEqual(try sim.ctl("no-such-verb").status, 1)
     }
+    /// `urc` answers with how many commands the module had received; `await-command` then
+    /// answers with the host's next matching command once it reached the module (the bench
+    /// times bg95d's confirming `AT+CEREG?` after a spurious `+CEREG: 0` this way).
+    func testURCAndAwaitCommandTimeTheHostsReaction() throws {
+        let sim = try SimulatorHarness(["--mode", "ecm"])
+        defer { sim.stop() }
+        func fields(_ reply: String) -> [String: String] {
+            Dictionary(reply.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ").compactMap { word -> (String, String)? in
+                let parts = word.split(separator: "=", maxSplits: 1)
+                return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+            }, uniquingKeysWith: { first, _ in first })
+        }
+        try sim.atOK(["cmd:ATE0", "cmd:AT+COPS?"])
+        let urc = try sim.ctl("urc", "+CEREG:", "0")
+        XCTAssertTrue(urc.succeeded, urc.stdout + urc.stderr)
+        let base = try XCTUnwrap(fields(urc.stdout)["command"]), sent = try XCTUnwrap(UInt64(fields(urc.stdout)["ns"] ?? ""))
+        XCTAssertEqual(Int(base), 2, "two commands so far")
+        try sim.atOK(["cmd:AT+QCSQ", "cmd:AT+CEREG?"])
+        let seen = try sim.ctl("await-command", base, "30", "AT+CEREG?")
+        XCTAssertTrue(seen.succeeded, seen.stdout + seen.stderr)
+        XCTAssertTrue(seen.stdout.hasPrefix("ok command=4 "), seen.stdout)
+        XCTAssertTrue(seen.stdout.hasSuffix(" AT+CEREG?\n"), seen.stdout)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(UInt64(fields(seen.stdout)["ns"] ?? "")), sent, "after the URC")
+        // Only a later command counts: the next `AT+CEREG?` after this URC, case ignored.
+        let later = try sim.ctl("urc", "+CEREG:", "0")
+        try sim.atOK(["cmd:AT+CEREG?"])
+        let next = try sim.ctl("await-command", try XCTUnwrap(fields(later.stdout)["command"]), "30", "at+cereg?")
+        XCTAssertTrue(next.stdout.hasPrefix("ok command=5 "), next.stdout + next.stderr)
+        XCTAssertFalse(try sim.ctl("await-command", "x", "1", "AT").succeeded, "a bad number is refused")
+        XCTAssertFalse(try sim.ctl("await-command", "0", "601", "AT").succeeded, "so is a timeout over 600 s")
+    }
 }

@@ -104,4 +104,34 @@ final class SimulatorUnitTests: XCTestCase {
         try "{not json".write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ModuleState.load(from: path))
     }
+    /// `await-command` finds the first later matching command whether it arrived before the
+    /// request or after it (no race with the host), and forgets old commands.
+    func testCommandJournalAnswersEarlierAndLaterCommands() {
+        var journal = CommandJournal(capacity: 3)
+        XCTAssertEqual(journal.record("AT+COPS?", at: 10).count, 0)
+        let base = journal.count
+        XCTAssertEqual(base, 1)
+        XCTAssertEqual(journal.lookup(after: base, prefix: "AT+CEREG?", id: 1), .waiting)
+        XCTAssertEqual(journal.lookup(after: base, prefix: "at+qcsq", id: 2), .waiting)
+        // A command that matches no waiter answers none; one that matches answers only its own.
+        XCTAssertTrue(journal.record("AT+COPS?", at: 20).isEmpty)
+        let answered = journal.record("AT+CEREG?", at: 30)
+        XCTAssertEqual(answered.map(\.waiter.id), [1])
+        XCTAssertEqual(answered.first?.entry, CommandJournal.Entry(number: 3, nanoseconds: 30, line: "AT+CEREG?"))
+        XCTAssertEqual(journal.waiters.map(\.id), [2])
+        // Arrived before the request: answered at once; the number bounds it.
+        XCTAssertEqual(journal.lookup(after: base, prefix: "AT+CEREG", id: 3),
+                       .found(CommandJournal.Entry(number: 3, nanoseconds: 30, line: "AT+CEREG?")))
+        XCTAssertEqual(journal.lookup(after: 3, prefix: "AT+CEREG?", id: 4), .waiting)
+        XCTAssertTrue(journal.cancel(id: 4), "a timed-out waiter is dropped")
+        XCTAssertFalse(journal.cancel(id: 4))
+        // Case is ignored as the module ignores it.
+        XCTAssertEqual(journal.record("at+qcsq", at: 40).map(\.waiter.id), [2])
+        // Capacity 3: commands 1 and 2 are gone; asking after 0 cannot be answered honestly.
+        _ = journal.record("ATI", at: 50)
+        XCTAssertEqual(journal.entries.map(\.number), [3, 4, 5])
+        XCTAssertEqual(journal.lookup(after: 0, prefix: "AT", id: 5), .forgotten)
+        XCTAssertEqual(journal.lookup(after: 2, prefix: "ATI", id: 6),
+                       .found(CommandJournal.Entry(number: 5, nanoseconds: 50, line: "ATI")))
+    }
 }
