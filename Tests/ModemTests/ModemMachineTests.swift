@@ -333,9 +333,7 @@ final class ModemMachineTests: XCTestCase {
     func testRegistrationWaitsForCEREGURC() throws {
         var m = try module()
         m.identifyAndECM()
-        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
-        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
-        m.expect("AT+CEREG=2", "OK")
+        m.simToRegistering()
         m.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
         XCTAssertNil(m.pending)
         XCTAssertTrue(m.timers.contains(.registrationPoll))
@@ -353,9 +351,7 @@ final class ModemMachineTests: XCTestCase {
     func testRegistrationFallsBackToPollingAndIsBounded() throws {
         var m = try module { $0.registrationTimeout = .seconds(30) }
         m.identifyAndECM()
-        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
-        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
-        m.expect("AT+CEREG=2", "OK")
+        m.simToRegistering()
         m.expect("AT+CEREG?", "+CEREG: 2,0", "OK")
         m.fire(.registrationPoll, after: .seconds(5))
         m.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
@@ -365,9 +361,7 @@ final class ModemMachineTests: XCTestCase {
 
         var never = try module { $0.registrationTimeout = .seconds(30) }
         never.identifyAndECM()
-        never.expect("AT+CPIN?", "+CPIN: READY", "OK")
-        never.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
-        never.expect("AT+CEREG=2", "OK")
+        never.simToRegistering()
         never.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
         never.fire(.registrationDeadline, after: .seconds(30))
         XCTAssertEqual(never.failed, .registrationTimeout(lastStatus: "searching"))
@@ -378,9 +372,7 @@ final class ModemMachineTests: XCTestCase {
     func testDeniedRegistrationReportsTheRejectCause() throws {
         var m = try module()
         m.identifyAndECM()
-        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
-        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
-        m.expect("AT+CEREG=2", "OK")
+        m.simToRegistering()
         m.expect("AT+CEREG?", "+CEREG: 2,3", "OK")
         m.expect("AT+CEREG=3", "OK")
         m.expect("AT+CEREG?", "+CEREG: 3,3,\"1A2B\",\"01A2D001\",8,0,15", "OK")
@@ -390,9 +382,7 @@ final class ModemMachineTests: XCTestCase {
         // A denial URC while waiting that already carries the cause.
         var urc = try module()
         urc.identifyAndECM()
-        urc.expect("AT+CPIN?", "+CPIN: READY", "OK")
-        urc.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
-        urc.expect("AT+CEREG=2", "OK")
+        urc.simToRegistering()
         urc.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
         urc.module("+CEREG: 3,\"1A2B\",\"01A2D001\",8,0,11")
         XCTAssertEqual(urc.failed, .registrationDenied(cause: 11))
@@ -403,9 +393,7 @@ final class ModemMachineTests: XCTestCase {
     func testADenialWithoutACauseAsksForItOnceThenFails() throws {
         var m = try module()
         m.identifyAndECM()
-        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
-        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
-        m.expect("AT+CEREG=2", "OK")
+        m.simToRegistering()
         m.expect("AT+CEREG?", "+CEREG: 2,3", "OK")
         m.expect("AT+CEREG=3", "OK")
         m.expect("AT+CEREG?", "+CEREG: 3,3", "OK")
@@ -418,9 +406,7 @@ final class ModemMachineTests: XCTestCase {
     func testURCInTheMiddleOfAResponseIsDeliveredAndDoesNotBreakTheReply() throws {
         var m = try module()
         m.identifyAndECM()
-        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
-        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
-        m.expect("AT+CEREG=2", "OK")
+        m.simToRegistering()
         // The module is still searching when asked, and its registration URC arrives between
         // the reply line and OK; the reply decides, then the URC-driven wait must not hang.
         m.expect("AT+CEREG?", "+CEREG: 2,2", "+CEREG: 1,\"1A2B\",\"01A2D001\",8", "OK")
@@ -476,9 +462,7 @@ final class ModemMachineTests: XCTestCase {
     func testVanishMidBringUpWaitsAndStartsOverCleanly() throws {
         var m = try module()
         m.identifyAndECM()
-        m.expect("AT+CPIN?", "+CPIN: READY", "OK")
-        m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
-        m.expect("AT+CEREG=2", "OK")
+        m.simToRegistering()
         m.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
         XCTAssertFalse(m.timers.isEmpty)
         m.portGone()

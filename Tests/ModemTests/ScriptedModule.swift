@@ -135,6 +135,13 @@ extension ScriptedModule {
         bytes(Array(qnetdevctlTest.map { "\r\n\($0)\r\n" }.joined().utf8))
     }
 
+    /// SIM ready → context already right → registration reporting on; `AT+CEREG?` is next.
+    mutating func simToRegistering() {
+        expect("AT+CPIN?", "+CPIN: READY", "OK")
+        expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"", "OK")
+        expect("AT+CEREG=2", "OK")
+    }
+
     /// SIM ready → context already right → registered home → attached.
     mutating func simToAttached(apn: String = "internet") {
         expect("AT+CPIN?", "+CPIN: READY", "OK")
