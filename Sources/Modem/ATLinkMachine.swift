@@ -1,8 +1,9 @@
 import ATProtocol
 
 /// The policy of one AT port as a pure value: what to write when, and what a reply, a timeout
-/// or garbage means. The I/O side (`ModemIO.ATChannel`) owns the descriptor, the timers and
-/// the callbacks, and carries out the actions in order.
+/// or garbage means. `ModemMachine` owns one and routes the port's bytes, opening and closing
+/// through it; its actions become the modem machine's (`ModemIO.ModemController` owns the
+/// descriptor and the timers and carries them out).
 ///
 /// - One command in flight, the others queued (FIFO, at most `queueLimit`; beyond it a command
 ///   completes at once as `.cancelled`). Each gets its reference-table timeout
@@ -81,8 +82,8 @@ public struct ATLinkMachine: Sendable {
     }
 
     public enum Action: Sendable, Equatable {
-        /// Write these bytes to the port now.
-        case write([UInt8])
+        /// Write these bytes (the command line of `command`) to the port now.
+        case write([UInt8], ATCommand)
         case startTimer(Timer, after: Duration)
         case cancelTimer(Timer)
         /// A submitted command completed (OK, error, `.timedOut`, `.cancelled`).
@@ -178,7 +179,7 @@ public struct ATLinkMachine: Sendable {
         inFlight = (id, command, ticket)
         for output in outputs {
             if case .write(_, let bytes, _) = output {
-                actions.append(.write(bytes))
+                actions.append(.write(bytes, command))
                 actions.append(.startTimer(.response, after: timeout))
             } else {
                 handle(output, into: &actions)

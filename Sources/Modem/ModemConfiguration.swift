@@ -43,6 +43,9 @@ public struct ModemConfiguration: Sendable, Equatable {
     /// While the data call is up, read registration, operator, network and signal again this
     /// often (so status shows current values with their age); nil: only once.
     public var surveyInterval: Duration?
+    /// The AT link's policy: probe timeout, stall detection, queue bound, a cap on command
+    /// timeouts (for simulators faster than real time).
+    public var link = ATLinkMachine.Options()
 
     public init(
         apn: String, pdpType: PDPType = .ipv4, contextID: Int = 1, username: String? = nil, password: String? = nil,

@@ -1,17 +1,21 @@
 import ATProtocol
 
-/// What happened, as the modem controller tells the bring-up machine.
+/// What happened, as the modem controller tells the modem machine.
 public enum ModemEvent: Sendable, Equatable {
-    /// The module's AT port is open and answers (the channel sent `ATE0`): start, or start
-    /// over after a re-enumeration.
-    case moduleReady
-    /// The module (or its AT port) disappeared: unplug, reboot, re-enumeration.
-    case moduleVanished
-    /// The command the machine sent completed: `OK`, an error, `.timedOut` (the channel then
-    /// resynchronises) or `.cancelled` (the port closed).
-    case response(ATResponse)
-    /// An unsolicited result code.
-    case urc(URC)
+    /// The module's AT port was opened (again): the link synchronises (`AT`, `ATE0`), then the
+    /// bring-up starts, or starts over after a re-enumeration.
+    case portOpened
+    /// The AT port closed: the module disappeared (unplug, reboot, re-enumeration) or the port
+    /// failed. Every pending command completes as `.cancelled`.
+    case portClosed
+    /// Bytes read from the AT port.
+    case received([UInt8])
+    /// Someone else's command (`bg95ctl at`, the daemon's registration question) through the
+    /// same queue; its response comes back as `.completed(_, for: ticket)`.
+    case submit(ATCommand, CommandTicket)
+    /// The supervisor asks whether the data call is still up (a drop URC or `RDY` while online);
+    /// answered with `.dataCallChecked`.
+    case checkDataCall
     /// A timer the machine started fired.
     case timerFired(ModemTimer)
     /// Run every step again (a recovery: the steps are idempotent, so this is cheap).
@@ -49,6 +53,8 @@ public enum ModemTimer: Sendable, Hashable, CustomStringConvertible {
     case diagnosisPing
     /// Time to read registration, operator, network and signal again.
     case survey
+    /// The AT link's own timers (the command's response deadline, the pause between probes).
+    case link(ATLinkMachine.Timer)
 
     public var description: String {
         switch self {
@@ -58,6 +64,8 @@ public enum ModemTimer: Sendable, Hashable, CustomStringConvertible {
         case .registrationDeadline: return "registration-deadline"
         case .diagnosisPing: return "diagnosis-ping"
         case .survey: return "survey"
+        case .link(.response): return "at-response"
+        case .link(.probeDelay): return "at-probe-delay"
         }
     }
 }

@@ -3,8 +3,9 @@ import ATProtocol
 /// Everything bg95d does with the module, as one pure value: the bring-up from "AT port open"
 /// to "data call up", the recovery steps (restart the data call, radio cycle, reboot) and
 /// `down` as states (`+Recovery`), the diagnosis queries (`+Diagnosis`), the survey while
-/// online (`+Survey`), and the module model every reply and URC fills (`module`), which
-/// status, doctor and metrics read. `ModemIO.ModemController` carries out its actions.
+/// online (`+Survey`), the AT link with its queue (`+Link`: the port's bytes go in, lines to
+/// write come out), and the module model every reply and URC fills (`module`), which status,
+/// doctor and metrics read. `ModemIO.ModemController` carries out its actions.
 ///
 /// Bring-up steps, each skipped when the module already is in the wanted state, each logging one line of
 /// what it found and did, ordered so that the module's own waits (reboot, SIM, registration,
@@ -31,7 +32,7 @@ import ATProtocol
 /// (at 1 when the SIM's last word was not READY).
 ///
 /// Only one command of the machine is in flight at a time. A timed-out command is sent again
-/// (the channel resynchronises in between) up to `commandRetries` times. Time is injected: the
+/// (the link resynchronises in between) up to `commandRetries` times. Time is injected: the
 /// machine never reads a clock; timers are actions and come back as events.
 public struct ModemMachine: Sendable {
     public let configuration: ModemConfiguration
@@ -43,12 +44,21 @@ public struct ModemMachine: Sendable {
     /// Whether `AT+QNETDEVCTL` exists on this firmware, once probed.
     public private(set) var dataCallMethod: DataCallMethod?
     /// What is known about the module, filled from every reply and URC the machine sees.
-    public private(set) var module = ModuleModel()
+    public internal(set) var module = ModuleModel()
 
     /// Which reply or timer the machine waits for within `state` (with that wait's data).
     var step: Step = .idle
     /// The command of ours in flight: only its response moves `step` on.
-    var awaiting: ATCommand?
+    var awaiting: ATLinkMachine.Ticket?
+    /// The AT port's policy (one command in flight, FIFO, resync, stall).
+    var link: ATLinkMachine
+    /// Who waits for each command on the link.
+    var requests: [ATLinkMachine.Ticket: Request] = [:]
+    var lastTicket: UInt64 = 0
+    /// Commands submitted while handling the current event, handed to the link after it.
+    var linkInbox: [ATLinkMachine.Event] = []
+    /// The port answered since it was opened (its first `.ready` started the bring-up).
+    var portAnswered = false
     /// Consecutive timeouts of the step's command (sent again up to `commandRetries` times).
     var timeouts = 0
     /// Polls or retries of the step so far (SIM not ready, net device, address).
@@ -86,6 +96,7 @@ public struct ModemMachine: Sendable {
     /// Validates the configuration by building every command that carries a configured value.
     public init(configuration: ModemConfiguration) throws(BringUpError) {
         self.configuration = configuration
+        link = ATLinkMachine(options: configuration.link)
         do {
             enterPIN = try configuration.pin.map { pin throws(ATCommandError) in try ATCommand.enterPIN(pin) }
             defineContext = try ATCommand.defineContext(
@@ -109,25 +120,31 @@ public struct ModemMachine: Sendable {
         }
     }
 
+    /// How usable the AT port is.
+    public var portHealth: ATLinkMachine.Health { link.health }
+    /// Commands waiting behind the one in flight.
+    public var queuedCommands: Int { link.queuedCount }
+
     /// Handles one event and returns what to do, in order.
     public mutating func handle(_ event: ModemEvent, now: ContinuousClock.Instant) -> [ModemAction] {
         var actions: [ModemAction] = []
         switch event {
-        case .moduleReady:
-            moduleReady(now: now, into: &actions)
-        case .moduleVanished:
+        case .portOpened:
+            portAnswered = false
+            runLink(.opened, now: now, into: &actions)
+        case .portClosed:
+            runLink(.closed, now: now, into: &actions)
             moduleVanished(now: now, into: &actions)
-        case .response(let response):
-            // Every answer is a fact about the module, whoever asked.
-            module.absorb(response, at: now)
-            guard let awaiting, response.command == awaiting else { break }  // someone else's
-            self.awaiting = nil
-            handle(response, now: now, into: &actions)
-        case .urc(let urc):
-            module.absorb(urc, at: now)
-            handle(urc, into: &actions)
+        case .received(let bytes):
+            runLink(.received(bytes), now: now, into: &actions)
+        case .submit(let command, let ticket):
+            submit(command, for: .foreign(ticket))
+        case .checkDataCall:
+            checkDataCall(into: &actions)
         case .deviceChanged(let atPort, let netInterface):
             module.noteDevice(atPort: atPort, ecmInterface: netInterface, at: now)
+        case .timerFired(.link(let timer)):
+            runLink(.timerFired(timer), now: now, into: &actions)
         case .timerFired(let timer):
             timerFired(timer, into: &actions)
         case .restart:
@@ -147,12 +164,16 @@ public struct ModemMachine: Sendable {
         case .diagnose(let pingHost, let count):
             diagnose(pingHost: pingHost, count: count, into: &actions)
         }
+        // Commands submitted above (and by the completions they cause) go to the link now.
+        while !linkInbox.isEmpty {
+            runLink(linkInbox.removeFirst(), now: now, into: &actions)
+        }
         return actions
     }
 
     // MARK: Module presence
 
-    private mutating func moduleReady(now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
+    mutating func moduleReady(now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         if case .stopped = state {
             actions.append(.log("module ready; staying stopped until `up`"))
             return
@@ -213,12 +234,8 @@ public struct ModemMachine: Sendable {
     /// unreadable answer counts as up (ending it then is the safe side).
     private func dataCallIsUp(_ response: ATResponse) -> Bool {
         switch dataCallMethod ?? .autoconnect {
-        case .qnetdevctl:
-            guard response.isOK, let states = try? response.replies(NetDeviceControlState.self) else { return true }
-            return states.contains { $0.cid == configuration.contextID && $0.isConnected }
-        case .autoconnect:
-            guard response.isOK, let contexts = try? response.replies(ContextActivation.self) else { return true }
-            return contexts.contains { $0.cid == configuration.contextID && $0.isActive }
+        case .qnetdevctl: return Self.netDeviceIsConnected(response, cid: configuration.contextID) ?? true
+        case .autoconnect: return Self.contextIsActive(response, cid: configuration.contextID) ?? true
         }
     }
 
@@ -233,7 +250,7 @@ public struct ModemMachine: Sendable {
 
     // MARK: Responses
 
-    private mutating func handle(_ response: ATResponse, now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
+    mutating func handle(_ response: ATResponse, now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         if case .diagnosis(let query, let found, let ping) = step {
             // Diagnosis queries are not retried: an unanswered one is an answer too.
             diagnosisAnswer(query, found, ping, response, into: &actions)
@@ -824,7 +841,7 @@ public struct ModemMachine: Sendable {
 
     // MARK: URCs and timers
 
-    private mutating func handle(_ urc: URC, into actions: inout [ModemAction]) {
+    mutating func handle(_ urc: URC, into actions: inout [ModemAction]) {
         if case .ping(let event) = urc, case .diagnosis(.pingWait, var found, _) = step {
             switch event {
             case .summary(let summary): found.ping = summary
@@ -873,6 +890,8 @@ public struct ModemMachine: Sendable {
 
     private mutating func timerFired(_ timer: ModemTimer, into actions: inout [ModemAction]) {
         switch timer {
+        case .link:
+            break  // the link's (handled before this)
         case .survey:
             // Only while the data call is up and nothing else is going on.
             guard case .up = state, step == .done else { return }
@@ -923,8 +942,7 @@ public struct ModemMachine: Sendable {
     mutating func send(_ command: ATCommand, step: Step, into actions: inout [ModemAction]) {
         if step != self.step, step != .simQuery, step != .addressQuery, step != .netDevConfirm { stepAttempts = 0 }
         self.step = step
-        awaiting = command
-        actions.append(.send(command))
+        awaiting = submit(command, for: .step)
     }
 
     /// Fails the bring-up because `response` (the command of `step`) did not end in OK.

@@ -2,16 +2,23 @@ import ATProtocol
 import BG95Core
 import BG95System
 import Dispatch
+import LogLimit
 import Modem
 import Supervisor
 
-/// Runs discovery, the AT channel and the bring-up machine together on one queue: the modem
-/// layer as the supervisor uses it.
+/// Carries out `ModemMachine` on one queue: discovery (udev), the AT port (a `SerialPort`: the
+/// machine gets its bytes and says what to write), the machine's timers and the callers'
+/// completions. The modem layer as the supervisor uses it.
 ///
-/// `start` arms udev; when a module with an AT port appears the controller opens the port,
-/// synchronises (`AT`, `ATE0`) and runs `ModemMachine` to "data call up". A vanish (unplug,
-/// reboot) closes the port and cancels pending commands; a reappearance starts over. A failed
-/// bring-up stays failed until `restartBringUp()`, a recovery call, or the module reappearing.
+/// `start` arms udev; when a module with an AT port appears the controller opens the port and
+/// the machine synchronises (`AT`, `ATE0`) and runs the bring-up to "data call up". A vanish
+/// (unplug, reboot) closes the port and cancels pending commands; a reappearance starts over.
+/// A failed bring-up stays failed until `restartBringUp()`, a recovery call, or the module
+/// reappearing.
+///
+/// Log lines that whoever writes to the port can trigger one per line (garbage, overlong lines,
+/// and with `trace` every URC) pass a `RateLimitedLog`, so a babbling port or a URC storm
+/// cannot fill the log; a timer writes the summary of what was suppressed.
 ///
 /// It reports in the supervisor's terms (`ModemDriverEvent`, through the pure mappings in
 /// `SupervisorEvent+Modem`): the daemon and `bg95d modem` use it as their `ModemDriver`.
@@ -20,17 +27,17 @@ import Supervisor
 /// Every method must be called on `queue`; every callback runs on it.
 public final class ModemController: ModemDriver, @unchecked Sendable {
     public struct Configuration: Sendable {
+        /// The machine's configuration, with the AT link's policy in `machine.link`.
         public var machine: ModemConfiguration
         public var discovery: UdevMonitor.Configuration
-        public var channel: ATChannel.Options
+        /// Log every command written and every response (PIN/password redacted) and URC.
+        public var trace = false
+        /// Where the AT port's lock file lives.
+        public var lockDirectory = "/run/lock"
 
-        public init(
-            machine: ModemConfiguration, discovery: UdevMonitor.Configuration = .init(),
-            channel: ATChannel.Options = .init()
-        ) {
+        public init(machine: ModemConfiguration, discovery: UdevMonitor.Configuration = .init()) {
             self.machine = machine
             self.discovery = discovery
-            self.channel = channel
         }
     }
 
@@ -44,13 +51,23 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     private var reportedStage: BringUpStage?
 
     private var monitor: UdevMonitor?
-    private var channel: ATChannel?
     private var machine: ModemMachine?
+    /// The AT port while open; what it reads goes to the machine.
+    private var port: SerialPort?
+    private var trace = false
+    private var lockDirectory = "/run/lock"
     private let timers: OneShotTimers<ModemTimer>
     private var recoveryWaiters: [(Result<DataCallInfo, ModemCommandError>) -> Void] = []
+    private var commandWaiters: [CommandTicket: (ATResponse) -> Void] = [:]
+    private var lastTicket: UInt64 = 0
+    private var dataCallCheckWaiters: [(Bool?) -> Void] = []
     /// Reopening a port that closed by itself while udev still lists the module.
     private let reopenTimer: OneShotTimers<PortReopen>
     private enum PortReopen: Hashable, Sendable { case afterClose }
+    private var portInputLog = RateLimitedLog(source: "AT port input", burst: 5, interval: .seconds(10))
+    private var urcTraceLog = RateLimitedLog(source: "AT URC trace", burst: 20, interval: .seconds(10))
+    private let summaryTimers: OneShotTimers<LimitedLog>
+    private var summaryArmed: Set<LimitedLog> = []
 
     /// The module in use (with its ECM interface as last reported), if any.
     public private(set) var device: ModemDevice?
@@ -58,8 +75,8 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     public var state: ModemState { machine?.state ?? .waitingForModule }
     /// The data call, while it is up.
     public private(set) var dataCall: DataCallInfo?
-    /// The AT channel's health.
-    public var portHealth: ATChannel.Health { channel?.health ?? .closed }
+    /// The AT port's health.
+    public var portHealth: ATLinkMachine.Health { machine?.portHealth ?? .closed }
     /// Everything known about the module, each fact with when it was confirmed.
     public var module: ModuleModel? { machine?.module }
 
@@ -74,6 +91,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         self.configure = configure
         self.timers = OneShotTimers(queue: queue)
         self.reopenTimer = OneShotTimers(queue: queue)
+        self.summaryTimers = OneShotTimers(queue: queue)
     }
 
     // MARK: Lifecycle
@@ -83,17 +101,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     public func start(emit: @escaping (ModemDriverEvent) -> Void) throws(ModemStartError) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard monitor == nil else { return }
-        self.emit = emit
-        let configuration = try configure()
-        do {
-            machine = try ModemMachine(configuration: configuration.machine)
-        } catch {
-            throw .configuration(error)
-        }
-        let channel = ATChannel(queue: queue, options: configuration.channel, log: log)
-        channel.onURC = { [weak self] urc, line in self?.received(urc, line: line) }
-        channel.onHealthChange = { [weak self] health in self?.channelHealthChanged(health) }
-        self.channel = channel
+        let configuration = try prepare(emit: emit)
         let monitor = UdevMonitor(queue: queue, configuration: configuration.discovery, log: log) { [weak self] event in
             self?.discovery(event)
         }
@@ -106,18 +114,35 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         }
     }
 
+    /// `start` without udev: reads the configuration and creates the machine. The pty tests
+    /// call it and then feed `discovery(_:)` themselves.
+    @discardableResult
+    func prepare(emit: @escaping (ModemDriverEvent) -> Void) throws(ModemStartError) -> Configuration {
+        self.emit = emit
+        let configuration = try configure()
+        do {
+            machine = try ModemMachine(configuration: configuration.machine)
+        } catch {
+            throw .configuration(error)
+        }
+        trace = configuration.trace
+        lockDirectory = configuration.lockDirectory
+        return configuration
+    }
+
     /// Stops everything: udev, the port, timers. Pending commands complete as cancelled and
     /// pending recovery callbacks with `.interrupted`. The module is left as it is.
     public func stop() {
         dispatchPrecondition(condition: .onQueue(queue))
         monitor?.stop()
         monitor = nil
-        channel?.close(reason: "stopping")
-        channel = nil
+        closePort(reason: "stopping")
         timers.cancelAll()
         reopenTimer.cancelAll()
         finishRecoveries(.failure(.interrupted("the modem controller stopped")))
         finishDiagnoses(ModuleDiagnosis())
+        finishDataCallChecks(nil)
+        finishCommands()
         device = nil
         dataCall = nil
         reportedStage = nil
@@ -153,7 +178,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
             apply(.restart)
             return
         }
-        guard channel?.health == .ready || channel?.health == .resynchronising else { return }
+        guard portHealth == .ready || portHealth == .resynchronising else { return }
         apply(.restart)
     }
 
@@ -171,12 +196,11 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
             completion(.failure(.invalidCommand(error)))
             return
         }
-        guard let channel, channel.health != .closed else {
+        guard portHealth != .closed else {
             completion(.failure(.noModule))
             return
         }
-        channel.send(command) { [weak self] response in
-            self?.apply(.response(response))
+        submit(command) { response in
             switch response.result {
             case .timedOut: completion(.failure(.at(.timeout(command: command.description))))
             case .cancelled: completion(.failure(.at(.cancelled(command: command.description))))
@@ -185,18 +209,33 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         }
     }
 
-    /// Sends any typed command (see `ATCommand`'s builders) and returns its response when the
-    /// module answered `OK`; anything else is `.at(...)`.
+    /// Sends any typed command (see `ATCommand`'s builders) through the machine's queue and
+    /// returns its response when the module answered `OK`; anything else is `.at(...)`.
     public func send(_ command: ATCommand, completion: @escaping (Result<ATResponse, ModemCommandError>) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let channel, channel.health != .closed else {
+        guard portHealth != .closed else {
             completion(.failure(.noModule))
             return
         }
-        channel.send(command) { [weak self] response in
-            // Every answer fills the module model, whoever asked.
-            self?.apply(.response(response))
+        submit(command) { response in
             completion(Result { () throws(ATError) in try response.checked() }.mapError { .at($0) })
+        }
+    }
+
+    /// Queues `command` behind the machine's; `completion` gets the response as it came.
+    func submit(_ command: ATCommand, completion: @escaping (ATResponse) -> Void) {
+        lastTicket += 1
+        let ticket = CommandTicket(rawValue: lastTicket)
+        commandWaiters[ticket] = completion
+        if trace { log("AT> \(command)") }
+        apply(.submit(command, ticket))
+    }
+
+    private func finishCommands() {
+        let waiters = commandWaiters
+        commandWaiters.removeAll()
+        for (_, waiter) in waiters {
+            waiter(ATResponse(id: ATCommandID(rawValue: 0), command: .attention, lines: [], result: .cancelled))
         }
     }
 
@@ -211,28 +250,19 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     }
 
     /// Up when the data call's context (no data call known: any context) is active and, for a
-    /// data call made with `AT+QNETDEVCTL`, its net device is still connected: a context can
-    /// stay active with the ECM binding gone, and then no traffic flows. Nil when unanswered.
+    /// data call made with `AT+QNETDEVCTL`, its net device is still connected (the machine's
+    /// `.checkDataCall`). Nil when unanswered.
     public func queryDataCall(completion: @escaping (Bool?) -> Void) {
-        let call = dataCall?.call
-        send(.contextActivationQuery) { [weak self] result in
-            guard case .success(let response) = result,
-                  let contexts = try? response.replies(ContextActivation.self)
-            else { return completion(nil) }
-            let active = contexts.contains { $0.isActive && (call == nil || $0.cid == call?.contextID) }
-            guard active, let call, call.method == .qnetdevctl, let self else { return completion(active) }
-            self.send(.netDeviceControlQuery) { result in
-                switch result {
-                case .success(let response):
-                    guard let states = try? response.replies(NetDeviceControlState.self) else { return completion(nil) }
-                    completion(states.contains { $0.cid == call.contextID && $0.isConnected })
-                case .failure(.at(.error)), .failure(.at(.cme(.operationNotSupported, _))):
-                    completion(active)  // the firmware answers no QNETDEVCTL now: the context decides
-                case .failure:
-                    completion(nil)
-                }
-            }
-        }
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard portHealth != .closed else { return completion(nil) }
+        dataCallCheckWaiters.append(completion)
+        apply(.checkDataCall)
+    }
+
+    private func finishDataCallChecks(_ answer: Bool?) {
+        let waiters = dataCallCheckWaiters
+        dataCallCheckWaiters.removeAll()
+        for waiter in waiters { waiter(answer) }
     }
 
     /// The diagnosis in the supervisor's terms (see `diagnose(pingHost:pingCount:completion:)`).
@@ -254,7 +284,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     /// `AT+CGACT?`, `AT+QNETDEVCTL?`, `AT+QPING` to `pingHost`); completes once with the answers.
     public func diagnose(pingHost: String?, pingCount: Int = 1, completion: @escaping (ModuleDiagnosis) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let channel, channel.health != .closed, machine != nil else { return completion(ModuleDiagnosis()) }
+        guard portHealth != .closed else { return completion(ModuleDiagnosis()) }
         diagnosisWaiters.append(completion)
         apply(.diagnose(pingHost: pingHost, pingCount: pingCount))
     }
@@ -321,7 +351,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
 
     private func recover(_ event: ModemEvent, completion: @escaping (Result<DataCallInfo, ModemCommandError>) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let channel, channel.health != .closed, machine != nil else {
+        guard portHealth != .closed else {
             completion(.failure(.noModule))
             return
         }
@@ -338,7 +368,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
 
     // MARK: Event sources
 
-    private func discovery(_ event: DiscoveryEvent) {
+    func discovery(_ event: DiscoveryEvent) {
         switch event {
         case .ready:
             report(.discoveryReady)
@@ -357,8 +387,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
             reportedStage = nil
             apply(.deviceChanged(atPort: nil, netInterface: nil))
             reopenTimer.cancelAll()
-            channel?.close(reason: "module vanished")
-            apply(.moduleVanished)
+            closePort(reason: "module vanished")
             report(.supervisor(.deviceVanished))
         case .netInterfaceAppeared(let found, let interface):
             // A data call that came up before udev reported its interface is finished now.
@@ -391,45 +420,83 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         emit?(event)
     }
 
+    // MARK: The AT port
+
     private func openPort(of found: ModemDevice) {
-        guard let channel else { return }
+        guard machine != nil else { return }
+        closePort(reason: "reopening")
         do {
-            try channel.open(found.atPort) { [weak self] reason in self?.portClosedByItself(reason) }
+            port = try openSerialPort(found.atPort)
             log("modem: opened AT port \(found.atPort)")
+            apply(.portOpened)
         } catch {
             log("modem: cannot open AT port \(found.atPort): \(error)")
             scheduleReopen()
         }
     }
 
+    private func openSerialPort(_ path: String) throws(ModemIOError) -> SerialPort {
+        let port = SerialPort(path: path, queue: queue)
+        try port.open(
+            lockDirectory: lockDirectory, log: log,
+            onBytes: { [weak self] bytes in self?.apply(.received(bytes)) },
+            onClose: { [weak self] reason in self?.portClosedByItself(reason) })
+        return port
+    }
+
+    /// Closes the port (if open); the machine cancels what was pending.
+    private func closePort(reason: String) {
+        guard let port else { return }
+        port.close()
+        self.port = nil
+        log("AT: \(port.path) closed: \(reason)")
+        apply(.portClosed)
+    }
+
+    /// A fresh descriptor for the same node (the machine's `.reopenPort`: a port that never
+    /// answered since it was opened).
+    private func reopenPort() {
+        guard let old = port else { return }
+        let path = old.path
+        old.close()
+        port = nil
+        do {
+            port = try openSerialPort(path)
+        } catch {
+            portClosedByItself("reopening failed: \(error)")
+            return
+        }
+        apply(.portOpened)
+    }
+
     /// The port closed without udev saying the module left (I/O error, hang-up). If udev still
     /// lists it, reopen after a moment; if it is leaving, `modemVanished` follows.
     private func portClosedByItself(_ reason: String) {
-        apply(.moduleVanished)
+        closePort(reason: reason)
         scheduleReopen()
     }
 
     private func scheduleReopen() {
         reopenTimer.start(.afterClose, after: .seconds(1)) { [weak self] _ in
-            guard let self, let device = self.device, self.channel?.health == .closed else { return }
+            guard let self, let device = self.device, self.port == nil else { return }
             self.monitor?.rescan()
             guard let current = self.monitor?.current, current == device || current.atPort == device.atPort else { return }
             self.openPort(of: current)
         }
     }
 
-    private func channelHealthChanged(_ health: ATChannel.Health) {
-        report(.log(health.logPriority, "AT port: \(health)"))
-        if health == .ready, !portReadyReported {
-            portReadyReported = true
-            apply(.moduleReady)
+    private func write(_ bytes: [UInt8]) {
+        guard let port else { return }
+        do {
+            try port.write(bytes)
+        } catch {
+            // The port closed itself (`portClosedByItself` ran): nothing more to write.
         }
-        if health == .closed { portReadyReported = false }
     }
-    private var portReadyReported = false
 
     /// `bg95ctl watch` shows the line as the module sent it; the supervisor hears what it means.
-    private func received(_ urc: URC, line: String) {
+    private func reportURC(_ urc: URC, line: String) {
+        if trace { logLimited("AT< URC \(urc)", .urcTrace) }
         switch urc {
         case .ping, .gnss: break
         case .malformed(let error): report(.log(.debug, "malformed URC: \(error)"))
@@ -438,7 +505,6 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
             report(.urc(line))
         }
         if let event = SupervisorEvent(urc: urc) { report(.supervisor(event)) }
-        apply(.urc(urc))
     }
 
     // MARK: The machine
@@ -453,9 +519,22 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     private func perform(_ actions: [ModemAction]) {
         for action in actions {
             switch action {
-            case .send(let command):
-                guard let channel else { continue }
-                channel.send(command) { [weak self] response in self?.apply(.response(response)) }
+            case .write(let bytes, let command):
+                if trace { log("AT> \(command)") }
+                write(bytes)
+            case .reopenPort:
+                reopenPort()
+            case .completed(let response, let ticket):
+                if trace { log("AT< \(response)") }
+                if let ticket { commandWaiters.removeValue(forKey: ticket)?(response) }
+            case .urc(let urc, let line):
+                reportURC(urc, line: line)
+            case .portHealth(let health):
+                report(.log(health.logPriority, "AT port: \(health)"))
+            case .dataCallChecked(let answer):
+                finishDataCallChecks(answer)
+            case .logPortInput(let line):
+                logLimited(line, .portInput)
             case .startTimer(let timer, let after):
                 startTimer(timer, after: after)
             case .cancelTimer(let timer):
@@ -505,7 +584,53 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     }
 
     private func startTimer(_ id: ModemTimer, after: Duration) {
-        timers.start(id, after: after) { [weak self] id in self?.apply(.timerFired(id)) }
+        // The link's response deadlines are short (2 s probes): keep them tight.
+        let leeway: DispatchTimeInterval = if case .link = id { .milliseconds(1) } else { .milliseconds(10) }
+        timers.start(id, after: after, leeway: leeway) { [weak self] id in self?.apply(.timerFired(id)) }
+    }
+
+    // MARK: Rate-limited log lines
+
+    /// The two rate-limited log sources and the timers that write their summaries.
+    private enum LimitedLog: Hashable, Sendable { case portInput, urcTrace }
+
+    private func logLimited(_ line: String, _ source: LimitedLog) {
+        let now = Self.monotonicNow()
+        let lines: [String]
+        switch source {
+        case .portInput: lines = portInputLog.admit(line, now: now)
+        case .urcTrace: lines = urcTraceLog.admit(line, now: now)
+        }
+        for line in lines { log(line) }
+        scheduleSummary(source)
+    }
+
+    /// Arms the summary timer of `source` when it owes a summary and none is armed.
+    private func scheduleSummary(_ source: LimitedLog) {
+        guard !summaryArmed.contains(source) else { return }
+        let due: Duration?
+        switch source {
+        case .portInput: due = portInputLog.summaryDue
+        case .urcTrace: due = urcTraceLog.summaryDue
+        }
+        guard let due else { return }
+        summaryArmed.insert(source)
+        summaryTimers.start(source, after: due - Self.monotonicNow(), leeway: .milliseconds(100)) { [weak self] source in
+            guard let self else { return }
+            self.summaryArmed.remove(source)
+            let now = Self.monotonicNow()
+            let lines: [String]
+            switch source {
+            case .portInput: lines = self.portInputLog.flush(now: now)
+            case .urcTrace: lines = self.urcTraceLog.flush(now: now)
+            }
+            for line in lines { self.log(line) }
+            self.scheduleSummary(source)
+        }
+    }
+
+    private static func monotonicNow() -> Duration {
+        .nanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds))
     }
 }
 
@@ -526,7 +651,7 @@ public enum ModemStartError: Error, Sendable, Equatable, CustomStringConvertible
     }
 }
 
-extension ATChannel.Health {
+extension ATLinkMachine.Health {
     /// Opening, answering and closing happen at every start and stop: info. Only a port that
     /// needs resynchronising (a timeout, garbage) or stopped answering is worth a warning.
     public var logPriority: LogPriority {

@@ -83,19 +83,18 @@ struct ModemCommand: CommandLineCommand {
     }
 
     func run() throws {
-        let configuration = try modemConfiguration()
-        var options = ATChannel.Options()
-        options.trace = verbose
-        options.lockDirectory = lockDir
-        if let maxCommandTimeout { options.maximumCommandTimeout = .seconds(max(1, maxCommandTimeout)) }
-        let controllerConfiguration = ModemController.Configuration(
+        var configuration = try modemConfiguration()
+        if let maxCommandTimeout { configuration.link.maximumCommandTimeout = .seconds(max(1, maxCommandTimeout)) }
+        var controllerConfiguration = ModemController.Configuration(
             machine: configuration,
-            discovery: UdevMonitor.Configuration(usbPath: usbPath, serial: serial, serialDriverGrace: .seconds(max(1, serialDriverGrace))),
-            channel: options)
+            discovery: UdevMonitor.Configuration(usbPath: usbPath, serial: serial, serialDriverGrace: .seconds(max(1, serialDriverGrace))))
+        controllerConfiguration.trace = verbose
+        controllerConfiguration.lockDirectory = lockDir
         let queue = DispatchQueue(label: "bg95d.modem")
+        let startConfiguration = controllerConfiguration
         let runner = ModemRun(queue: queue, json: json, list: list, recovery: recover, diagnose: diagnose, pingHost: ping)
         queue.async {
-            runner.start { () throws(ModemStartError) in controllerConfiguration }
+            runner.start { () throws(ModemStartError) in startConfiguration }
         }
         queue.asyncAfter(deadline: .now() + .seconds(timeout)) {
             runner.finish(status: 1, message: "gave up after \(timeout) s (state: \(runner.controller?.state.description ?? "not started"))")

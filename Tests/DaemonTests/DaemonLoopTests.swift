@@ -118,11 +118,11 @@ final class DaemonLoopTests: XCTestCase {
     }
 
     func testPortHealthIsAWarningOnlyWhenThePortMisbehaves() {
-        XCTAssertEqual(ATChannel.Health.closed.logPriority, .info)
-        XCTAssertEqual(ATChannel.Health.synchronising.logPriority, .info)
-        XCTAssertEqual(ATChannel.Health.ready.logPriority, .info)
-        XCTAssertEqual(ATChannel.Health.resynchronising.logPriority, .warning)
-        XCTAssertEqual(ATChannel.Health.stalled.logPriority, .warning)
+        XCTAssertEqual(ATLinkMachine.Health.closed.logPriority, .info)
+        XCTAssertEqual(ATLinkMachine.Health.synchronising.logPriority, .info)
+        XCTAssertEqual(ATLinkMachine.Health.ready.logPriority, .info)
+        XCTAssertEqual(ATLinkMachine.Health.resynchronising.logPriority, .warning)
+        XCTAssertEqual(ATLinkMachine.Health.stalled.logPriority, .warning)
     }
 
     func testControlServerRefusalsAreNoticesAndRoutineLinesDebug() {

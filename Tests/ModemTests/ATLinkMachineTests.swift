@@ -25,7 +25,7 @@ final class ATLinkMachineTests: XCTestCase {
         mutating func event(_ event: ATLinkMachine.Event) {
             for action in machine.handle(event, now: now) {
                 switch action {
-                case .write(let bytes):
+                case .write(let bytes, _):
                     written.append(String(decoding: bytes.dropLast(), as: UTF8.self))
                 case .startTimer(let timer, let after): timers[timer] = after
                 case .cancelTimer(let timer): timers[timer] = nil

@@ -10,7 +10,7 @@ final class DataCallPollingTests: XCTestCase {
         var configuration = ModemConfiguration(apn: "internet")
         configure(&configuration)
         var module = try ScriptedModule(configuration)
-        module.event(.moduleReady)
+        module.open()
         return module
     }
 

@@ -74,7 +74,7 @@ final class ModemMachineRobustnessTests: XCTestCase {
             configuration.iotMode = .catM1
             configuration.scanSequence = ScanSequence([.catM1, .nbIoT])
             var module = try ScriptedModule(configuration)
-            module.event(.moduleReady)
+            module.open()
             var failures = 0
             var rejectedAt: Int?
             for _ in 0..<300 {
@@ -84,7 +84,7 @@ final class ModemMachineRobustnessTests: XCTestCase {
                     failures += 1
                     module.failed = nil
                     module.portGone()
-                    module.event(.moduleReady)
+                    module.open()
                 }
                 switch Int.random(in: 0..<100, using: &random) {
                 case 0..<3:
@@ -95,7 +95,7 @@ final class ModemMachineRobustnessTests: XCTestCase {
                     module.module(lines.randomElement(using: &random)!)  // a URC or a stray line
                 case 12:
                     module.portGone()
-                    module.event(.moduleReady)
+                    module.open()
                 default:
                     guard module.pending != nil else {
                         if let timer = module.timers.randomElement(using: &random) { module.fire(timer) }

@@ -7,7 +7,7 @@ final class ModemMachineTests: XCTestCase {
         var configuration = ModemConfiguration(apn: "internet")
         configure(&configuration)
         var module = try ScriptedModule(configuration)
-        module.event(.moduleReady)
+        module.open()
         return module
     }
 
@@ -141,7 +141,7 @@ final class ModemMachineTests: XCTestCase {
         m.portGone()
         XCTAssertEqual(m.machine.state, .rebooting, "a vanish during the reboot is expected")
         XCTAssertNil(m.failed)
-        m.event(.moduleReady)
+        m.open()
         XCTAssertFalse(m.timers.contains(.reboot))
         m.identifyAndECM()
         m.simToAttached()
@@ -158,7 +158,7 @@ final class ModemMachineTests: XCTestCase {
         XCTAssertEqual(m.pending, "AT+CFUN=1,1")
         m.portGone()  // the module dropped off USB before answering
         XCTAssertEqual(m.machine.state, .rebooting)
-        m.event(.moduleReady)
+        m.open()
         XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"")
     }
 
@@ -179,7 +179,7 @@ final class ModemMachineTests: XCTestCase {
         again.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         again.expect("AT+CFUN=1,1", "OK")
         again.portGone()
-        again.event(.moduleReady)
+        again.open()
         again.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
         guard case .rebootFailed? = again.failed else { return XCTFail("no reboot loop: expected rebootFailed") }
         XCTAssertEqual(again.written.filter { $0 == "AT+CFUN=1,1" }.count, 1, "never reboots twice for the same switch")
@@ -229,7 +229,7 @@ final class ModemMachineTests: XCTestCase {
         // A replug (or a supervisor restart) runs the bring-up again: the PIN stays unsent.
         m.failed = nil
         m.portGone()
-        m.event(.moduleReady)
+        m.open()
         m.identifyAndECM()
         m.expect("AT+CPIN?", "+CPIN: SIM PIN", "OK")
         XCTAssertEqual(m.failed, .wrongPIN)
@@ -469,7 +469,7 @@ final class ModemMachineTests: XCTestCase {
         XCTAssertEqual(m.machine.state, .waitingForModule)
         XCTAssertEqual(m.timers, [], "no timer of the old module survives")
         XCTAssertNil(m.failed)
-        m.event(.moduleReady)
+        m.open()
         XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"")
         m.identifyAndECM()
         m.simToAttached()
@@ -488,18 +488,26 @@ final class ModemMachineTests: XCTestCase {
         XCTAssertEqual(m.machine.state, .rebooting)
         m.portGone()
         XCTAssertEqual(m.machine.state, .rebooting)
-        m.event(.moduleReady)
+        m.open()
         m.identifyAndECM()
         m.simToAttached()
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
     }
 
-    func testLateResponsesOfAnotherCommandAreIgnored() throws {
+    func testAnOperatorsCommandQueuesBehindTheStepAndDoesNotMoveTheBringUp() throws {
         var m = try module()
-        let stranger = ATResponse(id: ATCommandID(rawValue: 999), command: .attachQuery, lines: ["+CGATT: 1"], result: .ok)
-        m.event(.response(stranger))
         XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"")
+        let ticket = CommandTicket(rawValue: 7)
+        m.event(.submit(.attachQuery, ticket))
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"", "one command in flight: the operator's waits")
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"ecm\"", "OK")
+        // FIFO: the operator's command was queued before the bring-up's next one.
+        m.expect("AT+CGATT?", "+CGATT: 1", "OK")
+        XCTAssertEqual(m.completed[ticket]?.lines, ["+CGATT: 1"])
+        XCTAssertEqual(m.completed[ticket]?.result, .ok)
+        XCTAssertEqual(m.pending, "ATI", "the operator's answer did not move the bring-up")
         XCTAssertNil(m.failed)
+        XCTAssertEqual(m.machine.module.attached?.value, true, "an operator's answer is a fact too")
     }
 }

@@ -9,7 +9,7 @@ final class ModemStepsTests: XCTestCase {
         var configuration = ModemConfiguration(apn: "internet")
         configure(&configuration)
         var m = try ScriptedModule(configuration)
-        m.event(.moduleReady)
+        m.open()
         m.identifyAndECM()
         m.simToAttached()
         m.qnetdevctlDataCall()
@@ -19,6 +19,37 @@ final class ModemStepsTests: XCTestCase {
     }
 
     // MARK: Behaviour 5: a data call is only "up" when it is
+
+    func testTheSupervisorsDataCallQuestionAsksTheContextThenTheNetDevice() throws {
+        // QNETDEVCTL call: an active context is not enough, the net device must be connected.
+        var m = try upModule()
+        m.event(.checkDataCall)
+        m.expect("AT+CGACT?", "+CGACT: 1,1", "OK")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,0", "OK")
+        XCTAssertEqual(m.dataCallChecked, [false], "context active but the ECM binding gone: down")
+        m.event(.checkDataCall)
+        m.expect("AT+CGACT?", "+CGACT: 1,1", "OK")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
+        m.event(.checkDataCall)
+        m.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
+        XCTAssertEqual(m.dataCallChecked, [false, true, false], "an inactive context needs no second question")
+        // A firmware that answers no QNETDEVCTL now: the context decides.
+        m.event(.checkDataCall)
+        m.expect("AT+CGACT?", "+CGACT: 1,1", "OK")
+        m.expect("AT+QNETDEVCTL?", "ERROR")
+        // No answer is no answer, not "down".
+        m.event(.checkDataCall)
+        m.timeOut()
+        XCTAssertEqual(m.dataCallChecked, [false, true, false, true, nil])
+        XCTAssertEqual(m.machine.state, .up(try XCTUnwrap(m.machine.module.dataCall.flatMap {
+            if case .up(let call) = $0.value { call } else { nil }
+        })), "the question never moves the machine")
+        // The port gone: answered at once.
+        m.portGone()
+        m.event(.checkDataCall)
+        XCTAssertEqual(m.dataCallChecked.count, 6)
+        XCTAssertEqual(m.dataCallChecked.last, .some(nil))
+    }
 
     func testRestartRequestedWhileABringUpIsFinishingIsNotAnsweredByThatBringUp() throws {
         var m = try upModule()
@@ -61,7 +92,7 @@ final class ModemStepsTests: XCTestCase {
         XCTAssertEqual(m.written.filter { $0 == "ATI" }.count, 1, "no identify, usbnet, SIM, context again")
 
         var a = try ScriptedModule(ModemConfiguration(apn: "internet"))
-        a.event(.moduleReady)
+        a.open()
         a.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
         a.simToAttached()
         a.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
@@ -122,7 +153,7 @@ final class ModemStepsTests: XCTestCase {
         XCTAssertTrue(m.timers.contains(.reboot))
         m.portGone()
         XCTAssertEqual(m.machine.state, .rebooting, "a vanish is what a reboot is waiting for")
-        m.event(.moduleReady)
+        m.open()
         XCTAssertFalse(m.timers.contains(.reboot))
         m.identifyAndECM()
         m.simToAttached()
@@ -141,7 +172,7 @@ final class ModemStepsTests: XCTestCase {
         XCTAssertNil(m.pending)
         // The port reopening (or the module rebooting) does not bring it back up by itself.
         m.portGone()
-        m.event(.moduleReady)
+        m.open()
         XCTAssertEqual(m.machine.state, .stopped)
         XCTAssertNil(m.pending)
         // `up`.
@@ -154,7 +185,7 @@ final class ModemStepsTests: XCTestCase {
 
     func testEndDataCallOnTheAutoconnectProfileDeactivatesTheContext() throws {
         var m = try ScriptedModule(ModemConfiguration(apn: "internet"))
-        m.event(.moduleReady)
+        m.open()
         m.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
         m.simToAttached()
         m.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
@@ -170,7 +201,7 @@ final class ModemStepsTests: XCTestCase {
 
     func testEmptyAPNNeverRewritesTheContext() throws {
         var m = try ScriptedModule(ModemConfiguration(apn: ""))
-        m.event(.moduleReady)
+        m.open()
         m.identifyAndECM()
         m.expect("AT+CPIN?", "+CPIN: READY", "OK")
         m.expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"other\",\"0.0.0.0\",0,0,0", "OK")
@@ -241,12 +272,12 @@ extension ModemStepsTests {
         m.event(.endDataCall)
         XCTAssertEqual(m.machine.state, .stopped)
         m.portGone()  // the disconnect was never answered: the port is not there
-        m.event(.moduleReady)
+        m.open()
         XCTAssertEqual(m.machine.state, .stopped, "down holds while the module comes and goes")
         m.portGone()
         m.event(.restart)  // `up`
         m.portGone()       // the identify it sent had no port either
-        m.event(.moduleReady)
+        m.open()
         m.identifyAndECM()
         m.simToAttached()
         m.qnetdevctlDataCall()

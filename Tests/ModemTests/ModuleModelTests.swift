@@ -10,7 +10,7 @@ final class ModuleModelTests: XCTestCase {
         var m = try ScriptedModule(configuration)
         let start = m.now
         m.event(.deviceChanged(atPort: "/dev/ttyUSB2", netInterface: "usb0"))
-        m.event(.moduleReady)
+        m.open()
         m.identifyAndECM()
         m.simToAttached()
         m.qnetdevctlDataCall()
@@ -78,13 +78,10 @@ final class ModuleModelTests: XCTestCase {
     func testAnOperatorsCommandFillsTheModelToo() throws {
         var m = try ScriptedModule(ModemConfiguration(apn: "internet"))
         // A response to a command the machine did not send (bg95ctl at, diagnosis) is a fact.
-        var session = ATSession()
-        let (id, _) = session.enqueue(.servingSignalQuery)
-        var response: ATResponse?
-        for output in session.receive(Array("\r\n+QCSQ: \"NBIoT\",-70,-101,120,-12\r\n\r\nOK\r\n".utf8)) {
-            if case .response(let r) = output, r.id == id { response = r }
-        }
-        m.event(.response(try XCTUnwrap(response)))
+        m.open()
+        m.event(.submit(.servingSignalQuery, CommandTicket(rawValue: 1)))
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"ecm\"", "OK")
+        m.expect("AT+QCSQ", "+QCSQ: \"NBIoT\",-70,-101,120,-12", "OK")
         guard case .nbIoT(let signal)? = m.machine.module.servingSignal?.value else { return XCTFail("not absorbed") }
         XCTAssertEqual(signal.rsrq, -12)
     }
@@ -105,7 +102,7 @@ final class ModuleModelTests: XCTestCase {
         configuration.surveyAfterDataCall = true
         configuration.surveyInterval = .seconds(60)
         var m = try ScriptedModule(configuration)
-        m.event(.moduleReady)
+        m.open()
         m.identifyAndECM()
         m.simToAttached()
         m.qnetdevctlDataCall()

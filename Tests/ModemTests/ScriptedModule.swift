@@ -2,49 +2,57 @@ import ATProtocol
 import Modem
 import XCTest
 
-/// Drives a `ModemMachine` through a real `ATSession` with scripted module output, the way
-/// the AT channel does, without any I/O: commands the machine sends are "written" into the
-/// session, and the test answers with the lines the module would print (URCs included, at any
-/// point). Timers are recorded and fired by hand; time advances only when the test says so.
+/// Drives a `ModemMachine` with scripted module output, without any I/O: the lines the
+/// machine writes (its link's `AT`/`ATE0` probes aside) are recorded, and the test answers with
+/// the bytes the module would print (URCs included, at any point). Timers are recorded and
+/// fired by hand; time advances only when the test says so.
 struct ScriptedModule {
     var machine: ModemMachine
-    var session = ATSession()
     var now = ContinuousClock.now
-    /// Every command line written, in order.
+    /// Every command line written, in order (without the link's `AT`/`ATE0` probes).
     var written: [String] = []
+    /// The link's probes written (`AT`, `ATE0`).
+    var probes: [String] = []
     var logs: [String] = []
     var states: [ModemState] = []
+    /// The machine's own timers running (the link's are in `linkTimers`).
     var timers: Set<ModemTimer> = []
+    var linkTimers: Set<ATLinkMachine.Timer> = []
     /// Every timer started, with its delay, in order.
     var timerStarts: [(timer: ModemTimer, after: Duration)] = []
     var finished: DataCall?
     var failed: BringUpError?
     var diagnosed: ModuleDiagnosis?
+    var dataCallChecked: [Bool?] = []
+    /// Responses to commands submitted with `.submit`, by ticket.
+    var completed: [CommandTicket: ATResponse] = [:]
+    var healths: [ATLinkMachine.Health] = []
     var waitedForModule = false
-    private var inFlight: ATCommandID?
-    private var unchecked = 0
+    /// The line written last, until its final result arrives.
+    private var inFlight: String?
 
     init(_ configuration: ModemConfiguration) throws {
         machine = try ModemMachine(configuration: configuration)
     }
 
-    /// The command written last and not yet answered.
-    var pending: String? { inFlight == nil ? nil : written.last }
+    /// The command written last and not yet answered (not a probe).
+    var pending: String? { inFlight }
 
     mutating func event(_ event: ModemEvent) {
         let actions = machine.handle(event, now: now)
         for action in actions {
             switch action {
-            case .send(let command):
-                let (id, outputs) = session.enqueue(command)
-                for output in outputs {
-                    if case .write = output {
-                        inFlight = id
-                        written.append(command.text)
-                    } else {
-                        deliver(output)
-                    }
-                }
+            case .write(_, let command):
+                inFlight = command.text
+                if command == .attention || command == .echoOff { probes.append(command.text) } else { written.append(command.text) }
+            case .completed(let response, let ticket):
+                if let ticket { completed[ticket] = response }
+            case .startTimer(.link(let timer), _):
+                linkTimers.insert(timer)
+            case .cancelTimer(.link(let timer)):
+                linkTimers.remove(timer)
+                // The response deadline ends exactly when the command in flight completed.
+                if timer == .response { inFlight = nil }
             case .startTimer(let timer, let delay):
                 timers.insert(timer)
                 timerStarts.append((timer, delay))
@@ -52,7 +60,7 @@ struct ScriptedModule {
                 timers.remove(timer)
             case .waitForModule:
                 waitedForModule = true
-            case .log(let line):
+            case .log(let line), .logPortInput(let line):
                 logs.append(line)
             case .stateChanged(let state):
                 states.append(state)
@@ -62,8 +70,21 @@ struct ScriptedModule {
                 failed = error
             case .diagnosed(let diagnosis):
                 diagnosed = diagnosis
+            case .dataCallChecked(let answer):
+                dataCallChecked.append(answer)
+            case .portHealth(let health):
+                healths.append(health)
+            case .urc, .reopenPort:
+                break
             }
         }
+        // The link's probes are answered at once: these tests are about the bring-up.
+        if inFlight == "AT" || inFlight == "ATE0" { module("OK") }
+    }
+
+    /// The AT port opens and answers the link's `AT`/`ATE0`: the bring-up starts.
+    mutating func open() {
+        event(.portOpened)
     }
 
     /// The module prints `lines` (each followed by CR LF, as a BG95 does with echo off).
@@ -73,7 +94,7 @@ struct ScriptedModule {
 
     /// Raw bytes from the module (for split or odd framing).
     mutating func bytes(_ bytes: [UInt8]) {
-        for output in session.receive(bytes) { deliver(output) }
+        event(.received(bytes))
     }
 
     /// Asserts the machine's pending command is `command`, then answers with `lines`.
@@ -83,10 +104,13 @@ struct ScriptedModule {
         bytes(Array(lines.map { "\r\n\($0)\r\n" }.joined().utf8))
     }
 
-    /// The command in flight hits its timeout.
+    /// The command in flight hits its timeout (the link then probes, answered at once).
     mutating func timeOut(file: StaticString = #filePath, line: UInt = #line) {
-        guard let inFlight else { return XCTFail("no command in flight", file: file, line: line) }
-        for output in session.timeoutFired(for: inFlight) { deliver(output) }
+        guard inFlight != nil, linkTimers.contains(.response) else {
+            return XCTFail("no command in flight", file: file, line: line)
+        }
+        linkTimers.remove(.response)
+        event(.timerFired(.link(.response)))
     }
 
     /// Fires a timer the machine started (fails if it is not running).
@@ -100,25 +124,8 @@ struct ScriptedModule {
 
     /// The port closes under the machine (re-enumeration): pending commands are cancelled.
     mutating func portGone() {
-        for output in session.reset() { deliver(output) }
         inFlight = nil
-        event(.moduleVanished)
-    }
-
-    private mutating func deliver(_ output: ATSessionOutput) {
-        switch output {
-        case .write(let id, let bytes, _):
-            // A command that waited in the session's queue goes out now.
-            inFlight = id
-            written.append(String(decoding: bytes.dropLast(), as: UTF8.self))
-        case .response(let response):
-            if response.id == inFlight { inFlight = nil }
-            event(.response(response))
-        case .urc(let urc, _):
-            event(.urc(urc))
-        case .prompt, .discarded:
-            break
-        }
+        event(.portClosed)
     }
 }
 
