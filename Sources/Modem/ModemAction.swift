@@ -28,7 +28,7 @@ public enum ModemAction: Sendable, Equatable {
     /// whoever writes to the port can trigger it at will, so the controller rate-limits it.
     case logPortInput(String)
     /// The state changed (already logged).
-    case stateChanged(ModemState)
+    case stateChanged(from: ModemState, to: ModemState)
     /// The data call is up.
     case finished(DataCall)
     /// The bring-up stopped with this error.

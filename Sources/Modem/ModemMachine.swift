@@ -969,8 +969,9 @@ public struct ModemMachine: Sendable {
     mutating func enter(_ new: ModemState, into actions: inout [ModemAction]) {
         guard new != state else { return }
         actions.append(.log("bring-up: \(state) -> \(new)"))
+        let old = state
         state = new
-        actions.append(.stateChanged(new))
+        actions.append(.stateChanged(from: old, to: new))
     }
 
 

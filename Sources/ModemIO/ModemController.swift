@@ -47,8 +47,6 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     /// needed an operator (a fixed PIN file, SIM or configuration must not be refused again).
     private let configure: () throws(ModemStartError) -> Configuration
     private var emit: ((ModemDriverEvent) -> Void)?
-    /// The supervisor hears a stage once, when the bring-up enters it.
-    private var reportedStage: BringUpStage?
 
     private var monitor: UdevMonitor?
     private var machine: ModemMachine?
@@ -74,7 +72,10 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     /// The bring-up's state.
     public var state: ModemState { machine?.state ?? .waitingForModule }
     /// The data call, while it is up.
-    public private(set) var dataCall: DataCallInfo?
+    public var dataCall: DataCallInfo? {
+        guard case .up(let call) = state, let device else { return nil }
+        return DataCallInfo(device: device, call: call)
+    }
     /// The AT port's health.
     public var portHealth: ATLinkMachine.Health { machine?.portHealth ?? .closed }
     /// Everything known about the module, each fact with when it was confirmed.
@@ -144,8 +145,6 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         finishDataCallChecks(nil)
         finishCommands()
         device = nil
-        dataCall = nil
-        reportedStage = nil
     }
 
     /// Runs the bring-up unless one is running: again from the start (its steps are
@@ -343,7 +342,6 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     public func endDataCall() {
         dispatchPrecondition(condition: .onQueue(queue))
         finishRecoveries(.failure(.interrupted("the data call was ended on request")))
-        dataCall = nil
         // Without a port the disconnect is cancelled at once; the machine stays stopped either
         // way, so a module that appears meanwhile is not brought up behind the operator's back.
         apply(.endDataCall)
@@ -376,15 +374,12 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
             report(.discoveryProblem(problem.description))
         case .modemAppeared(let found):
             device = found
-            reportedStage = nil
             apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name))
             openPort(of: found)
             report(.supervisor(.deviceAppeared("\(found)")))
             if let interface = found.netInterface { report(.supervisor(.netInterfaceAppeared(interface.name))) }
         case .modemVanished:
             device = nil
-            dataCall = nil
-            reportedStage = nil
             apply(.deviceChanged(atPort: nil, netInterface: nil))
             reopenTimer.cancelAll()
             closePort(reason: "module vanished")
@@ -410,10 +405,6 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     private func updateDevice(_ found: ModemDevice) {
         device = found
         apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name))
-        if var call = dataCall {
-            call.device = found
-            dataCall = call
-        }
     }
 
     private func report(_ event: ModemDriverEvent) {
@@ -543,13 +534,14 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
                 log("modem: waiting up to \(bound.components.seconds) s for the module to re-enumerate")
             case .log(let line):
                 log(line)
-            case .stateChanged(let state):
-                if case .up = state {} else { dataCall = nil }
-                stateChanged(state)
+            case .stateChanged(let old, let new):
+                // The supervisor hears a stage once, when the bring-up enters it.
+                if let stage = BringUpStage(new), stage != BringUpStage(old) {
+                    report(.supervisor(.bringUpProgress(stage)))
+                }
             case .finished(let call):
                 guard let device else { continue }
                 let info = DataCallInfo(device: device, call: call)
-                dataCall = info
                 // Waiters first: a recovery requested from the event handler below belongs to
                 // the next bring-up, not to this one.
                 finishRecoveries(.success(info))
@@ -561,15 +553,6 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
                 finishDiagnoses(diagnosis)
             }
         }
-    }
-
-    /// The machine logs its own transitions; the supervisor hears the stage once.
-    private func stateChanged(_ state: ModemState) {
-        if let stage = BringUpStage(state), stage != reportedStage {
-            reportedStage = stage
-            report(.supervisor(.bringUpProgress(stage)))
-        }
-        if case .up = state { reportedStage = nil }
     }
 
     /// The bring-up saw the registration even when no +CEREG URC came (already registered).

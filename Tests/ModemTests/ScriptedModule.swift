@@ -62,7 +62,7 @@ struct ScriptedModule {
                 waitedForModule = true
             case .log(let line), .logPortInput(let line):
                 logs.append(line)
-            case .stateChanged(let state):
+            case .stateChanged(_, let state):
                 states.append(state)
             case .finished(let call):
                 finished = call
