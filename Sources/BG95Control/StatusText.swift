@@ -9,8 +9,10 @@ public enum StatusText {
     public static let width = 80
     /// Labels take this many columns plus two spaces.
     static let labelWidth = 10
-    /// A fact group older than this (seconds) is marked stale.
-    public static let staleAfter = 300
+    /// A fact group older than this (seconds) is marked stale. Each health probe (default
+    /// every 300 s) refreshes registration, operator, network and signal; a minute of slack
+    /// covers the probe's own time.
+    public static let staleAfter = 360
 
     /// What `status` exits with.
     public enum Health: Equatable, Sendable {

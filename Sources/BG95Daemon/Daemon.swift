@@ -184,6 +184,8 @@ public final class Daemon: @unchecked Sendable {
             log.info("action: removed addresses, routes, rule and DNS")
         case .probe:
             startProbe()
+        case .refreshModuleFacts:
+            modem.refreshModuleFacts()
         case .diagnose:
             log.info("action: asking the module (CEREG?, CGACT?, QNETDEVCTL?, QPING)")
             let target: String? = if case .icmp(let address) = configuration.probeTarget { address } else { nil }

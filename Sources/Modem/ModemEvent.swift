@@ -32,6 +32,9 @@ public enum ModemEvent: Sendable, Equatable {
     case reboot
     /// `down`: end the data call and stay stopped until `.restart`.
     case endDataCall
+    /// While the data call is up and nothing else runs: read registration, operator, network
+    /// and signal again (what the survey timer does, for a caller with a wakeup of its own).
+    case refreshModuleFacts
     /// Ask the module why traffic does not pass (answered with `.diagnosed`); `pingHost` adds
     /// `AT+QPING` with `pingCount` echoes from the module's own stack.
     case diagnose(pingHost: String?, pingCount: Int)

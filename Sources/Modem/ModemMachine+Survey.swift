@@ -12,6 +12,13 @@ extension ModemMachine {
     /// What the periodic survey reads again (identity and SIM do not change while up).
     static let refreshQueries: [ATCommand] = [.registrationQuery, .operatorQuery, .networkInfoQuery, .servingSignalQuery]
 
+    /// Only while the data call is up and nothing else is going on (a survey, diagnosis or
+    /// recovery in flight is left alone: the refresh is worth less than any of them).
+    mutating func refreshModuleFacts(into actions: inout [ModemAction]) {
+        guard case .up = state, step == .done else { return }
+        survey(Self.refreshQueries, into: &actions)
+    }
+
     mutating func survey(_ remaining: [ATCommand], into actions: inout [ModemAction]) {
         guard let next = remaining.first else {
             step = .done

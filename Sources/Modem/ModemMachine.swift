@@ -163,6 +163,8 @@ public struct ModemMachine: Sendable {
             endDataCall(into: &actions)
         case .diagnose(let pingHost, let count):
             diagnose(pingHost: pingHost, count: count, into: &actions)
+        case .refreshModuleFacts:
+            refreshModuleFacts(into: &actions)
         }
         // Commands submitted above (and by the completions they cause) go to the link now.
         while !linkInbox.isEmpty {
@@ -893,9 +895,7 @@ public struct ModemMachine: Sendable {
         case .link:
             break  // the link's (handled before this)
         case .survey:
-            // Only while the data call is up and nothing else is going on.
-            guard case .up = state, step == .done else { return }
-            survey(Self.refreshQueries, into: &actions)
+            refreshModuleFacts(into: &actions)
         case .diagnosisPing:
             guard case .diagnosis(.pingWait, var found, _) = step else { return }
             found.pingError = "no +QPING summary in time"

@@ -264,6 +264,13 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         for waiter in waiters { waiter(answer) }
     }
 
+    /// Reads registration, operator, network and signal again while the data call is up (the
+    /// machine's `.refreshModuleFacts`; ignored while anything else runs).
+    public func refreshModuleFacts() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        apply(.refreshModuleFacts)
+    }
+
     /// The diagnosis in the supervisor's terms (see `diagnose(pingHost:pingCount:completion:)`).
     public func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {
         let contextID = dataCall?.call.contextID ?? 1

@@ -28,6 +28,9 @@ public protocol ModemDriver: AnyObject {
     /// Whether the data call is still up (`AT+CGACT?`, and `AT+QNETDEVCTL?` for a QNETDEVCTL
     /// call); nil when unanswered.
     func queryDataCall(completion: @escaping (Bool?) -> Void)
+    /// While online: reads registration, operator, network and signal again into the module
+    /// model (no answer expected; status shows them with their age).
+    func refreshModuleFacts()
     /// Asks the module why the probe failed (CEREG?, CGACT?, QNETDEVCTL?, QPING to `pingTarget`).
     func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void)
     /// `bg95ctl at`: one operator command line (validated by `ATCommand.raw`) through the AT

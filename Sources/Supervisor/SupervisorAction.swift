@@ -28,6 +28,10 @@ public enum SupervisorAction: Sendable, Equatable {
     case removeNetwork
     /// Probe the target end to end through the ECM interface; answers with `probeFinished`.
     case probe
+    /// While online: read again what status shows about the module (registration, operator,
+    /// network, signal). Sent with each health probe, so it rides the probe's wakeup instead of
+    /// a timer of its own.
+    case refreshModuleFacts
     /// Ask the module why the probe failed; answers with `diagnosisFinished`.
     case diagnose
     /// Ask the module for its registration (`AT+CEREG?`); answers with `registrationQueried`.

@@ -829,6 +829,7 @@ public struct SupervisorMachine: Sendable {
             guard case .online(let since, _) = phase else { return }
             phase = .online(since: since, probing: true)
             actions.append(.probe)
+            actions.append(.refreshModuleFacts)
         case .backoff:
             guard case .recovering(let rung, .backoff) = phase else { return }
             perform(rung)

@@ -181,6 +181,8 @@ final class FakeModem: ModemDriver {
         onQueryRegistration?(completion)
     }
     func queryDataCall(completion: @escaping (Bool?) -> Void) { completion(true) }
+    var refreshes = 0
+    func refreshModuleFacts() { refreshes += 1 }
     func perform(_ rung: RecoveryRung, completion: @escaping (Result<String, ModemCommandError>) -> Void) {}
     func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {}
     func passthrough(_ line: String, completion: @escaping (Result<ATResponse, ModemCommandError>) -> Void) {}

@@ -86,6 +86,31 @@ final class ModuleModelTests: XCTestCase {
         XCTAssertEqual(signal.rsrq, -12)
     }
 
+    func testARefreshRereadsTheChangingFactsOnlyWhileUpAndIdle() throws {
+        var configuration = ModemConfiguration(apn: "internet")
+        configuration.surveyAfterDataCall = false
+        var m = try ScriptedModule(configuration)
+        m.open()
+        m.event(.refreshModuleFacts)
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"", "no refresh while the bring-up runs")
+        m.identifyAndECM()
+        m.simToAttached()
+        m.qnetdevctlDataCall()
+        XCTAssertNotNil(m.finished)
+        XCTAssertNil(m.pending)
+        XCTAssertFalse(m.timers.contains(.survey), "no timer of its own without module_survey_interval")
+        let later = m.now.advanced(by: .seconds(300))
+        m.now = later
+        m.event(.refreshModuleFacts)
+        m.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D002\",9", "OK")
+        m.expect("AT+COPS?", "+COPS: 0,0,\"Telekom.de\",9", "OK")
+        m.expect("AT+QNWINFO", "+QNWINFO: \"eMTC\",\"26201\",\"LTE BAND 20\",6300", "OK")
+        m.expect("AT+QCSQ", "+QCSQ: \"eMTC\",-80,-100,140,-10", "OK")
+        XCTAssertNil(m.pending)
+        XCTAssertEqual(m.machine.module.registration?.at, later, "the refreshed fact carries the refresh's time")
+        XCTAssertEqual(m.machine.module.servingSignal?.at, later)
+    }
+
     func testIdentityParsersRefuseGarbage() {
         XCTAssertEqual(try IMEI(parsing: "866349041234567").digits, "866349041234567")
         XCTAssertThrowsError(try IMEI(parsing: "86634904123456X"))

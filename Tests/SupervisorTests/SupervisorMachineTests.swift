@@ -216,7 +216,7 @@ final class SupervisorMachineTests: XCTestCase {
         h.driveOnline()
         XCTAssertEqual(Set(h.timers.keys), [.health], "an idle online daemon only has the health timer")
         h.fire(.health)
-        XCTAssertEqual(h.effects, [.probe])
+        XCTAssertEqual(h.effects, [.probe, .refreshModuleFacts], "the module's facts are refreshed on the probe's wakeup")
         h.send(.probeFinished(.reachable(milliseconds: 50)))
         XCTAssertEqual(h.timers[.health]?.delay, .seconds(300))
         XCTAssertEqual(h.state, .online)
