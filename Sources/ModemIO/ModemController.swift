@@ -208,19 +208,6 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         }
     }
 
-    /// Sends any typed command (see `ATCommand`'s builders) through the machine's queue and
-    /// returns its response when the module answered `OK`; anything else is `.at(...)`.
-    public func send(_ command: ATCommand, completion: @escaping (Result<ATResponse, ModemCommandError>) -> Void) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard portHealth != .closed else {
-            completion(.failure(.noModule))
-            return
-        }
-        submit(command) { response in
-            completion(Result { () throws(ATError) in try response.checked() }.mapError { .at($0) })
-        }
-    }
-
     /// Queues `command` behind the machine's; `completion` gets the response as it came.
     func submit(_ command: ATCommand, completion: @escaping (ATResponse) -> Void) {
         lastTicket += 1
@@ -240,11 +227,11 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
 
     /// `AT+CEREG?`: the status and, when refused, the EMM cause; nil when unanswered.
     public func queryRegistration(completion: @escaping (RegistrationStatus?, Int?) -> Void) {
-        query(.registrationQuery, RegistrationReadReply.self) { result in
-            switch result {
-            case .success(let reply): completion(reply.info.status, reply.info.rejectCause?.cause)
-            case .failure: completion(nil, nil)
-            }
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard portHealth != .closed else { return completion(nil, nil) }
+        submit(.registrationQuery) { response in
+            guard response.isOK, let reply = try? response.reply(RegistrationReadReply.self) else { return completion(nil, nil) }
+            completion(reply.info.status, reply.info.rejectCause?.cause)
         }
     }
 
@@ -273,7 +260,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
 
     /// The diagnosis in the supervisor's terms (see `diagnose(pingHost:pingCount:completion:)`).
     public func diagnose(pingTarget: String?, completion: @escaping (Diagnosis) -> Void) {
-        let contextID = dataCall?.call.contextID ?? 1
+        let contextID = machine?.configuration.contextID ?? 1
         diagnose(pingHost: pingTarget) { found in
             var diagnosis = Diagnosis()
             diagnosis.registration = found.registration.map { $0.status }
@@ -300,16 +287,6 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         let waiters = diagnosisWaiters
         diagnosisWaiters.removeAll()
         for waiter in waiters { waiter(diagnosis) }
-    }
-
-    private func query<T: ATReply>(
-        _ command: ATCommand, _ type: T.Type, completion: @escaping (Result<T, ModemCommandError>) -> Void
-    ) {
-        send(command) { result in
-            completion(result.flatMap { response in
-                Result { () throws(ATError) in try response.reply(T.self) }.mapError { .at($0) }
-            })
-        }
     }
 
     // MARK: Recovery and down
