@@ -2,7 +2,6 @@ import ATProtocol
 import BG95Core
 import BG95System
 import Dispatch
-import LogLimit
 import Modem
 import Supervisor
 
@@ -17,8 +16,8 @@ import Supervisor
 /// reappearing.
 ///
 /// Log lines that whoever writes to the port can trigger one per line (garbage, overlong lines,
-/// and with `trace` every URC) pass a `RateLimitedLog`, so a babbling port or a URC storm
-/// cannot fill the log; a timer writes the summary of what was suppressed.
+/// and with `trace` every URC) pass `PortInputLog`, so a babbling port or a URC storm cannot
+/// fill the log.
 ///
 /// It reports in the supervisor's terms (`ModemDriverEvent`, through the pure mappings in
 /// `SupervisorEvent+Modem`): the daemon and `bg95d modem` use it as their `ModemDriver`.
@@ -62,10 +61,8 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     /// Reopening a port that closed by itself while udev still lists the module.
     private let reopenTimer: OneShotTimers<PortReopen>
     private enum PortReopen: Hashable, Sendable { case afterClose }
-    private var portInputLog = RateLimitedLog(source: "AT port input", burst: 5, interval: .seconds(10))
-    private var urcTraceLog = RateLimitedLog(source: "AT URC trace", burst: 20, interval: .seconds(10))
-    private let summaryTimers: OneShotTimers<LimitedLog>
-    private var summaryArmed: Set<LimitedLog> = []
+    /// What the port can trigger one line per line of input (garbage, URCs under trace).
+    private let portLog: PortInputLog
 
     /// The module in use (with its ECM interface as last reported), if any.
     public private(set) var device: ModemDevice?
@@ -92,7 +89,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         self.configure = configure
         self.timers = OneShotTimers(queue: queue)
         self.reopenTimer = OneShotTimers(queue: queue)
-        self.summaryTimers = OneShotTimers(queue: queue)
+        self.portLog = PortInputLog(queue: queue, log: log)
     }
 
     // MARK: Lifecycle
@@ -471,7 +468,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
 
     /// `bg95ctl watch` shows the line as the module sent it; the supervisor hears what it means.
     private func reportURC(_ urc: URC, line: String) {
-        if trace { logLimited("AT< URC \(urc)", .urcTrace) }
+        if trace { portLog.urcTrace("AT< URC \(urc)") }
         switch urc {
         case .ping, .gnss: break
         case .malformed(let error): report(.log(.debug, "malformed URC: \(error)"))
@@ -509,7 +506,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
             case .dataCallChecked(let answer):
                 finishDataCallChecks(answer)
             case .logPortInput(let line):
-                logLimited(line, .portInput)
+                portLog.portInput(line)
             case .startTimer(let timer, let after):
                 startTimer(timer, after: after)
             case .cancelTimer(let timer):
@@ -554,50 +551,6 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         // The link's response deadlines are short (2 s probes): keep them tight.
         let leeway: DispatchTimeInterval = if case .link = id { .milliseconds(1) } else { .milliseconds(10) }
         timers.start(id, after: after, leeway: leeway) { [weak self] id in self?.apply(.timerFired(id)) }
-    }
-
-    // MARK: Rate-limited log lines
-
-    /// The two rate-limited log sources and the timers that write their summaries.
-    private enum LimitedLog: Hashable, Sendable { case portInput, urcTrace }
-
-    private func logLimited(_ line: String, _ source: LimitedLog) {
-        let now = Self.monotonicNow()
-        let lines: [String]
-        switch source {
-        case .portInput: lines = portInputLog.admit(line, now: now)
-        case .urcTrace: lines = urcTraceLog.admit(line, now: now)
-        }
-        for line in lines { log(line) }
-        scheduleSummary(source)
-    }
-
-    /// Arms the summary timer of `source` when it owes a summary and none is armed.
-    private func scheduleSummary(_ source: LimitedLog) {
-        guard !summaryArmed.contains(source) else { return }
-        let due: Duration?
-        switch source {
-        case .portInput: due = portInputLog.summaryDue
-        case .urcTrace: due = urcTraceLog.summaryDue
-        }
-        guard let due else { return }
-        summaryArmed.insert(source)
-        summaryTimers.start(source, after: due - Self.monotonicNow(), leeway: .milliseconds(100)) { [weak self] source in
-            guard let self else { return }
-            self.summaryArmed.remove(source)
-            let now = Self.monotonicNow()
-            let lines: [String]
-            switch source {
-            case .portInput: lines = self.portInputLog.flush(now: now)
-            case .urcTrace: lines = self.urcTraceLog.flush(now: now)
-            }
-            for line in lines { self.log(line) }
-            self.scheduleSummary(source)
-        }
-    }
-
-    private static func monotonicNow() -> Duration {
-        .nanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds))
     }
 }
 
