@@ -91,6 +91,8 @@ public struct ATLinkMachine: Sendable {
         /// A URC and its line as received.
         case urc(URC, line: String)
         case healthChanged(Health)
+        /// The port is ready for the first time since it was opened: the module answers.
+        case synchronised
         /// Close the descriptor and open the same path again, then report `.opened`.
         case reopen
         /// A line for the log (commands appear redacted).
@@ -110,6 +112,7 @@ public struct ATLinkMachine: Sendable {
     private var failedProbes = 0
     private var holdingProbes = false
     private var answeredSinceOpen = false
+    private var readySinceOpen = false
     private var reopens = 0
 
     public init(options: Options = Options()) {
@@ -128,6 +131,7 @@ public struct ATLinkMachine: Sendable {
             failedProbes = 0
             holdingProbes = false
             needsResync = true
+            readySinceOpen = false
             actions.append(.cancelTimer(.response))
             actions.append(.cancelTimer(.probeDelay))
             setHealth(.synchronising, into: &actions)
@@ -264,6 +268,10 @@ public struct ATLinkMachine: Sendable {
         }
         needsResync = false
         setHealth(.ready, into: &actions)
+        if !readySinceOpen {
+            readySinceOpen = true
+            actions.append(.synchronised)
+        }
         pump(into: &actions)
     }
 
@@ -275,6 +283,7 @@ public struct ATLinkMachine: Sendable {
         _ = session.reset()
         holdingProbes = false
         answeredSinceOpen = false
+        readySinceOpen = false
         reopens = 0
         actions.append(.cancelTimer(.response))
         actions.append(.cancelTimer(.probeDelay))

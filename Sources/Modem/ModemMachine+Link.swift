@@ -56,7 +56,9 @@ extension ModemMachine {
                 handle(urc, into: &actions)
             case .healthChanged(let health):
                 actions.append(.portHealth(health))
-                portHealthChanged(health, now: now, into: &actions)
+            case .synchronised:
+                // The module answers: start (or resume after a reboot).
+                moduleReady(now: now, into: &actions)
             case .reopen:
                 actions.append(.reopenPort)
             case .log(let line):
@@ -64,21 +66,6 @@ extension ModemMachine {
             case .logPortInput(let line):
                 actions.append(.logPortInput(line))
             }
-        }
-    }
-
-    /// The first `.ready` after an open means the module answers: start (or resume after a
-    /// reboot). Later ones only end a resync or stall and change nothing here.
-    private mutating func portHealthChanged(_ health: ATLinkMachine.Health, now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
-        switch health {
-        case .ready:
-            guard !portAnswered else { return }
-            portAnswered = true
-            moduleReady(now: now, into: &actions)
-        case .closed:
-            portAnswered = false
-        case .synchronising, .resynchronising, .stalled:
-            break
         }
     }
 

@@ -57,8 +57,6 @@ public struct ModemMachine: Sendable {
     var lastTicket: UInt64 = 0
     /// Commands submitted while handling the current event, handed to the link after it.
     var linkInbox: [ATLinkMachine.Event] = []
-    /// The port answered since it was opened (its first `.ready` started the bring-up).
-    var portAnswered = false
     /// Consecutive timeouts of the step's command (sent again up to `commandRetries` times).
     var timeouts = 0
     /// Polls or retries of the step so far (SIM not ready, net device, address).
@@ -130,7 +128,6 @@ public struct ModemMachine: Sendable {
         var actions: [ModemAction] = []
         switch event {
         case .portOpened:
-            portAnswered = false
             runLink(.opened, now: now, into: &actions)
         case .portClosed:
             runLink(.closed, now: now, into: &actions)

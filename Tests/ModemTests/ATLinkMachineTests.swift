@@ -14,6 +14,7 @@ final class ATLinkMachineTests: XCTestCase {
         var healths: [ATLinkMachine.Health] = []
         var logs: [String] = []
         var reopens = 0
+        var synchronised = 0
         var nextTicket: UInt64 = 1
 
         init(_ configure: (inout ATLinkMachine.Options) -> Void = { _ in }) {
@@ -34,6 +35,7 @@ final class ATLinkMachineTests: XCTestCase {
                 case .healthChanged(let health): healths.append(health)
                 case .reopen: reopens += 1
                 case .log(let line), .logPortInput(let line): logs.append(line)
+                case .synchronised: synchronised += 1
                 }
             }
         }
@@ -118,6 +120,12 @@ final class ATLinkMachineTests: XCTestCase {
         link.module("+CPIN: READY", "OK")
         XCTAssertEqual(link.completed[next]?.lines, ["+CPIN: READY"])
         XCTAssertTrue(link.logs.contains("AT: AT+CGATT? timed out; resynchronising"))
+        XCTAssertEqual(link.synchronised, 1, "ready again after a resync is not a new module")
+        link.event(.opened)
+        link.module("OK")
+        link.module("OK")
+        XCTAssertEqual(link.machine.health, .ready)
+        XCTAssertEqual(link.synchronised, 2, "ready after a (re)open is")
     }
 
     func testStalledPortIsReportedProbedSlowlyAndRecovers() {
