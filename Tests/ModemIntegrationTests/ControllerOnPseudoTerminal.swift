@@ -81,6 +81,20 @@ final class ControllerOnPseudoTerminal: @unchecked Sendable {
     func stop() { queue.sync { controller.stop() } }
 }
 
+/// A test case with its own lock directory for the AT port (so tests never touch /run/lock).
+class PseudoTerminalTestCase: XCTestCase {
+    var lockDirectory = ""
+
+    override func setUpWithError() throws {
+        lockDirectory = NSTemporaryDirectory() + "bg95-lock-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: lockDirectory, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: lockDirectory)
+    }
+}
+
 /// Log lines collected from the controller's queue.
 final class LogLines: @unchecked Sendable {
     private let lock = NSLock()

@@ -8,18 +8,7 @@ import XCTest
 /// Whoever writes to the AT port must not be able to fill the log: megabytes of garbage and a
 /// storm of 100 000 URCs through the real controller on a pty log a bounded number of lines
 /// (each source's burst per 10 s window plus one summary), and the port still works.
-final class ModemControllerLogFloodTests: XCTestCase {
-    private var lockDirectory = ""
-
-    override func setUpWithError() throws {
-        lockDirectory = NSTemporaryDirectory() + "bg95-lock-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: lockDirectory, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(atPath: lockDirectory)
-    }
-
+final class ModemControllerLogFloodTests: PseudoTerminalTestCase {
     private func makeController(trace: Bool) -> ControllerOnPseudoTerminal {
         ControllerOnPseudoTerminal(lockDirectory: lockDirectory, trace: trace) { link in
             link.maximumCommandTimeout = .seconds(2)

@@ -9,18 +9,7 @@ import XCTest
 /// The AT port as `ModemController` carries it out for `ModemMachine`'s link, over a real
 /// pseudo-terminal: synchronisation, timeouts and resync, stall detection and recovery,
 /// garbage, URCs, hang-up and the port lock. No root needed.
-final class ModemControllerPortTests: XCTestCase {
-    private var lockDirectory = ""
-
-    override func setUpWithError() throws {
-        lockDirectory = NSTemporaryDirectory() + "bg95-lock-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: lockDirectory, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(atPath: lockDirectory)
-    }
-
+final class ModemControllerPortTests: PseudoTerminalTestCase {
     private func makeController(cap: Duration = .milliseconds(400)) -> ControllerOnPseudoTerminal {
         ControllerOnPseudoTerminal(lockDirectory: lockDirectory) { link in
             link.maximumCommandTimeout = cap
