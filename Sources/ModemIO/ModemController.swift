@@ -210,7 +210,6 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         lastTicket += 1
         let ticket = CommandTicket(rawValue: lastTicket)
         commandWaiters[ticket] = completion
-        if trace { log("AT> \(command)") }
         apply(.submit(command, ticket))
     }
 
