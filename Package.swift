@@ -8,6 +8,11 @@
 // executables and Simulator touch the OS. Each target lists exactly the targets it imports.
 import PackageDescription
 
+/// bg95d's targets build without the implicit `_StringProcessing` import, so neither it nor
+/// `_RegexParser` (0.9 MB of bg95d) is linked: string searching goes through `BG95Core`'s
+/// `Character`/byte helpers instead (docs/benchmarks.md, "Binary size and footprint").
+let leanStrings: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"])]
+
 let package = Package(
     name: "bg95",
     platforms: [.macOS(.v13)],
@@ -26,38 +31,40 @@ let package = Package(
         .systemLibrary(name: "CUmockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
 
         // Thin typed wrappers over syscalls: the only place besides the IO targets that imports Glibc.
-        .target(name: "BG95System"),
+        .target(name: "BG95System", swiftSettings: leanStrings),
         // Pure: rate limit for log sources an outside party can trigger (no I/O, time passed in).
-        .target(name: "LogLimit"),
+        .target(name: "LogLimit", swiftSettings: leanStrings),
 
         // Pure: bg95d's command-line parsing, help and man-page description (swift-argument-parser
         // pulled all of FoundationEssentials into bg95d, docs/benchmarks.md "Binary size").
-        .target(name: "BG95CommandLine"),
+        .target(name: "BG95CommandLine", swiftSettings: leanStrings),
 
-        // Value types several layers share (IPv4Address, LogPriority); imports nothing.
-        .target(name: "BG95Core"),
+        // Value types several layers share (IPv4Address, LogPriority) and the text search bg95d's
+        // targets use instead of _StringProcessing (TextSearch); imports nothing.
+        .target(name: "BG95Core", swiftSettings: leanStrings),
 
         // Pure codecs and state machines.
-        .target(name: "ATProtocol"),
-        .target(name: "DHCPProtocol", dependencies: ["BG95Core"]),
-        .target(name: "Modem", dependencies: ["ATProtocol", "BG95Core"]),
-        .target(name: "Netconfig", dependencies: ["BG95Core"]),
-        .target(name: "Supervisor", dependencies: ["ATProtocol", "BG95Core", "Modem"]),
+        .target(name: "ATProtocol", dependencies: ["BG95Core"], swiftSettings: leanStrings),
+        .target(name: "DHCPProtocol", dependencies: ["BG95Core"], swiftSettings: leanStrings),
+        .target(name: "Modem", dependencies: ["ATProtocol", "BG95Core"], swiftSettings: leanStrings),
+        .target(name: "Netconfig", dependencies: ["BG95Core"], swiftSettings: leanStrings),
+        .target(name: "Supervisor", dependencies: ["ATProtocol", "BG95Core", "Modem"], swiftSettings: leanStrings),
 
         // The one configuration type and its parser (`key = value` file and `--set key=value`).
-        .target(name: "BG95Config", dependencies: ["ATProtocol", "BG95Core", "Modem", "Supervisor"]),
+        .target(name: "BG95Config", dependencies: ["ATProtocol", "BG95Core", "Modem", "Supervisor"], swiftSettings: leanStrings),
 
         // I/O adapters.
-        .target(name: "ModemIO", dependencies: ["CUdev", "BG95Core", "BG95System", "ATProtocol", "Modem", "Supervisor", "LogLimit"]),
-        .target(name: "DHCPIO", dependencies: ["BG95Core", "DHCPProtocol", "BG95System", "LogLimit"]),
-        .target(name: "NetlinkIO", dependencies: ["CMnl", "BG95Core", "BG95System", "Netconfig"]),
-        .target(name: "BG95Control", dependencies: ["ATProtocol", "BG95Core", "BG95System", "LogLimit"]),
+        .target(name: "ModemIO", dependencies: ["CUdev", "BG95Core", "BG95System", "ATProtocol", "Modem", "Supervisor", "LogLimit"], swiftSettings: leanStrings),
+        .target(name: "DHCPIO", dependencies: ["BG95Core", "DHCPProtocol", "BG95System", "LogLimit"], swiftSettings: leanStrings),
+        .target(name: "NetlinkIO", dependencies: ["CMnl", "BG95Core", "BG95System", "Netconfig"], swiftSettings: leanStrings),
+        .target(name: "BG95Control", dependencies: ["ATProtocol", "BG95Core", "BG95System", "LogLimit"], swiftSettings: leanStrings),
         .target(
             name: "BG95Daemon",
             dependencies: [
                 "BG95Core", "BG95Config", "Supervisor", "Modem", "ATProtocol", "ModemIO", "DHCPIO", "DHCPProtocol",
                 "NetlinkIO", "BG95Control", "BG95System", "Netconfig",
-            ]
+            ],
+            swiftSettings: leanStrings
         ),
         .target(name: "Simulator", dependencies: ["CUmockdev", "BG95System"]),
 
@@ -67,7 +74,8 @@ let package = Package(
             dependencies: [
                 "BG95Daemon", "BG95Config", "BG95Control", "BG95Core", "DHCPIO", "DHCPProtocol", "NetlinkIO", "Netconfig", "BG95System",
                 "ModemIO", "Modem", "ATProtocol", "Supervisor", "BG95CommandLine",
-            ]
+            ],
+            swiftSettings: leanStrings
         ),
         .executableTarget(
             name: "bg95ctl",
@@ -81,6 +89,7 @@ let package = Package(
         // Tests. Unit tests drive pure targets; *IntegrationTests and SimulatorTests need root
         // and namespaces and fail loudly without them.
         .target(name: "TestSupport", dependencies: ["BG95System"], path: "Tests/TestSupport"),
+        .testTarget(name: "BG95CoreTests", dependencies: ["BG95Core"]),
         .testTarget(name: "ATProtocolTests", dependencies: ["ATProtocol"]),
         .testTarget(name: "ModemTests", dependencies: ["Modem", "ATProtocol"]),
         .testTarget(name: "DHCPProtocolTests", dependencies: ["BG95Core", "DHCPProtocol"]),

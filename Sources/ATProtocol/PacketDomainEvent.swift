@@ -1,3 +1,5 @@
+import BG95Core
+
 /// `+CGEV: ...` (27.007 §10.1.19), packet domain events. The forms carrying a context id:
 /// `NW PDN DEACT <cid>`, `ME PDN DEACT <cid>`, `NW DEACT "<type>","<addr>"[,<cid>]` (legacy),
 /// `NW DEACT <p_cid>,<cid>,<event_type>` (secondary context: `cid` is the secondary one),
@@ -32,7 +34,7 @@ public enum PacketDomainEvent: Equatable, Sendable, ATReply {
         if body == "ME DETACH" { self = .moduleDetach; return }
         for (keyword, make) in keywords where body == keyword || body.hasPrefix(keyword + " ") {
             let arguments = String(body.dropFirst(keyword.count)).trimmingSpaces()
-            self = make(try Self.contextID(in: arguments, pdnForm: keyword.contains("PDN"), line: line))
+            self = make(try Self.contextID(in: arguments, pdnForm: keyword.containsText("PDN"), line: line))
             return
         }
         self = .other(String(body.prefix(64)))

@@ -21,7 +21,9 @@ final class ControlConnection: @unchecked Sendable {
     private var readSource: DispatchSourceRead?
     private var writeSource: DispatchSourceWrite?
     private var writeSourceActive = false
-    private var timer: DispatchSourceTimer?
+    /// The connection's one deadline (first request, partial line, idle, refused client).
+    private let timers: OneShotTimers<ConnectionTimer>
+    private enum ConnectionTimer: Hashable, Sendable { case deadline }
     private var input: [UInt8] = []
     private var output: [UInt8] = []
     private var partialSince: DispatchTime?
@@ -40,6 +42,7 @@ final class ControlConnection: @unchecked Sendable {
         self.sequence = sequence
         self.server = server
         self.queue = queue
+        self.timers = OneShotTimers(queue: queue)
     }
 
     func start() {
@@ -54,10 +57,6 @@ final class ControlConnection: @unchecked Sendable {
         write.setCancelHandler { closer.sourceCancelled() }
         readSource = read
         writeSource = write
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.setEventHandler { [weak self] in self?.timerFired() }
-        self.timer = timer
-        timer.resume()
         read.resume()
         rearmTimer()
     }
@@ -102,7 +101,7 @@ final class ControlConnection: @unchecked Sendable {
         // A suspended source must be resumed before it can be cancelled and released.
         if readSuspended { readSource?.resume() }
         readSource?.cancel()
-        timer?.cancel()
+        timers.cancelAll()
         if let writeSource {
             // A suspended source must be resumed before it can be cancelled and released.
             if !writeSourceActive { writeSource.resume() }
@@ -110,7 +109,6 @@ final class ControlConnection: @unchecked Sendable {
         }
         readSource = nil
         writeSource = nil
-        timer = nil
         server.connectionClosed(self, reason: reason)
     }
 
@@ -227,7 +225,7 @@ final class ControlConnection: @unchecked Sendable {
     }
 
     private func rearmTimer() {
-        guard let timer, !closed else { return }
+        guard readSource != nil, !closed else { return }
         let configuration = server.configuration
         let deadline: DispatchTime
         if closeAfterFlush {
@@ -242,7 +240,13 @@ final class ControlConnection: @unchecked Sendable {
         } else {
             deadline = lastActivity + .milliseconds(configuration.idleTimeoutMilliseconds)
         }
-        timer.schedule(deadline: deadline, leeway: .milliseconds(50))
+        guard deadline != .distantFuture else {
+            timers.cancel(.deadline)  // waiting on the daemon or subscribed: no deadline
+            return
+        }
+        let now = DispatchTime.now()
+        let delay: Duration = deadline > now ? .nanoseconds(Int64(clamping: deadline.uptimeNanoseconds - now.uptimeNanoseconds)) : .zero
+        timers.start(.deadline, after: delay, leeway: .milliseconds(50)) { [weak self] _ in self?.timerFired() }
     }
 
     private func timerFired() {

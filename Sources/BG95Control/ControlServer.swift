@@ -49,9 +49,17 @@ public final class ControlServer: @unchecked Sendable {
     private var nextSequence: UInt64 = 0
     /// Log lines triggered by clients (refusals, drops, evictions) go through this.
     private var clientLog: RateLimitedLog
-    private var clientLogTimer: DispatchSourceTimer?
-    /// While accepting is paused (the listening source is suspended): the timer that resumes it.
-    private var acceptResumeTimer: DispatchSourceTimer?
+    /// The client-log summary and the end of a pause of accepting.
+    private let timers: OneShotTimers<ServerTimer>
+    private enum ServerTimer: Hashable, Sendable {
+        /// Reports what the rate limit suppressed once its interval is over.
+        case clientLogSummary
+        /// Ends a pause of accepting (the listening source is suspended meanwhile).
+        case acceptResume
+    }
+    /// Accepting is paused: the listening source is suspended until `acceptResume` fires or a
+    /// connection closes.
+    private var acceptPaused = false
     /// The next pause after a resource failure of `accept`; back to the minimum after a success.
     private var acceptBackOff = ControlServer.acceptBackOffRange.lowerBound
 
@@ -68,6 +76,7 @@ public final class ControlServer: @unchecked Sendable {
         self.queue = queue
         self.handler = handler
         self.log = log
+        self.timers = OneShotTimers(queue: queue)
         self.clientLog = RateLimitedLog(
             source: "control clients", burst: max(1, configuration.logBurst),
             interval: .seconds(max(1, configuration.logIntervalSeconds)))
@@ -75,9 +84,10 @@ public final class ControlServer: @unchecked Sendable {
 
     deinit {
         for connection in connections.values { connection.close() }
-        resumeAccepting()
+        // A suspended source must be resumed before it can be cancelled; `timers` cancels its
+        // timers when it is released (deinit may run off the queue, so it is not called here).
+        if acceptPaused { listenSource?.resume() }
         listenSource?.cancel()
-        clientLogTimer?.cancel()
     }
 
     /// Client-triggered log lines suppressed so far by the rate limit.
@@ -136,8 +146,7 @@ public final class ControlServer: @unchecked Sendable {
         unlink(configuration.path)
         for connection in connections.values { connection.close() }
         connections.removeAll()
-        clientLogTimer?.cancel()
-        clientLogTimer = nil
+        timers.cancel(.clientLogSummary)
         for line in clientLog.flush(now: .seconds(Int64.max / 2)) { log(line) }
     }
 
@@ -204,24 +213,20 @@ public final class ControlServer: @unchecked Sendable {
     /// Suspends the listening source for the current back-off; the connection that could not
     /// be accepted waits in the backlog. Clients can cause this, so the line is rate-limited.
     private func pauseAccepting(_ error: SystemError) {
-        guard acceptResumeTimer == nil, let listenSource else { return }
+        guard !acceptPaused, let listenSource else { return }
         let pause = acceptBackOff
         acceptBackOff = min(acceptBackOff * 2, Self.acceptBackOffRange.upperBound)
         logClientEvent("\(error); pausing accepting for \(pause) (\(connections.count) connections open)")
         listenSource.suspend()
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        let nanoseconds = pause.components.seconds * 1_000_000_000 + pause.components.attoseconds / 1_000_000_000
-        timer.schedule(deadline: .now() + .nanoseconds(Int(nanoseconds)), leeway: .milliseconds(10))
-        timer.setEventHandler { [weak self] in self?.resumeAccepting() }
-        acceptResumeTimer = timer
-        timer.resume()
+        acceptPaused = true
+        timers.start(.acceptResume, after: pause, leeway: .milliseconds(10)) { [weak self] _ in self?.resumeAccepting() }
     }
 
     /// Ends a pause of accepting (its timer fired, or a connection closed); no-op otherwise.
     private func resumeAccepting() {
-        guard let timer = acceptResumeTimer else { return }
-        timer.cancel()
-        acceptResumeTimer = nil
+        guard acceptPaused else { return }
+        timers.cancel(.acceptResume)
+        acceptPaused = false
         listenSource?.resume()
     }
 
@@ -260,20 +265,12 @@ public final class ControlServer: @unchecked Sendable {
     }
 
     private func scheduleClientLogSummary() {
-        guard clientLogTimer == nil, let due = clientLog.summaryDue else { return }
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        let delay = due - Self.monotonicNow()
-        let nanoseconds = max(0, delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)
-        timer.schedule(deadline: .now() + .nanoseconds(Int(nanoseconds)), leeway: .milliseconds(100))
-        timer.setEventHandler { [weak self] in
+        guard !timers.isArmed(.clientLogSummary), let due = clientLog.summaryDue else { return }
+        timers.start(.clientLogSummary, after: due - Self.monotonicNow(), leeway: .milliseconds(100)) { [weak self] _ in
             guard let self else { return }
-            self.clientLogTimer?.cancel()
-            self.clientLogTimer = nil
             for line in self.clientLog.flush(now: Self.monotonicNow()) { self.log(line) }
             self.scheduleClientLogSummary()
         }
-        clientLogTimer = timer
-        timer.resume()
     }
 
     static func monotonicNow() -> Duration {

@@ -21,7 +21,9 @@ public final class SystemdNotifier: @unchecked Sendable {
     public let watchdogMicroseconds: UInt64?
 
     private var fd: Int32 = -1
-    private var watchdogTimer: DispatchSourceTimer?
+    /// The next `WATCHDOG=1`, re-armed by each ping; nil while the watchdog timer is off.
+    private var watchdogTimers: OneShotTimers<WatchdogTimer>?
+    private enum WatchdogTimer: Hashable, Sendable { case ping }
 
     /// Reads the settings from `environment` (keys `NOTIFY_SOCKET`, `WATCHDOG_USEC`,
     /// `WATCHDOG_PID`); `pid` is this process's id for the `WATCHDOG_PID` check.
@@ -45,7 +47,7 @@ public final class SystemdNotifier: @unchecked Sendable {
     }
 
     deinit {
-        watchdogTimer?.cancel()
+        // `watchdogTimers` cancels its timer when it is released.
         if fd >= 0 { close(fd) }
     }
 
@@ -106,25 +108,28 @@ public final class SystemdNotifier: @unchecked Sendable {
     /// (no-op when the watchdog is off). `onError` hears send failures (the timer keeps going).
     /// Arm it on the daemon's own serial queue: if that queue is blocked, pings stop.
     public func startWatchdog(on queue: DispatchQueue, onError: (@Sendable (SystemError) -> Void)? = nil) {
-        guard let interval = watchdogPingIntervalMicroseconds, watchdogTimer == nil else { return }
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        let period = DispatchTimeInterval.microseconds(Int(min(interval, UInt64(Int32.max))))
-        timer.schedule(deadline: .now(), repeating: period, leeway: .milliseconds(10))
-        timer.setEventHandler { [weak self] in
+        guard let interval = watchdogPingIntervalMicroseconds, watchdogTimers == nil else { return }
+        watchdogTimers = OneShotTimers(queue: queue)
+        // The first ping at once, then one per period (each ping arms the next).
+        schedulePing(after: .zero, period: .microseconds(Int64(min(interval, UInt64(Int32.max)))), onError: onError)
+    }
+
+    private func schedulePing(after delay: Duration, period: Duration, onError: (@Sendable (SystemError) -> Void)?) {
+        watchdogTimers?.start(.ping, after: delay, leeway: .milliseconds(10)) { [weak self] _ in
+            guard let self else { return }
             do throws(SystemError) {
-                try self?.watchdog()
+                try self.watchdog()
             } catch {
                 onError?(error)
             }
+            self.schedulePing(after: period, period: period, onError: onError)
         }
-        watchdogTimer = timer
-        timer.resume()
     }
 
     /// Cancels the watchdog timer.
     public func stopWatchdog() {
-        watchdogTimer?.cancel()
-        watchdogTimer = nil
+        watchdogTimers?.cancelAll()
+        watchdogTimers = nil
     }
 
     static func oneLine(_ text: String) -> String {

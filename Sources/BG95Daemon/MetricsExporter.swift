@@ -1,4 +1,5 @@
 import BG95Control
+import BG95System
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +19,9 @@ public final class MetricsExporter {
     private let snapshot: () -> StatusSnapshot
     private let log: (String) -> Void
     private var policy: MetricsWritePolicy
-    private var timer: DispatchSourceTimer?
+    /// The write of a pending change once the interval is over.
+    private let timers: OneShotTimers<ExporterTimer>
+    private enum ExporterTimer: Hashable, Sendable { case pendingWrite }
     private var failing = false
 
     public init(path: String, interval: Double, queue: DispatchQueue,
@@ -28,6 +31,7 @@ public final class MetricsExporter {
         self.snapshot = snapshot
         self.log = log
         policy = MetricsWritePolicy(minimumInterval: interval)
+        timers = OneShotTimers(queue: queue)
     }
 
     /// Offers the current metrics; call on `queue`.
@@ -48,21 +52,15 @@ public final class MetricsExporter {
                 failing = true
             }
         case .retryAt(let instant):
-            guard timer == nil else { return }
-            let source = DispatchSource.makeTimerSource(queue: queue)
-            source.schedule(deadline: .now() + max(0, instant - now))
-            source.setEventHandler { [weak self] in
-                self?.timer = nil
+            guard !timers.isArmed(.pendingWrite) else { return }
+            timers.start(.pendingWrite, after: .nanoseconds(Int64(max(0, instant - now) * 1e9)), leeway: .nanoseconds(0)) { [weak self] _ in
                 self?.changed()
             }
-            timer = source
-            source.resume()
         }
     }
 
     public func stop() {
-        timer?.cancel()
-        timer = nil
+        timers.cancelAll()
     }
 
     static func monotonic() -> Double {

@@ -7,6 +7,7 @@ import Netconfig
 import NetlinkIO
 import Supervisor
 import BG95Config
+import BG95Core
 
 /// Applies a lease to the ECM interface (address, routes, policy rule, DNS) and removes exactly
 /// that again, over rtnetlink.
@@ -117,7 +118,7 @@ public final class NetworkConfigurator {
         appliedIndex = index
         // Status and doctor show routes as `ip route` would: by interface name, not index.
         installedRoutes = (desired.routes.map(\.description) + desired.rules.map(\.description))
-            .map { $0.replacing("dev #\(index)", with: "dev \(interface)") }
+            .map { $0.replacingText("dev #\(index)", with: "dev \(interface)") }
         let (dns, rejected) = DNSConfiguration.sanitized(servers: config.dns, domains: config.domains)
         for rejection in rejected { log.warning("DNS from the lease refused: \(rejection)") }
         do {

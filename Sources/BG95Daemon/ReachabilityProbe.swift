@@ -22,7 +22,12 @@ public final class ReachabilityProbe: @unchecked Sendable {
     private let queue: DispatchQueue
     private var fd: Int32 = -1
     private var readSource: DispatchSourceRead?
-    private var timers: [DispatchSourceTimer] = []
+    /// The requests spread over the timeout, and the timeout itself.
+    private let timers: OneShotTimers<ProbeTimer>
+    private enum ProbeTimer: Hashable, Sendable {
+        case request(Int)
+        case deadline
+    }
     private var completion: Completion?
     private var started: ContinuousClock.Instant = .now
     private var identifier: UInt16 = 0
@@ -32,6 +37,7 @@ public final class ReachabilityProbe: @unchecked Sendable {
 
     public init(queue: DispatchQueue) {
         self.queue = queue
+        timers = OneShotTimers(queue: queue)
     }
 
     /// Probes `target` through `interface` from `source` (the leased address, dotted quad).
@@ -72,21 +78,15 @@ public final class ReachabilityProbe: @unchecked Sendable {
         let tries = 3
         let timeoutNanoseconds = max(Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000), 1_000_000)
         for attempt in 0..<tries {
-            let timer = DispatchSource.makeTimerSource(queue: queue)
-            timer.schedule(deadline: .now() + .nanoseconds(timeoutNanoseconds * attempt / tries))
-            timer.setEventHandler { [weak self] in self?.sendRequest() }
-            timer.resume()
-            timers.append(timer)
+            timers.start(.request(attempt), after: .nanoseconds(timeoutNanoseconds * attempt / tries), leeway: .nanoseconds(0)) { [weak self] _ in
+                self?.sendRequest()
+            }
         }
-        let deadline = DispatchSource.makeTimerSource(queue: queue)
-        deadline.schedule(deadline: .now() + .nanoseconds(timeoutNanoseconds))
-        deadline.setEventHandler { [weak self] in
+        timers.start(.deadline, after: .nanoseconds(timeoutNanoseconds), leeway: .nanoseconds(0)) { [weak self] _ in
             guard let self else { return }
             let detail = self.lastSendError.map { " (\($0))" } ?? ""
             self.finish(.unreachable("no answer from \(self.targetDescription) within \(timeout)\(detail)"))
         }
-        deadline.resume()
-        timers.append(deadline)
     }
 
     /// Ends a running probe without calling its completion.
@@ -113,8 +113,7 @@ public final class ReachabilityProbe: @unchecked Sendable {
     }
 
     private func tearDown() {
-        for timer in timers { timer.cancel() }
-        timers.removeAll()
+        timers.cancelAll()
         if let readSource {
             readSource.cancel()  // closes fd in its cancel handler
             self.readSource = nil

@@ -1,8 +1,8 @@
 import Dispatch
 
 /// One-shot timers keyed by `Key`, on one serial queue: the one timer helper of the I/O side
-/// (AT channel, modem controller, daemon) instead of a Dispatch timer with a generation counter
-/// copied into each.
+/// (modem controller, DHCP client, probe, control socket, watchdog, metrics) instead of a
+/// Dispatch timer with a generation counter copied into each.
 ///
 /// Starting a key replaces its timer. A timer that was replaced or cancelled but whose event
 /// was already queued is ignored (each start gets a new generation), so a stale timer can never

@@ -13,7 +13,8 @@ import LogLimit
 /// socket (BPF: UDP to port 68) receives every reply and sends the broadcast phases; the
 /// interface-bound UDP socket sends renewals and the release while the leased address is on
 /// the interface; otherwise they leave from the packet socket, addressed to the server's MAC. One
-/// `DispatchSourceTimer` follows the machine's `nextDeadline`; time is `CLOCK_BOOTTIME`.
+/// timer (`OneShotTimers`) follows the machine's `nextDeadline` and is disarmed while the machine
+/// has none, so an idle client never wakes up; time is `CLOCK_BOOTTIME`.
 ///
 /// Every method must be called on `queue`; every callback is invoked on it. Packets that fail
 /// the IPv4/UDP checks are dropped and counted (`badPacket`), the rest are counted by the machine.
@@ -68,7 +69,9 @@ public final class DHCPClient: @unchecked Sendable {
     private var addressProbe: DHCPAddressProbe?
     private var arpSource: DispatchSourceRead?
     private var probingAddress: IPv4Address?
-    private let timer: DispatchSourceTimer
+    /// The one timer: armed for the machine's `nextDeadline`, disarmed when it has none.
+    private let timers: OneShotTimers<DeadlineTimer>
+    private enum DeadlineTimer: Hashable, Sendable { case nextDeadline }
     private var serverMACs: [IPv4Address: [UInt8]] = [:]
     /// Source addresses remembered at most; beyond it the table starts over, so spoofed
     /// sources cannot grow it (the real server's next packet is remembered again).
@@ -104,7 +107,7 @@ public final class DHCPClient: @unchecked Sendable {
             addressProbe = try DHCPAddressProbe(interface: interface)
         }
         udpSocket = try DHCPUDPSocket(interface: interface)
-        timer = DispatchSource.makeTimerSource(queue: queue)
+        timers = OneShotTimers(queue: queue)
     }
 
     deinit {
@@ -112,8 +115,8 @@ public final class DHCPClient: @unchecked Sendable {
             readSource?.cancel()
             udpSource?.cancel()
             arpSource?.cancel()
-            timer.cancel()
         }
+        // `timers` cancels its timer when it is released.
     }
 
     public var state: DHCPClientState { machine.state }
@@ -151,9 +154,6 @@ public final class DHCPClient: @unchecked Sendable {
             arp.resume()
             arpSource = arp
         }
-        timer.setEventHandler { [weak self] in self?.feed(.tick) }
-        timer.schedule(deadline: .distantFuture)
-        timer.resume()
         feed(.start(previousAddress: previousAddress))
     }
 
@@ -167,7 +167,7 @@ public final class DHCPClient: @unchecked Sendable {
         readSource?.cancel()
         udpSource?.cancel()
         arpSource?.cancel()
-        timer.cancel()
+        timers.cancelAll()
     }
 
     /// Reports that the leased address is already in use (ARP/DAD): the client declines it.
@@ -197,9 +197,11 @@ public final class DHCPClient: @unchecked Sendable {
         guard running else { return }
         if let deadline = machine.nextDeadline {
             let wait = max(0, deadline.milliseconds(since: now))
-            timer.schedule(deadline: .now() + .milliseconds(Int(min(wait, Int64(Int32.max)))), leeway: .milliseconds(5))
+            timers.start(.nextDeadline, after: .milliseconds(min(wait, Int64(Int32.max))), leeway: .milliseconds(5)) { [weak self] _ in
+                self?.feed(.tick)
+            }
         } else {
-            timer.schedule(deadline: .distantFuture)
+            timers.cancel(.nextDeadline)  // no deadline: no timer, no wake-ups
         }
     }
 

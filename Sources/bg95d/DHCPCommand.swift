@@ -89,7 +89,8 @@ final class DHCPSession: @unchecked Sendable {
     private var startNanoseconds: UInt64 = 0
     private var firstAckNanoseconds: UInt64?
     private var signalSources: [DispatchSourceSignal] = []
-    private var timeoutTimer: DispatchSourceTimer?
+    private lazy var timers = OneShotTimers<SessionTimer>(queue: queue)
+    private enum SessionTimer: Hashable, Sendable { case firstLeaseTimeout }
     private var holding: Bool { command.configure || command.hold }
 
     init(command: DHCPCommand) { self.command = command }
@@ -137,17 +138,13 @@ final class DHCPSession: @unchecked Sendable {
             source.resume()
             signalSources.append(source)
         }
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.setEventHandler { [unowned self] in
+        timers.start(.firstLeaseTimeout, after: .nanoseconds(Int64(command.timeout * 1e9)), leeway: .nanoseconds(0)) { [unowned self] _ in
             guard firstAckNanoseconds == nil else { return }
             emit([("event", .string("failed")), ("reason", .string("timeout")), ("timeoutSeconds", .number(command.timeout))] + counters(),
                  text: "no lease after \(command.timeout) s")
             self.client?.stop()
             exit(2)
         }
-        timer.schedule(deadline: .now() + command.timeout)
-        timer.resume()
-        timeoutTimer = timer
 
         client.start(previousAddress: storedAddress())
     }
