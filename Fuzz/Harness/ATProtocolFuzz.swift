@@ -29,11 +29,11 @@ enum ATProtocolFuzz {
 
         // The session with a command in flight (the first byte picks which), fed the bytes in
         // two parts with a timeout in between.
-        var session = ATSession(maxLineLength: 256, queueLimit: 4)
+        var session = ATSession(maxLineLength: 256)
         let commands: [ATCommand] = [.registrationQuery, .identify, .contextDefinitionsQuery, .servingSignalQuery, .attention, .operatorQuery]
         let first = commands[Int(bytes.first ?? 0) % commands.count]
-        let (id, _) = session.enqueue(first)
-        _ = session.enqueue(.simStatusQuery)
+        let (id, _) = session.start(first)
+        _ = session.start(.simStatusQuery)  // refused: one in flight
         let half = bytes.count / 2
         var outputs = session.receive(bytes[..<half])
         if bytes.count % 3 == 0 { outputs += session.timeoutFired(for: id) }

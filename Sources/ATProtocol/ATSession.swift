@@ -31,11 +31,11 @@ public enum ATSessionOutput: Equatable, Sendable {
     case discarded(ATDiscard)
 }
 
-/// Command/response correlation for one AT port, as a pure value (no I/O, no clock).
+/// Framing and command/response correlation for one AT port, as a pure value (no I/O, no
+/// clock, no queue: the owner queues, see `Modem.ATLinkMachine`).
 ///
-/// - One command is in flight at a time. Commands enqueued meanwhile wait in a FIFO queue
-///   inside the session (at most `queueLimit`; beyond it a command completes at once as
-///   `.cancelled`). When a command completes, the next one's `.write` follows its `.response`.
+/// - One command is in flight at a time: `start` while one is in flight refuses the new one
+///   (it completes at once as `.cancelled`).
 /// - Each received line is, in this order: the echo of the command in flight (dropped); a
 ///   final result (`OK`, `ERROR`, `+CME ERROR`, `+CMS ERROR`, `NO CARRIER`, ...) that completes
 ///   it; an information line the command claims (its own `+NAME:`, see `ATCommand.claims`);
@@ -51,33 +51,24 @@ public enum ATSessionOutput: Equatable, Sendable {
 public struct ATSession: Sendable {
     public static let maxResponseLines = 128
 
-    public let queueLimit: Int
     public private(set) var inFlight: ATTransaction?
-    private var queue: [(id: ATCommandID, command: ATCommand)] = []
     private var framer: ATFramer
     private var nextID: UInt64 = 1
 
-    public init(maxLineLength: Int = ATFramer.defaultMaxLineLength, queueLimit: Int = 32) {
+    public init(maxLineLength: Int = ATFramer.defaultMaxLineLength) {
         self.framer = ATFramer(maxLineLength: maxLineLength)
-        self.queueLimit = max(0, queueLimit)
     }
 
-    /// Commands waiting behind the one in flight.
-    public var queuedCount: Int { queue.count }
-
-    /// Hands a command to the session. Returns its id and what to do now: a `.write` if the
-    /// port was idle, nothing if it was queued, or a `.cancelled` response if the queue is full.
-    public mutating func enqueue(_ command: ATCommand) -> (id: ATCommandID, outputs: [ATSessionOutput]) {
+    /// Starts `command`. Returns its id and what to do now: its `.write`, or (a command is
+    /// in flight) a `.cancelled` response.
+    public mutating func start(_ command: ATCommand) -> (id: ATCommandID, outputs: [ATSessionOutput]) {
         let id = ATCommandID(rawValue: nextID)
         nextID += 1
-        if inFlight == nil {
-            return (id, [start(id: id, command: command)])
-        }
-        guard queue.count < queueLimit else {
+        guard inFlight == nil else {
             return (id, [.response(ATResponse(id: id, command: command, lines: [], result: .cancelled))])
         }
-        queue.append((id, command))
-        return (id, [])
+        inFlight = ATTransaction(id: id, command: command)
+        return (id, [.write(id: id, bytes: command.bytes, timeout: command.timeout)])
     }
 
     /// Feeds bytes read from the port.
@@ -105,7 +96,7 @@ public struct ATSession: Sendable {
         return outputs
     }
 
-    /// The port went away (USB re-enumeration, close): every pending command completes as
+    /// The port went away (USB re-enumeration, close): the command in flight completes as
     /// `.cancelled` and any partial line is dropped.
     public mutating func reset() -> [ATSessionOutput] {
         var outputs: [ATSessionOutput] = []
@@ -113,21 +104,12 @@ public struct ATSession: Sendable {
             outputs.append(.response(ATResponse(
                 id: transaction.id, command: transaction.command, lines: transaction.lines, result: .cancelled)))
         }
-        for (id, command) in queue {
-            outputs.append(.response(ATResponse(id: id, command: command, lines: [], result: .cancelled)))
-        }
         inFlight = nil
-        queue.removeAll()
         framer.reset()
         return outputs
     }
 
     // MARK: Private
-
-    private mutating func start(id: ATCommandID, command: ATCommand) -> ATSessionOutput {
-        inFlight = ATTransaction(id: id, command: command)
-        return .write(id: id, bytes: command.bytes, timeout: command.timeout)
-    }
 
     private mutating func handle(_ line: String, into outputs: inout [ATSessionOutput]) {
         guard var transaction = inFlight else {
@@ -174,9 +156,5 @@ public struct ATSession: Sendable {
         inFlight = nil
         outputs.append(.response(ATResponse(
             id: transaction.id, command: transaction.command, lines: transaction.lines, result: result)))
-        if !queue.isEmpty {
-            let next = queue.removeFirst()
-            outputs.append(start(id: next.id, command: next.command))
-        }
     }
 }

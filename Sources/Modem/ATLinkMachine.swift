@@ -105,7 +105,7 @@ public struct ATLinkMachine: Sendable {
     public let options: Options
     public private(set) var health: Health = .closed
 
-    private var session = ATSession(queueLimit: 0)
+    private var session = ATSession()
     private var queue: [(command: ATCommand, ticket: Ticket)] = []
     private var inFlight: (id: ATCommandID, command: ATCommand, ticket: Ticket?)?
     private var needsResync = false
@@ -126,7 +126,7 @@ public struct ATLinkMachine: Sendable {
         var actions: [Action] = []
         switch event {
         case .opened:
-            session = ATSession(queueLimit: 0)
+            session = ATSession()
             inFlight = nil
             failedProbes = 0
             holdingProbes = false
@@ -179,7 +179,7 @@ public struct ATLinkMachine: Sendable {
     }
 
     private mutating func write(_ command: ATCommand, ticket: Ticket?, timeout: Duration, into actions: inout [Action]) {
-        let (id, outputs) = session.enqueue(command)
+        let (id, outputs) = session.start(command)
         inFlight = (id, command, ticket)
         for output in outputs {
             if case .write(_, let bytes, _) = output {
@@ -196,7 +196,7 @@ public struct ATLinkMachine: Sendable {
     private mutating func handle(_ output: ATSessionOutput, into actions: inout [Action]) {
         switch output {
         case .write:
-            break  // never produced: the session's own queue is not used
+            break  // never produced by `receive` or `timeoutFired`
         case .response(let response):
             guard let current = inFlight, current.id == response.id else { return }
             inFlight = nil

@@ -54,7 +54,7 @@ enum DoctorAT {
         }
         var session = ATSession()
         return ask(via: "direct") { command in
-            var outputs = session.enqueue(command).outputs
+            var outputs = session.start(command).outputs
             let deadline = now() + 3
             while true {
                 for output in outputs {

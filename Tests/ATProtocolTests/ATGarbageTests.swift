@@ -76,7 +76,7 @@ final class ATGarbageTests: XCTestCase {
         var session = ATSession(maxLineLength: 128)
         var lines = 0
         for round in 0..<2_000 {
-            if session.inFlight == nil, round % 3 != 0 { _ = session.enqueue(round % 2 == 0 ? .registrationQuery : .identify) }
+            if session.inFlight == nil, round % 3 != 0 { _ = session.start(round % 2 == 0 ? .registrationQuery : .identify) }
             let count = Int(random.next() % 64)
             var bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             if random.next() % 4 == 0 { bytes += Array("\r\nOK\r\n".utf8) }

@@ -28,7 +28,7 @@ final class ATPortFloodTests: XCTestCase {
 
     func testURCStormDoesNotStarveTheCommandInFlight() {
         var session = ATSession()
-        let (id, _) = session.enqueue(.registrationQuery)
+        let (id, _) = session.start(.registrationQuery)
         var urcs = 0
         var response: ATResponse?
         // 100,000 URCs (about 2.5 MB), the answer to AT+CEREG? in the middle.
@@ -53,8 +53,7 @@ final class ATPortFloodTests: XCTestCase {
 
     func testAnAnswerThatNeverEndsIsCappedAndTheNextCommandStillRuns() {
         var session = ATSession()
-        let (first, _) = session.enqueue(.identify)
-        let (second, _) = session.enqueue(.simStatusQuery)
+        let (first, _) = session.start(.identify)
         var discarded = 0
         for _ in 0..<10_000 {
             for output in session.receive(Array("Quectel\r\n".utf8)) {
@@ -64,9 +63,12 @@ final class ATPortFloodTests: XCTestCase {
         XCTAssertEqual(session.inFlight?.id, first)
         XCTAssertLessThanOrEqual(session.inFlight?.lines.count ?? 0, ATSession.maxResponseLines)
         XCTAssertGreaterThan(discarded, 9_000)
-        // The timeout ends it and the queued command is written next.
+        // The timeout ends it and the next command is written.
         let outputs = session.timeoutFired(for: first)
-        XCTAssertTrue(outputs.contains { if case .write(let id, _, _) = $0 { return id == second }; return false }, "\(outputs)")
+        XCTAssertEqual(outputs.count, 1, "\(outputs)")
+        XCTAssertNil(session.inFlight)
+        let (second, next) = session.start(.simStatusQuery)
+        XCTAssertTrue(next.contains { if case .write(let id, _, _) = $0 { return id == second }; return false }, "\(next)")
     }
 }
 

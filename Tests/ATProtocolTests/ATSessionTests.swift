@@ -29,7 +29,7 @@ final class ATSessionTests: XCTestCase {
         var session = ATSession()
         var transcript = Transcript()
         let command = try ATCommand.addressQuery(cid: 1)
-        let (id, outputs) = session.enqueue(command)
+        let (id, outputs) = session.start(command)
         transcript.record(outputs)
         XCTAssertEqual(transcript.writes.map(\.1), ["AT+CGPADDR=1\r"])
         XCTAssertEqual(transcript.writes.first?.0, id)
@@ -43,7 +43,7 @@ final class ATSessionTests: XCTestCase {
     func testURCBetweenResponseLinesGoesToURCStream() {
         var session = ATSession()
         var transcript = Transcript()
-        transcript.record(session.enqueue(.contextActivationQuery).outputs)
+        transcript.record(session.start(.contextActivationQuery).outputs)
         feed(&session, "+CGACT: 1,1\r\n+CEREG: 5,\"00C3\",\"0A1B2C3D\",8\r\n+CGACT: 2,0\r\n+QIURC: \"pdpdeact\",1\r\nOK\r\n", into: &transcript)
         XCTAssertEqual(transcript.responses.map(\.lines), [["+CGACT: 1,1", "+CGACT: 2,0"]])
         XCTAssertEqual(transcript.urcs, [
@@ -55,7 +55,7 @@ final class ATSessionTests: XCTestCase {
     func testCEREGReadReplyIsResponseWhileCEREGURCStaysURC() throws {
         var session = ATSession()
         var transcript = Transcript()
-        transcript.record(session.enqueue(.registrationQuery).outputs)
+        transcript.record(session.start(.registrationQuery).outputs)
         feed(&session, "+CEREG: 1,\"1A2B\",\"01A2B3C4\",8\r\n+CEREG: 3,,,,0,15\r\n+CEREG: 2,1,\"1A2B\",\"01A2B3C4\",8\r\n+CEREG: 2\r\nOK\r\n", into: &transcript)
         XCTAssertEqual(transcript.responses.first?.lines, ["+CEREG: 2,1,\"1A2B\",\"01A2B3C4\",8"])
         XCTAssertEqual(transcript.urcs, [
@@ -69,7 +69,7 @@ final class ATSessionTests: XCTestCase {
         // A minimal read reply `+CEREG: 2,1` is also the response, not a URC.
         var second = ATSession()
         var transcript2 = Transcript()
-        transcript2.record(second.enqueue(.registrationQuery).outputs)
+        transcript2.record(second.start(.registrationQuery).outputs)
         feed(&second, "+CEREG: 2,1\r\nOK\r\n", into: &transcript2)
         XCTAssertEqual(transcript2.responses.first?.lines, ["+CEREG: 2,1"])
         XCTAssertEqual(transcript2.urcs, [])
@@ -78,7 +78,7 @@ final class ATSessionTests: XCTestCase {
     func testCEREGURCWhileOtherCommandInFlightIsURC() {
         var session = ATSession()
         var transcript = Transcript()
-        transcript.record(session.enqueue(.operatorQuery).outputs)
+        transcript.record(session.start(.operatorQuery).outputs)
         feed(&session, "+CEREG: 2,1\r\n+COPS: 0,0,\"Telekom.de\",8\r\nOK\r\n", into: &transcript)
         // With COPS in flight even the read-shaped line is not claimed; it parses as a URC.
         XCTAssertEqual(transcript.responses.first?.lines, ["+COPS: 0,0,\"Telekom.de\",8"])
@@ -88,13 +88,13 @@ final class ATSessionTests: XCTestCase {
     func testBareTextLinesBelongToTheCommand() throws {
         var session = ATSession()
         var transcript = Transcript()
-        transcript.record(session.enqueue(.identify).outputs)
+        transcript.record(session.start(.identify).outputs)
         feed(&session, "ATI\r\r\nQuectel\r\nBG95-M3\r\n+QIND: SMS DONE\r\nRevision: BG95M3LAR02A03\r\n\r\nOK\r\n", into: &transcript)
         let identity = try ModuleIdentity(parsing: transcript.responses[0].lines)
         XCTAssertEqual(identity, ModuleIdentity(manufacturer: "Quectel", model: "BG95-M3", revision: "BG95M3LAR02A03"))
         XCTAssertEqual(transcript.urcs, [.indication(.smsDone)])
 
-        transcript.record(session.enqueue(.firmwareRevisionQuery).outputs)
+        transcript.record(session.start(.firmwareRevisionQuery).outputs)
         feed(&session, "BG95M3LAR02A03_01.202.01.202\r\nOK\r\n", into: &transcript)
         XCTAssertEqual(try transcript.responses[1].reply(FirmwareRevision.self).text, "BG95M3LAR02A03_01.202.01.202")
     }
@@ -102,13 +102,13 @@ final class ATSessionTests: XCTestCase {
     func testFinalResultsAndCMEMeaning() {
         var session = ATSession()
         var transcript = Transcript()
-        transcript.record(session.enqueue(.simStatusQuery).outputs)
+        transcript.record(session.start(.simStatusQuery).outputs)
         feed(&session, "+CME ERROR: 10\r\n", into: &transcript)
-        transcript.record(session.enqueue(.attach).outputs)
+        transcript.record(session.start(.attach).outputs)
         feed(&session, "ERROR\r\n", into: &transcript)
-        transcript.record(session.enqueue(.signalQualityQuery).outputs)
+        transcript.record(session.start(.signalQualityQuery).outputs)
         feed(&session, "+CMS ERROR: 304\r\n", into: &transcript)
-        transcript.record(session.enqueue(.attention).outputs)
+        transcript.record(session.start(.attention).outputs)
         feed(&session, "+CME ERROR: SIM not inserted\r\n", into: &transcript)
         XCTAssertEqual(transcript.responses.map(\.result), [.cme(.simNotInserted), .error, .cms(304), .cme(.text("SIM not inserted"))])
         XCTAssertThrowsError(try transcript.responses[0].checked()) { error in
@@ -116,36 +116,36 @@ final class ATSessionTests: XCTestCase {
         }
     }
 
-    func testQueueRunsInOrderAndNextWriteFollowsResponse() {
-        var session = ATSession(queueLimit: 1)
+    func testOneCommandInFlightASecondIsRefusedNotQueued() {
+        // The session only correlates; queueing is its owner's (ATLinkMachine).
+        var session = ATSession()
         var transcript = Transcript()
-        let first = session.enqueue(.echoOff)
-        let second = session.enqueue(.simStatusQuery)
-        let third = session.enqueue(.attachQuery)
-        transcript.record(first.outputs + second.outputs + third.outputs)
+        let first = session.start(.echoOff)
+        let second = session.start(.simStatusQuery)
+        transcript.record(first.outputs + second.outputs)
         XCTAssertEqual(transcript.writes.map(\.1), ["ATE0\r"])
-        XCTAssertEqual(transcript.responses.map(\.result), [.cancelled])  // queue full
-        XCTAssertEqual(transcript.responses.map(\.id), [third.id])
+        XCTAssertEqual(transcript.responses.map(\.result), [.cancelled])
+        XCTAssertEqual(transcript.responses.map(\.id), [second.id])
         let outputs = session.receive(Array("OK\r\n".utf8))
-        guard outputs.count == 2, case .response(let response) = outputs[0], case .write(let id, _, _) = outputs[1] else {
-            return XCTFail("\(outputs)")
-        }
-        XCTAssertEqual(response.id, first.id)
-        XCTAssertEqual(id, second.id)
+        guard outputs.count == 1, case .response(let response) = outputs[0] else { return XCTFail("\(outputs)") }
+        XCTAssertEqual(response.id, first.id, "the refused command never took the answer")
+        XCTAssertNil(session.inFlight)
+        XCTAssertEqual(session.start(.simStatusQuery).outputs.count, 1, "free again: the next one is written")
     }
 
     func testTimeoutCompletesOnlyTheCommandInFlightAndStaleTimersAreIgnored() {
         var session = ATSession()
         var transcript = Transcript()
-        let first = session.enqueue(.operatorQuery)
-        let second = session.enqueue(.attachQuery)
-        transcript.record(first.outputs + second.outputs)
+        let first = session.start(.operatorQuery)
+        transcript.record(first.outputs)
         XCTAssertEqual(transcript.writes.first?.2, .seconds(180))
-        XCTAssertEqual(session.timeoutFired(for: second.id), [])
+        XCTAssertEqual(session.timeoutFired(for: ATCommandID(rawValue: first.id.rawValue + 1)), [])
         transcript.record(session.timeoutFired(for: first.id))
         XCTAssertEqual(transcript.responses.map(\.result), [.timedOut])
+        let second = session.start(.attachQuery)
+        transcript.record(second.outputs)
         XCTAssertEqual(transcript.writes.map(\.1), ["AT+COPS?\r", "AT+CGATT?\r"])
-        XCTAssertEqual(session.timeoutFired(for: first.id), [])
+        XCTAssertEqual(session.timeoutFired(for: first.id), [], "a stale timer changes nothing")
         XCTAssertEqual(session.inFlight?.id, second.id)
     }
 
@@ -159,13 +159,12 @@ final class ATSessionTests: XCTestCase {
         ])
     }
 
-    func testResetCancelsInFlightAndQueued() {
+    func testResetCancelsTheCommandInFlightAndDropsThePartialLine() {
         var session = ATSession()
-        let first = session.enqueue(.reboot)
-        let second = session.enqueue(.echoOff)
+        let first = session.start(.reboot)
         _ = session.receive(Array("+CFU".utf8))
         let outputs = session.reset()
-        XCTAssertEqual(outputs.compactMap { if case .response(let r) = $0 { return r.id } else { return nil } }, [first.id, second.id])
+        XCTAssertEqual(outputs.compactMap { if case .response(let r) = $0 { return r.id } else { return nil } }, [first.id])
         XCTAssertNil(session.inFlight)
         XCTAssertEqual(session.receive(Array("N: 1\r\n".utf8)), [.urc(.unknown("N: 1"), line: "N: 1")])
     }
@@ -174,12 +173,12 @@ final class ATSessionTests: XCTestCase {
         // After AT+CFUN=1 the module sends +CFUN/+CPIN URCs; they must not become response lines.
         var session = ATSession()
         var transcript = Transcript()
-        transcript.record(session.enqueue(.setFunctionality(.full)).outputs)
+        transcript.record(session.start(.setFunctionality(.full)).outputs)
         feed(&session, "+CPIN: READY\r\nOK\r\n", into: &transcript)
         XCTAssertEqual(transcript.responses.first?.lines, [])
         XCTAssertEqual(transcript.urcs, [.sim(.ready)])
         // A query claims its own prefix even though it is also a URC prefix.
-        transcript.record(session.enqueue(.simStatusQuery).outputs)
+        transcript.record(session.start(.simStatusQuery).outputs)
         feed(&session, "+CPIN: SIM PIN\r\nOK\r\n", into: &transcript)
         XCTAssertEqual(try transcript.responses[1].reply(SIMState.self), .pinRequired)
     }
@@ -187,7 +186,7 @@ final class ATSessionTests: XCTestCase {
     func testPingResultsArriveAsURCsAfterOK() {
         var session = ATSession()
         var transcript = Transcript()
-        transcript.record(session.enqueue(try! ATCommand.ping(host: "8.8.8.8")).outputs)
+        transcript.record(session.start(try! ATCommand.ping(host: "8.8.8.8")).outputs)
         XCTAssertEqual(transcript.writes.first?.2, .seconds(300))
         feed(&session, "OK\r\n+QPING: 0,\"8.8.8.8\",32,257,255\r\n+QPING: 0,5,5,0,77,257,149\r\n", into: &transcript)
         XCTAssertEqual(transcript.responses.map(\.result), [.ok])
@@ -202,7 +201,7 @@ final class ATSessionTests: XCTestCase {
         let bytes = Array(text.utf8)
         func run(_ chunks: [ArraySlice<UInt8>]) -> [ATSessionOutput] {
             var session = ATSession()
-            var outputs = session.enqueue(.identify).outputs
+            var outputs = session.start(.identify).outputs
             for chunk in chunks { outputs += session.receive(chunk) }
             return outputs
         }
@@ -216,7 +215,7 @@ final class ATSessionTests: XCTestCase {
 
     func testResponseLineCountIsBounded() {
         var session = ATSession()
-        _ = session.enqueue(.identify)
+        _ = session.start(.identify)
         let flood = String(repeating: "x\r\n", count: ATSession.maxResponseLines + 5)
         let outputs = session.receive(Array(flood.utf8))
         XCTAssertEqual(outputs, Array(repeating: .discarded(.excessResponseLine), count: 5))
@@ -227,7 +226,7 @@ final class ATSessionTests: XCTestCase {
         // The bytes `bg95sim ctl garbage` writes.
         let garbage: [UInt8] = [0xff, 0xfe, 0x00, 0x1b, 0x5b, 0x3f, 0x80, 0x81, 0x0d, 0x0a, 0x7e, 0x00, 0x9f, 0xc3, 0x28, 0x0d, 0x0a]
         var session = ATSession()
-        var outputs = session.enqueue(.firmwareRevisionQuery).outputs
+        var outputs = session.start(.firmwareRevisionQuery).outputs
         outputs += session.receive(garbage)
         outputs += session.receive(Array("BG95M3LAR02A03_01.202.01.202\r\nOK\r\n".utf8))
         let responses = outputs.compactMap { output -> ATResponse? in
