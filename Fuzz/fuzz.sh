@@ -24,7 +24,7 @@ SANITIZE="-sanitize=fuzzer,address"
 
 harness() {
     case $1 in
-        at-protocol) echo "ATProtocolFuzz FUZZ_AT_PROTOCOL ATProtocol" ;;
+        at-protocol) echo "ATProtocolFuzz FUZZ_AT_PROTOCOL ATProtocol BG95Core" ;;
         dhcp) echo "DHCPFuzz FUZZ_DHCP DHCPProtocol BG95Core" ;;
         control-request) echo "ControlRequestFuzz FUZZ_CONTROL_REQUEST BG95Control ATProtocol BG95Core BG95System LogLimit" ;;
         configuration) echo "ConfigurationFuzz FUZZ_CONFIGURATION BG95Config BG95Core Supervisor Modem ATProtocol" ;;
