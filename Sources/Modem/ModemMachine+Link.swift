@@ -38,6 +38,24 @@ extension ModemMachine {
         return ticket
     }
 
+    /// Places of the link's queue only the machine's own commands may take (a step and a
+    /// data-call question are the most it has waiting at once).
+    public static let queueReserve = 4
+
+    /// Someone else's command: queued unless the queue is nearly full. The last places are
+    /// kept for the machine's own commands, so no flood of `bg95ctl at` can make the link
+    /// refuse a bring-up or recovery step (a refused step would wait for nothing).
+    mutating func submitForeign(_ command: ATCommand, _ ticket: CommandTicket, into actions: inout [ModemAction]) {
+        let room = configuration.link.queueLimit - Self.queueReserve
+        guard link.queuedCount + linkInbox.count < room else {
+            actions.append(.log("AT: queue full (\(room) commands of others waiting); refusing \(command)"))
+            let refused = ATResponse(id: ATCommandID(rawValue: 0), command: command, lines: [], result: .cancelled)
+            actions.append(.completed(refused, for: ticket))
+            return
+        }
+        submit(command, for: .foreign(ticket))
+    }
+
     /// Feeds `event` to the link and carries its actions into the machine's.
     mutating func runLink(_ event: ATLinkMachine.Event, now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         for action in link.handle(event, now: now) {

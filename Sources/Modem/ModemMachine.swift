@@ -135,7 +135,7 @@ public struct ModemMachine: Sendable {
         case .received(let bytes):
             runLink(.received(bytes), now: now, into: &actions)
         case .submit(let command, let ticket):
-            submit(command, for: .foreign(ticket))
+            submitForeign(command, ticket, into: &actions)
         case .checkDataCall:
             checkDataCall(into: &actions)
         case .deviceChanged(let atPort, let netInterface):

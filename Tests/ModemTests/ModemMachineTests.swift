@@ -495,6 +495,25 @@ final class ModemMachineTests: XCTestCase {
         XCTAssertNotNil(m.finished)
     }
 
+    func testAFloodOfOperatorsCommandsCannotMakeTheLinkRefuseTheBringUpsNextStep() throws {
+        var m = try module()
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"")
+        let limit = m.machine.configuration.link.queueLimit
+        for n in 1...limit + 10 { m.event(.submit(.attachQuery, CommandTicket(rawValue: UInt64(n)))) }
+        let refused = m.completed.values.filter { $0.result == .cancelled }.count
+        XCTAssertEqual(refused, 10 + ModemMachine.queueReserve, "the last places stay free for the machine")
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"ecm\"", "OK")
+        // The operators' commands queued first run first, then the bring-up's ATI, which found room.
+        var answered = 0
+        while m.pending == "AT+CGATT?", answered < limit {
+            m.module("+CGATT: 1", "OK")
+            answered += 1
+        }
+        XCTAssertEqual(answered, limit - ModemMachine.queueReserve)
+        XCTAssertEqual(m.pending, "ATI")
+        XCTAssertNil(m.failed)
+    }
+
     func testAnOperatorsCommandQueuesBehindTheStepAndDoesNotMoveTheBringUp() throws {
         var m = try module()
         XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"")
