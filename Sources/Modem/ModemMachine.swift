@@ -1,7 +1,7 @@
 import ATProtocol
 
 /// Everything bg95d does with the module, as one pure value: the bring-up from "AT port open"
-/// to "data call up", the recovery steps (restart the data call, radio cycle, reboot) and
+/// to "data call up" (its SIM and radio steps in `+SIM`, `+Radio`), the recovery steps (restart the data call, radio cycle, reboot) and
 /// `down` as states (`+Recovery`), the diagnosis queries (`+Diagnosis`), the survey while
 /// online (`+Survey`), the AT link with its queue (`+Link`: the port's bytes go in, lines to
 /// write come out), and the module model every reply and URC fills (`module`), which status,
@@ -36,7 +36,7 @@ import ATProtocol
 /// machine never reads a clock; timers are actions and come back as events.
 public struct ModemMachine: Sendable {
     public let configuration: ModemConfiguration
-    public private(set) var state: ModemState = .waitingForModule
+    public internal(set) var state: ModemState = .waitingForModule
     /// The firmware revision from `AT+QGMR`, once known.
     public private(set) var firmware: String?
     /// The model from `ATI`, once known.
@@ -60,12 +60,12 @@ public struct ModemMachine: Sendable {
     /// Consecutive timeouts of the step's command (sent again up to `commandRetries` times).
     var timeouts = 0
     /// Polls or retries of the step so far (SIM not ready, net device, address).
-    private var stepAttempts = 0
+    var stepAttempts = 0
     /// Memory across bring-ups: this machine switched usbnet and rebooted; coming back in
     /// another mode is then a failure, not a reason to reboot again.
-    private var rebootedForECM = false
+    var rebootedForECM = false
     /// Memory across bring-ups: the SIM refused the PIN once; never send it again.
-    private var pinRejected = false
+    var pinRejected = false
 
     /// Between `AT+CFUN=1,1` and the module's return (the module may vanish before it answers).
     var expectingReboot: Bool {
@@ -81,13 +81,13 @@ public struct ModemMachine: Sendable {
     }
 
     // Commands built (and validated) once, so bad configuration fails before anything is sent.
-    private let enterPIN: ATCommand?
+    let enterPIN: ATCommand?
     private let defineContext: ATCommand
     private let configureContext: ATCommand?
     private let connectNetDevice: ATCommand
     private let activateContext: ATCommand
     private let addressQuery: ATCommand
-    private let setScanSequence: ATCommand?
+    let setScanSequence: ATCommand?
     let disconnectNetDevice: ATCommand
     let deactivateContext: ATCommand
 
@@ -547,189 +547,6 @@ public struct ModemMachine: Sendable {
         }
     }
 
-    // MARK: SIM
-
-    private mutating func querySIM(into actions: inout [ModemAction]) {
-        send(.simStatusQuery, step: .simQuery, into: &actions)
-    }
-
-    private mutating func handleSIMQuery(_ response: ATResponse, into actions: inout [ModemAction]) {
-        switch response.result {
-        case .ok:
-            break
-        case .cme(.simNotInserted):
-            retrySIM(limit: 3, giveUp: .simNotInserted, note: "no SIM (+CME ERROR: 10)", into: &actions)
-            return
-        case .cme(.simBusy):
-            retrySIM(limit: 10, giveUp: .simFailure("SIM busy for 10 s"), note: "SIM busy", into: &actions)
-            return
-        case .cme(.simPINRequired):
-            simAsksForPIN(into: &actions)
-            return
-        case .cme(.simPUKRequired):
-            fail(.simLocked("SIM PUK"), into: &actions)
-            return
-        case .cme(.simFailure):
-            fail(.simFailure("+CME ERROR: 13"), into: &actions)
-            return
-        case .error, .cme, .cms, .failure, .timedOut, .cancelled:
-            failCommand("SIM", response, into: &actions)
-            return
-        }
-        let simState: SIMState
-        do {
-            simState = try response.reply(SIMState.self)
-        } catch {
-            fail(.unexpectedReply(step: "SIM", detail: error.description), into: &actions)
-            return
-        }
-        switch simState {
-        case .ready:
-            actions.append(.log("SIM: ready" + (pinSent ? " (PIN accepted)" : "")))
-            startRadio(into: &actions)
-        case .pinRequired:
-            simAsksForPIN(into: &actions)
-        case .notReady:
-            retrySIM(limit: 10, giveUp: .simFailure("SIM not ready for 10 s"), note: "SIM not ready", into: &actions)
-        case .notInserted:
-            retrySIM(limit: 3, giveUp: .simNotInserted, note: "no SIM (NOT INSERTED)", into: &actions)
-        case .pukRequired, .pin2Required, .puk2Required, .phoneSIMPINRequired:
-            fail(.simLocked(simState.rawValue), into: &actions)
-        }
-    }
-
-    /// Whether this bring-up entered the PIN already (carried by `.unlockingSIM`).
-    private var pinSent: Bool {
-        if case .unlockingSIM(pinSent: true) = state { return true }
-        return false
-    }
-
-    private mutating func simAsksForPIN(into actions: inout [ModemAction]) {
-        if pinRejected {
-            fail(.wrongPIN, into: &actions)
-            return
-        }
-        if pinSent {
-            // The PIN was accepted but the SIM still asks: give it a moment, bounded.
-            retrySIM(limit: 5, giveUp: .simFailure("the SIM still asks for its PIN after accepting it"),
-                     note: "SIM still asks for the PIN", into: &actions)
-            return
-        }
-        guard let enterPIN else {
-            fail(.pinRequired, into: &actions)
-            return
-        }
-        actions.append(.log("SIM: PIN required; entering the configured PIN"))
-        state = .unlockingSIM(pinSent: true)
-        send(enterPIN, step: .simEnterPIN, into: &actions)
-    }
-
-    private mutating func handlePINEntry(_ response: ATResponse, into actions: inout [ModemAction]) {
-        switch response.result {
-        case .ok:
-            stepAttempts = 0
-            querySIM(into: &actions)
-        case .cme(.incorrectPassword):
-            pinRejected = true
-            fail(.wrongPIN, into: &actions)
-        case .cme(.simPUKRequired):
-            pinRejected = true
-            fail(.simLocked("SIM PUK (no PIN attempts left)"), into: &actions)
-        case .error, .cme, .cms, .failure, .timedOut, .cancelled:
-            // Whatever the reason, sending the PIN again could burn an attempt: stop.
-            pinRejected = true
-            fail(.simLocked("PIN entry refused (\(response.result))"), into: &actions)
-        }
-    }
-
-    private mutating func retrySIM(limit: Int, giveUp: BringUpError, note: String, into actions: inout [ModemAction]) {
-        stepAttempts += 1
-        guard stepAttempts <= limit else {
-            fail(giveUp, into: &actions)
-            return
-        }
-        actions.append(.log("SIM: \(note); asking again in 1 s (\(stepAttempts)/\(limit))"))
-        step = .retryWait(.sim)
-        actions.append(.startTimer(.retry, after: .seconds(1)))
-    }
-
-    // MARK: Radio
-
-    private mutating func startRadio(into actions: inout [ModemAction]) {
-        if configuredRadioSetting(after: nil) != nil { enter(.configuringRadio, into: &actions) }
-        nextRadioSetting(after: nil, into: &actions)
-    }
-
-    /// The next radio setting the configuration asks for, in `RadioSetting`'s order.
-    private func configuredRadioSetting(after done: RadioSetting?) -> RadioSetting? {
-        let all = RadioSetting.allCases
-        let rest = done.flatMap { all.firstIndex(of: $0) }.map { all[($0 + 1)...] } ?? all[...]
-        return rest.first { setting in
-            switch setting {
-            case .iotMode: return configuration.iotMode != nil
-            case .scanMode: return configuration.scanMode != nil
-            case .scanSequence: return configuration.scanSequence != nil
-            case .bands: return configuration.bands != nil
-            }
-        }
-    }
-
-    private mutating func nextRadioSetting(after done: RadioSetting?, into actions: inout [ModemAction]) {
-        guard let setting = configuredRadioSetting(after: done) else {
-            enter(.configuringContext, into: &actions)
-            send(.contextDefinitionsQuery, step: .contextQuery, into: &actions)
-            return
-        }
-        let query: ATCommand
-        switch setting {
-        case .iotMode: query = .iotOperatingModeQuery
-        case .scanMode: query = .scanModeQuery
-        case .scanSequence: query = .scanSequenceQuery
-        case .bands: query = .bandQuery
-        }
-        send(query, step: .radioQuery(setting), into: &actions)
-    }
-
-    private mutating func handleRadioQuery(_ setting: RadioSetting, _ response: ATResponse, into actions: inout [ModemAction]) {
-        let name = setting.name
-        let write: ATCommand?
-        let current: String?
-        let wanted: String
-        switch setting {
-        case .iotMode:
-            let value = try? response.reply(IoTOperatingMode.self)
-            let target = configuration.iotMode!
-            current = value.map { "\($0)" }
-            wanted = "\(target)"
-            write = value == target ? nil : .setIoTOperatingMode(target)
-        case .scanMode:
-            let value = try? response.reply(ScanMode.self)
-            let target = configuration.scanMode!
-            current = value.map { "\($0)" }
-            wanted = "\(target)"
-            write = value == target ? nil : .setScanMode(target)
-        case .scanSequence:
-            let value = try? response.reply(ScanSequence.self)
-            let target = configuration.scanSequence!
-            current = value.map(\.code)
-            wanted = target.code
-            write = value?.code == target.code ? nil : setScanSequence
-        case .bands:
-            let value = try? response.reply(BandConfiguration.self)
-            let target = configuration.bands!
-            current = value.map(Self.bandText)
-            wanted = Self.bandText(target)
-            write = value == target ? nil : .setBands(target)
-        }
-        if let write {
-            actions.append(.log("\(name): was \(current ?? "unreadable (\(response.result))"), set \(wanted)"))
-            send(write, step: .radioSet(setting), into: &actions)
-        } else {
-            actions.append(.log("\(name): \(wanted) already"))
-            nextRadioSetting(after: setting, into: &actions)
-        }
-    }
-
     // MARK: Context, registration, attach, data call
 
     private mutating func afterContextDefined(into actions: inout [ModemAction]) {
@@ -943,11 +760,11 @@ public struct ModemMachine: Sendable {
     }
 
     /// Fails the bring-up because `response` (the command of `step`) did not end in OK.
-    private mutating func failCommand(_ step: String, _ response: ATResponse, into actions: inout [ModemAction]) {
+    mutating func failCommand(_ step: String, _ response: ATResponse, into actions: inout [ModemAction]) {
         fail(.commandFailed(step: step, command: response.command.description, result: response.result.description), into: &actions)
     }
 
-    private mutating func fail(_ error: BringUpError, into actions: inout [ModemAction]) {
+    mutating func fail(_ error: BringUpError, into actions: inout [ModemAction]) {
         cancelTimers(into: &actions)
         awaiting = nil
         step = .idle
@@ -969,11 +786,6 @@ public struct ModemMachine: Sendable {
         let old = state
         state = new
         actions.append(.stateChanged(from: old, to: new))
-    }
-
-
-    private static func bandText(_ bands: BandConfiguration) -> String {
-        "gsm \(bands.gsm), eMTC \(bands.catM1), NB-IoT \(bands.nbIoT)"
     }
 }
 
@@ -1052,18 +864,6 @@ extension ModemMachine {
         case sim, address, netDeviceConnected
     }
 
-    enum RadioSetting: Equatable, Sendable, CaseIterable {
-        case iotMode, scanMode, scanSequence, bands
-
-        var name: String {
-            switch self {
-            case .iotMode: return "iotopmode"
-            case .scanMode: return "nwscanmode"
-            case .scanSequence: return "nwscanseq"
-            case .bands: return "band"
-            }
-        }
-    }
 }
 
 extension Duration {
