@@ -83,12 +83,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "bg95sim",
-            dependencies: ["Simulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Simulator", "BG95System", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Tests. Unit tests drive pure targets; *IntegrationTests and SimulatorTests need root
         // and namespaces and fail loudly without them.
-        .target(name: "TestSupport", dependencies: ["BG95System"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BG95CoreTests", dependencies: ["BG95Core"]),
         .testTarget(name: "ATProtocolTests", dependencies: ["ATProtocol"]),
         .testTarget(name: "ModemTests", dependencies: ["Modem", "ATProtocol"]),
@@ -101,7 +101,7 @@ let package = Package(
             "ATProtocol", "BG95Control", "BG95Core", "BG95System", "TestSupport", "LogLimit",
         ]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport"]),
-        .testTarget(name: "ModemIntegrationTests", dependencies: ["ModemIO", "ATProtocol", "TestSupport"]),
+        .testTarget(name: "ModemIntegrationTests", dependencies: ["ModemIO", "Modem", "ATProtocol", "Supervisor", "TestSupport"]),
         .testTarget(name: "NetworkIntegrationTests", dependencies: [
             "BG95Core", "CMnl", "DHCPIO", "NetlinkIO", "Netconfig", "DHCPProtocol", "TestSupport",
         ]),
