@@ -23,6 +23,12 @@ public struct ATResponse: Equatable, Sendable, CustomStringConvertible {
 
     public var isOK: Bool { result.isOK }
 
+    /// `command` ended without an answer: the port closed, or it was refused before it was
+    /// written (`id` 0 when it never got one).
+    public static func cancelled(_ command: ATCommand, id: ATCommandID = ATCommandID(rawValue: 0)) -> ATResponse {
+        ATResponse(id: id, command: command, lines: [], result: .cancelled)
+    }
+
     /// Lines starting with `+NAME:` for the given prefix (e.g. `"+CGACT"`).
     public func lines(withPrefix prefix: String) -> [String] {
         lines.filter { ATInformationLine.prefix(of: $0) == prefix }

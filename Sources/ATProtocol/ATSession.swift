@@ -65,7 +65,7 @@ public struct ATSession: Sendable {
         let id = ATCommandID(rawValue: nextID)
         nextID += 1
         guard inFlight == nil else {
-            return (id, [.response(ATResponse(id: id, command: command, lines: [], result: .cancelled))])
+            return (id, [.response(.cancelled(command, id: id))])
         }
         inFlight = ATTransaction(id: id, command: command)
         return (id, [.write(id: id, bytes: command.bytes, timeout: command.timeout)])

@@ -138,12 +138,12 @@ public struct ATLinkMachine: Sendable {
             pump(into: &actions)
         case .submit(let command, let ticket):
             guard health != .closed else {
-                actions.append(.complete(ticket, Self.cancelled(command)))
+                actions.append(.complete(ticket, ATResponse.cancelled(command)))
                 break
             }
             guard queue.count < options.queueLimit else {
                 actions.append(.log("AT: queue full (\(options.queueLimit)); refusing \(command)"))
-                actions.append(.complete(ticket, Self.cancelled(command)))
+                actions.append(.complete(ticket, ATResponse.cancelled(command)))
                 break
             }
             queue.append((command, ticket))
@@ -289,10 +289,10 @@ public struct ATLinkMachine: Sendable {
         actions.append(.cancelTimer(.probeDelay))
         setHealth(.closed, into: &actions)
         if let current, let ticket = current.ticket {
-            actions.append(.complete(ticket, Self.cancelled(current.command, id: current.id)))
+            actions.append(.complete(ticket, ATResponse.cancelled(current.command, id: current.id)))
         }
         for item in queued {
-            actions.append(.complete(item.ticket, Self.cancelled(item.command)))
+            actions.append(.complete(item.ticket, ATResponse.cancelled(item.command)))
         }
     }
 
@@ -300,10 +300,6 @@ public struct ATLinkMachine: Sendable {
         guard new != health else { return }
         health = new
         actions.append(.healthChanged(new))
-    }
-
-    private static func cancelled(_ command: ATCommand, id: ATCommandID = ATCommandID(rawValue: 0)) -> ATResponse {
-        ATResponse(id: id, command: command, lines: [], result: .cancelled)
     }
 
     /// A line no module prints: replacement characters (bytes that were not UTF-8), other

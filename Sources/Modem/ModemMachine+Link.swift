@@ -49,8 +49,7 @@ extension ModemMachine {
         let room = configuration.link.queueLimit - Self.queueReserve
         guard link.queuedCount + linkInbox.count < room else {
             actions.append(.log("AT: queue full (\(room) commands of others waiting); refusing \(command)"))
-            let refused = ATResponse(id: ATCommandID(rawValue: 0), command: command, lines: [], result: .cancelled)
-            actions.append(.completed(refused, for: ticket))
+            actions.append(.completed(.cancelled(command), for: ticket))
             return
         }
         submit(command, for: .foreign(ticket))

@@ -1,11 +1,11 @@
 import ATProtocol
 
 /// Everything bg95d does with the module, as one pure value: the bring-up from "AT port open"
-/// to "data call up" (its SIM and radio steps in `+SIM`, `+Radio`), the recovery steps (restart the data call, radio cycle, reboot) and
-/// `down` as states (`+Recovery`), the diagnosis queries (`+Diagnosis`), the survey while
-/// online (`+Survey`), the AT link with its queue (`+Link`: the port's bytes go in, lines to
-/// write come out), and the module model every reply and URC fills (`module`), which status,
-/// doctor and metrics read. `ModemIO.ModemController` carries out its actions.
+/// to "data call up" (its SIM and radio steps in `+SIM`, `+Radio`), the recovery steps
+/// (restart the data call, radio cycle, reboot) and `down` as states (`+Recovery`), the
+/// diagnosis queries (`+Diagnosis`), the survey while online (`+Survey`), the AT link with
+/// its queue (`+Link`: the port's bytes go in, lines to write come out), and the module model
+/// every reply and URC fills (`module`), which status, doctor and metrics read. `ModemIO.ModemController` carries out its actions.
 ///
 /// Bring-up steps, each skipped when the module already is in the wanted state, each logging one line of
 /// what it found and did, ordered so that the module's own waits (reboot, SIM, registration,
@@ -120,8 +120,6 @@ public struct ModemMachine: Sendable {
 
     /// How usable the AT port is.
     public var portHealth: ATLinkMachine.Health { link.health }
-    /// Commands waiting behind the one in flight.
-    public var queuedCommands: Int { link.queuedCount }
 
     /// Handles one event and returns what to do, in order.
     public mutating func handle(_ event: ModemEvent, now: ContinuousClock.Instant) -> [ModemAction] {

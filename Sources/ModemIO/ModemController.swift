@@ -55,7 +55,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     private var lockDirectory = "/run/lock"
     private let timers: OneShotTimers<ModemTimer>
     private var recoveryWaiters: [(Result<DataCallInfo, ModemCommandError>) -> Void] = []
-    private var commandWaiters: [CommandTicket: (ATResponse) -> Void] = [:]
+    private var commandWaiters: [CommandTicket: (command: ATCommand, completion: (ATResponse) -> Void)] = [:]
     private var lastTicket: UInt64 = 0
     private var dataCallCheckWaiters: [(Bool?) -> Void] = []
     /// Reopening a port that closed by itself while udev still lists the module.
@@ -209,16 +209,14 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
     func submit(_ command: ATCommand, completion: @escaping (ATResponse) -> Void) {
         lastTicket += 1
         let ticket = CommandTicket(rawValue: lastTicket)
-        commandWaiters[ticket] = completion
+        commandWaiters[ticket] = (command, completion)
         apply(.submit(command, ticket))
     }
 
     private func finishCommands() {
         let waiters = commandWaiters
         commandWaiters.removeAll()
-        for (_, waiter) in waiters {
-            waiter(ATResponse(id: ATCommandID(rawValue: 0), command: .attention, lines: [], result: .cancelled))
-        }
+        for waiter in waiters.values { waiter.completion(.cancelled(waiter.command)) }
     }
 
     /// `AT+CEREG?`: the status and, when refused, the EMM cause; nil when unanswered.
@@ -497,7 +495,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
                 reopenPort()
             case .completed(let response, let ticket):
                 if trace { log("AT< \(response)") }
-                if let ticket { commandWaiters.removeValue(forKey: ticket)?(response) }
+                if let ticket { commandWaiters.removeValue(forKey: ticket)?.completion(response) }
             case .urc(let urc, let line):
                 reportURC(urc, line: line)
             case .portHealth(let health):
