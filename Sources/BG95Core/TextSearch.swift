@@ -1,9 +1,9 @@
 /// Searching text for text, by `Character` (so with the same canonical equivalence as `==`),
 /// for the targets linked into bg95d.
 ///
-/// The standard library answers `contains(_:)`, `firstRange(of:)`, `split(separator:)` and
-/// `replacing(_:with:)` with a `String` argument from `_StringProcessing`, which brings
-/// `_RegexParser` and the Unicode name tables along (0.9 MB of bg95d's 11.5 MB). bg95d's
+/// The standard library answers `contains(_:)`, `firstRange(of:)` and `replacing(_:with:)`
+/// with a `String` argument from `_StringProcessing`, which brings `_RegexParser` along
+/// (together 0.9 MB of bg95d's 11.5 MB). bg95d's
 /// targets are built without that module (`leanStrings` in Package.swift) and use these instead;
 /// the names differ from the standard ones so that code importing `_StringProcessing` (tests)
 /// never sees two candidates.
@@ -21,23 +21,6 @@ extension StringProtocol {
     /// Whether `needle` occurs in the text (an empty needle always does).
     public func containsText(_ needle: some StringProtocol) -> Bool {
         firstRange(ofText: needle) != nil
-    }
-
-    /// The pieces between occurrences of `separator`, left to right, as `split(separator:)`
-    /// with a `String` separator gives them (empty pieces left out unless asked for). An empty
-    /// separator gives the whole text as one piece.
-    public func split(separatorText separator: some StringProtocol, omittingEmptySubsequences: Bool = true) -> [SubSequence] {
-        var pieces: [SubSequence] = []
-        var pieceStart = startIndex
-        var searchFrom = startIndex
-        while !separator.isEmpty, searchFrom < endIndex {
-            guard let found = self[searchFrom...].firstRange(ofText: separator) else { break }
-            if !omittingEmptySubsequences || pieceStart < found.lowerBound { pieces.append(self[pieceStart..<found.lowerBound]) }
-            pieceStart = found.upperBound
-            searchFrom = found.upperBound
-        }
-        if !omittingEmptySubsequences || pieceStart < endIndex { pieces.append(self[pieceStart...]) }
-        return pieces
     }
 
     /// The text with every occurrence of `target` (left to right, not overlapping) replaced by

@@ -22,18 +22,6 @@ final class TextSearchTests: XCTestCase {
         }
     }
 
-    func testSplitMatchesTheStandardOne() {
-        for text in Self.texts {
-            for separator in Self.needles {
-                XCTAssertEqual(text.split(separatorText: separator), text.split(separator: separator),
-                               "\(text.debugDescription) / \(separator.debugDescription)")
-                XCTAssertEqual(text.split(separatorText: separator, omittingEmptySubsequences: false),
-                               text.split(separator: separator, omittingEmptySubsequences: false),
-                               "kept empty: \(text.debugDescription) / \(separator.debugDescription)")
-            }
-        }
-    }
-
     func testReplacingMatchesTheStandardOne() {
         for text in Self.texts {
             for target in Self.needles {
@@ -49,7 +37,6 @@ final class TextSearchTests: XCTestCase {
     func testEmptyNeedle() {
         XCTAssertEqual("abc".firstRange(ofText: ""), "abc".startIndex..<"abc".startIndex)
         XCTAssertTrue("".containsText(""))
-        XCTAssertEqual("abc".split(separatorText: ""), ["abc"])
         XCTAssertEqual("abc".replacingText("", with: "x"), "abc")
     }
 }
