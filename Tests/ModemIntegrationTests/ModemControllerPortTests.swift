@@ -172,7 +172,7 @@ final class ModemControllerPortTests: PseudoTerminalTestCase {
             second.attach(module)
             reopened = second.await(0.2) { second.controller.portHealth == .ready }
         }
-        XCTAssertTrue(reopened, "the port is free again after close")
+        XCTAssertTrue(reopened, "the port is free again after close: \(second.log.lines.suffix(12))")
         second.stop()
     }
 }

@@ -8,6 +8,11 @@ import Foundation
 final class PseudoTerminalModule: @unchecked Sendable {
     let slavePath: String
     private var master: Int32
+    /// A descriptor of the slave the module itself holds, so that the master never sees the
+    /// hang-up of "no slave open" when the channel under test closes the port: libdispatch
+    /// stops watching a descriptor after EPOLLHUP, and the module would be deaf to the next
+    /// open (a real ttyUSB node also stays there between opens).
+    private var slaveHold: Int32 = -1
     private let queue = DispatchQueue(label: "fake-module")
     private var source: DispatchSourceRead?
     private var buffer: [UInt8] = []
@@ -26,6 +31,13 @@ final class PseudoTerminalModule: @unchecked Sendable {
             throw NSError(domain: "pty", code: Int(errno))
         }
         slavePath = "/dev/pts/\(number)"
+        slaveHold = open(slavePath, O_RDWR | O_NOCTTY | O_CLOEXEC)
+        guard slaveHold >= 0 else { throw NSError(domain: "pty", code: Int(errno)) }
+        // Raw from the start, as a ttyUSB node is: no echo of the module's own lines back to it.
+        var settings = termios()
+        guard tcgetattr(slaveHold, &settings) == 0 else { throw NSError(domain: "pty", code: Int(errno)) }
+        cfmakeraw(&settings)
+        guard tcsetattr(slaveHold, TCSANOW, &settings) == 0 else { throw NSError(domain: "pty", code: Int(errno)) }
         let flags = fcntl(master, F_GETFL)
         _ = fcntl(master, F_SETFL, flags | O_NONBLOCK)
         let source = DispatchSource.makeReadSource(fileDescriptor: master, queue: queue)
@@ -40,6 +52,7 @@ final class PseudoTerminalModule: @unchecked Sendable {
     deinit {
         source?.cancel()
         if master >= 0 { close(master) }
+        if slaveHold >= 0 { close(slaveHold) }
     }
 
     /// Writes lines as the module would (CR LF around each).
