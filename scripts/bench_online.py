@@ -44,22 +44,39 @@ POWERON_TO_APPRDY = 2.4
 # only then starts the data call's latency; with `AT+CGACT=1` the answer itself takes the
 # latency. Every client of that firmware pays it, so it is the module's time, not the host's.
 QNETDEVCTL_ANSWER = 0.2
+# A switch to ECM needs `AT+QCFGEXT="usbnet","ecm"` and `AT+CFUN=1,1`; bg95sim answers each after
+# 0.1 s (+ 0.01 s before the final result, ModemEngine.reply), longer than a query because the
+# module writes its configuration / resets. Every client that switches waits for both answers.
+SWITCH_ANSWERS = 2 * 0.11
 
 
-def mandated(latencies, speed, case, profile):
-    """Seconds the simulated module needs whatever the host does, from the moment of `case`."""
+def reboot_gap(status_after):
+    """The simulator's reset -> power-on time as it took it (`lastReboot` in `ctl status`: the
+    boot latency plus building the new USB tree), in wall seconds; None if it did not say."""
+    last = status_after.get("lastReboot") or {}
+    if not last.get("startedNs") or not last.get("poweredOnNs"):
+        return None
+    return (last["poweredOnNs"] - last["startedNs"]) / 1e9
+
+
+def mandated(latencies, speed, case, profile, status_after=None):
+    """Seconds the simulated module needs whatever the host does, from the moment of `case`.
+    `status_after` (`ctl status` after the run) gives the measured reboot gap where there was one;
+    without it the gap is the configured one (USB gone 0.3 s after the reset, boot latency)."""
     reg, boot = latencies["registration"], latencies["boot"]
     call = latencies["data-call"] + (QNETDEVCTL_ANSWER if profile == "qnetdevctl" else 0.0)
+    measured = reboot_gap(status_after or {})
+    gap = measured * speed if measured is not None else RESET_TO_UNPLUG + boot
     seconds = {
         # bg95sim start returns after APP RDY; registration started at SIM ready.
         "from-ecm": max(0.0, POWERON_TO_SIM + reg - POWERON_TO_APPRDY) + call,
-        # switch to ECM: reset, re-enumeration gap, boot to SIM ready, registration, data call.
-        "from-modem": RESET_TO_UNPLUG + boot + POWERON_TO_SIM + reg + call,
+        # switch to ECM: the two answers, reset -> power-on, SIM ready, registration, data call.
+        "from-modem": SWITCH_ANSWERS + gap + POWERON_TO_SIM + reg + call,
         "pdp-drop": call,
         "carrier": 0.0,
         # counted from `replug`'s answer (power-on done): SIM, registration, data call.
         "unplug": POWERON_TO_SIM + reg + call,
-        "reboot": RESET_TO_UNPLUG + boot + POWERON_TO_SIM + reg + call,
+        "reboot": gap + POWERON_TO_SIM + reg + call,
     }[case]
     return seconds / speed
 
@@ -173,8 +190,9 @@ class Bench:
                         status = sim.status()
                         self.current = (mode, profile)
                         seconds = self.online_bg95d(sim) if client == "bg95d" else self.online_script(sim)
+                        after = sim.status()
                         self.drop_sim(sim)
-                        must = mandated(status["latencies"], status["speed"], f"from-{mode}", profile)
+                        must = mandated(status["latencies"], status["speed"], f"from-{mode}", profile, after)
                         results.setdefault((mode, profile, client), []).append((seconds, must))
                         shown = f"{seconds:.2f} s" if seconds is not None else "not online"
                         print(f"bench: online {mode}/{profile} run {run_index + 1} {client}: {shown} "
@@ -231,7 +249,8 @@ class Bench:
             sim.ctl("replug")
             restore_t = now()
         back = daemon.wait_online(300, since=mark if changed is None else mark + 1)
-        must = mandated(status["latencies"], status["speed"], case, status["profile"])
+        must = mandated(status["latencies"], status["speed"], case, status["profile"],
+                        sim.status() if case == "reboot" else None)
         over = back[0] - restore_t - must if back else None
         print(f"bench: {case} detect {detect} recover-overhead {over}", file=sys.stderr, flush=True)
         return detect, over, (back[0] - restore_t) if back else None, must

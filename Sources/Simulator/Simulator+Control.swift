@@ -236,6 +236,9 @@ extension Simulator {
             "registration": clock.latencies.registration, "boot": clock.latencies.boot, "data-call": clock.latencies.dataCall,
         ]
         status["leaseTime"] = topology.leaseTime
+        if let lastReboot {
+            status["lastReboot"] = ["startedNs": lastReboot.started, "poweredOnNs": lastReboot.poweredOn ?? NSNull()] as [String: Any]
+        }
         status["prefix"] = options.prefix
         let cleaned = status.mapValues { value -> Any in
             // Optionals boxed in Any: nil becomes JSON null, a value is unwrapped.

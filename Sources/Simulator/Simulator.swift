@@ -28,6 +28,11 @@ public final class Simulator: @unchecked Sendable {
     var hostWorld: HostWorld = .normal
     var dhcpWanted = true
     var hardwareGeneration = 0
+    /// When the last reset started and when the module was powered on again (CLOCK_MONOTONIC
+    /// ns), for `ctl status`: the reboot gap as the simulator really took it (the boot latency
+    /// plus the time it takes to build the new USB tree), which a benchmark counts as the
+    /// module's time, not the host's.
+    var lastReboot: RebootInstants?
     var bootWaiters: [() -> Void] = []
     var enumerationWaiters: [(Bool) -> Void] = []
     var control: ControlServer?
@@ -201,6 +206,7 @@ public final class Simulator: @unchecked Sendable {
     /// the teardown came first, so a waiting `ctl reboot` always gets its answer.
     func reboot(enumerated: ((Bool) -> Void)? = nil) {
         if let enumerated { enumerationWaiters.append(enumerated) }
+        lastReboot = RebootInstants(started: Self.monotonicNanoseconds(), poweredOn: nil)
         hardwareGeneration += 1
         let generation = hardwareGeneration
         engine.powerOff()
@@ -212,6 +218,7 @@ public final class Simulator: @unchecked Sendable {
                 do {
                     try plugHardware()
                     engine.powerOn()
+                    lastReboot?.poweredOn = Self.monotonicNanoseconds()
                     log("module re-enumerated: usbnet \(engine.state.usbnet.rawValue), AT port \(atPort ?? "-")")
                 } catch {
                     log("re-enumeration failed: \(error)")
@@ -296,8 +303,13 @@ extension Simulator: ModemEngineDelegate {
         waiters.forEach { $0() }
     }
 
+    /// Verbose lines carry the CLOCK_MONOTONIC instant (seconds), so that a harness can lay the
+    /// module's side of an exchange beside the host's (`make bench` timelines).
     func engineLog(_ line: String) {
-        if options.verbose { log(line) }
+        guard options.verbose else { return }
+        let nanoseconds = Self.monotonicNanoseconds()
+        let milliseconds = String(nanoseconds / 1_000_000 % 1000)
+        log("[\(nanoseconds / 1_000_000_000).\(String(repeating: "0", count: 3 - milliseconds.count))\(milliseconds)] \(line)")
     }
 
     func engineReceivedCommand(_ line: String) {
@@ -312,4 +324,10 @@ extension Simulator: ModemEngineDelegate {
         clock_gettime(CLOCK_MONOTONIC, &now)
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
+}
+
+/// See `Simulator.lastReboot`.
+struct RebootInstants {
+    let started: UInt64
+    var poweredOn: UInt64?
 }

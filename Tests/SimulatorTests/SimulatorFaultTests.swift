@@ -73,9 +73,19 @@ final class SimulatorFaultTests: XCTestCase {
         XCTAssertTrue(try sim.inHost(["ip", "link", "show", "eth2"]).succeeded)
         try sim.atOK(["sync"])
 
+        XCTAssertNil(try sim.status()["lastReboot"], "no reboot yet")
         let reboot = try sim.ctl("reboot")
         XCTAssertEqual(reboot.stdout, "ok reboot at=ttyUSB8\n")
         try sim.atOK(["sync"])
+        // The reboot's gap as the simulator took it: at least USB gone 0.3 s after the reset
+        // plus the boot latency (module seconds at the run's speed).
+        let status = try sim.status()
+        let last = try XCTUnwrap(status["lastReboot"] as? [String: Any], "\(status)")
+        let started = try XCTUnwrap((last["startedNs"] as? NSNumber)?.doubleValue)
+        let poweredOn = try XCTUnwrap((last["poweredOnNs"] as? NSNumber)?.doubleValue)
+        let boot = try XCTUnwrap((status["latencies"] as? [String: Any])?["boot"] as? Double)
+        let speed = try XCTUnwrap(status["speed"] as? Double)
+        XCTAssertGreaterThanOrEqual((poweredOn - started) / 1e9, (0.3 + boot) / speed - 0.001)
     }
 
     func testUnplugDuringARebootKeepsTheModuleAwayAndAnswersTheReboot() throws {
