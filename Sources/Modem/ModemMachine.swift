@@ -343,17 +343,15 @@ public struct ModemMachine: Sendable {
                 actions.append(.log("urcport: setting usbat failed (\(response.result)); registration falls back to polling"))
             }
             askDataCallMethod(into: &actions)
-        case .usbNetTest:
-            // Only on the way to switching: a module already in ECM obviously offers it.
-            if response.isOK, let support = try? USBNetSupport(parsingTestReply: response.lines) {
-                guard support.supports(.ecm) else {
-                    fail(.ecmUnsupported(supported: support.modes.map(\.rawValue).joined(separator: ",")), into: &actions)
-                    return
-                }
+        case .usbNetTest(let setResult):
+            // Only after the switch was refused: say why in the firmware's own words.
+            let refusal = BringUpError.commandFailed(
+                step: "usbnet", command: ATCommand.setUSBNetMode(.ecm).description, result: setResult)
+            if response.isOK, let support = try? USBNetSupport(parsingTestReply: response.lines), !support.supports(.ecm) {
+                fail(.ecmUnsupported(supported: support.modes.map(\.rawValue).joined(separator: ",")), into: &actions)
             } else {
-                actions.append(.log("usbnet: AT+QCFGEXT=? gave no usbnet line (\(response.result)); setting ecm anyway"))
+                fail(refusal, into: &actions)
             }
-            send(.setUSBNetMode(.ecm), step: .usbNetSet, into: &actions)
         case .usbNetQuery:
             let mode: USBNetMode
             do {
@@ -370,12 +368,16 @@ public struct ModemMachine: Sendable {
             } else if rebootedForECM {
                 fail(.rebootFailed("the module came back with usbnet \(mode.rawValue) after switching to ECM"), into: &actions)
             } else {
+                // Straight to the switch: `AT+QCFGEXT=?` (which modes this firmware offers) is
+                // only asked when the switch is refused, to name the reason; asked before, it
+                // delayed every first boot by one round trip.
                 actions.append(.log("usbnet: was \(mode.rawValue), set ecm (takes effect after a reboot)"))
-                send(.extendedConfigurationTest, step: .usbNetTest, into: &actions)
+                send(.setUSBNetMode(.ecm), step: .usbNetSet, into: &actions)
             }
         case .usbNetSet:
             guard response.isOK else {
-                failCommand("usbnet", response, into: &actions)
+                actions.append(.log("usbnet: switching to ecm refused (\(response.result)); asking which modes this firmware offers"))
+                send(.extendedConfigurationTest, step: .usbNetTest(setResult: response.result.description), into: &actions)
                 return
             }
             actions.append(.log("usbnet: rebooting into ECM (AT+CFUN=1,1)"))
@@ -793,7 +795,9 @@ extension ModemMachine {
         case idle
         case identify, firmware
         case urcPortQuery, urcPortSet
-        case usbNetTest, usbNetQuery, usbNetSet, reboot
+        /// `AT+QCFGEXT=?` after the switch to ECM was refused with `setResult`.
+        case usbNetTest(setResult: String)
+        case usbNetQuery, usbNetSet, reboot
         /// `AT+CFUN=1,1` answered (or the module left first): waiting for it to come back;
         /// `vanished` once udev saw it go.
         case awaitingReboot(vanished: Bool)

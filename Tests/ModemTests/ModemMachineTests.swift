@@ -130,7 +130,6 @@ final class ModemMachineTests: XCTestCase {
     func testSwitchToECMRebootsAndStartsOverWhenTheModuleIsBack() throws {
         var m = try module()
         m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
-        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         XCTAssertEqual(m.pending, "AT+CFUN=1,1")
         XCTAssertTrue(m.logs.contains("usbnet: was modem, set ecm (takes effect after a reboot)"))
@@ -153,7 +152,6 @@ final class ModemMachineTests: XCTestCase {
     func testRebootThatNeverAnswersOKButReenumeratesIsFine() throws {
         var m = try module()
         m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
-        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         XCTAssertEqual(m.pending, "AT+CFUN=1,1")
         m.portGone()  // the module dropped off USB before answering
@@ -165,7 +163,6 @@ final class ModemMachineTests: XCTestCase {
     func testRebootTimeoutAndStillNotECMAfterRebootFail() throws {
         var m = try module()
         m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
-        m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         m.expect("AT+CFUN=1,1", "OK")
         m.portGone()
@@ -175,7 +172,6 @@ final class ModemMachineTests: XCTestCase {
 
         var again = try module()
         again.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
-        again.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
         again.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
         again.expect("AT+CFUN=1,1", "OK")
         again.portGone()
@@ -185,13 +181,41 @@ final class ModemMachineTests: XCTestCase {
         XCTAssertEqual(again.written.filter { $0 == "AT+CFUN=1,1" }.count, 1, "never reboots twice for the same switch")
     }
 
+    func testTheSwitchToECMIsNotPrecededByATestCommand() throws {
+        var m = try module()
+        m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\",\"ecm\"", "one round trip less on every first boot")
+        XCTAssertFalse(m.written.contains("AT+QCFGEXT=?"))
+    }
+
     func testFirmwareWithoutECMFails() throws {
         var m = try module()
         m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+        m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "ERROR")
         m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",(\"modem\",\"rmnet\")", "OK")
         XCTAssertEqual(m.failed, .ecmUnsupported(supported: "modem,rmnet"))
-        XCTAssertFalse(m.written.contains("AT+QCFGEXT=\"usbnet\",\"ecm\""))
+        XCTAssertFalse(m.written.contains("AT+CFUN=1,1"))
         XCTAssertTrue(m.failed?.needsOperator ?? false)
+    }
+
+    func testARefusedSwitchOnFirmwareThatListsECMReportsTheRefusal() throws {
+        for listsECM in [true, false] {
+            var m = try module()
+            m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
+            m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "+CME ERROR: 3")
+            if listsECM {
+                m.expect("AT+QCFGEXT=?", "+QCFGEXT: \"usbnet\",\"ecm,modem\"", "OK")
+            } else {
+                m.expect("AT+QCFGEXT=?", "ERROR")
+            }
+            guard case .commandFailed(let step, let command, let result)? = m.failed else {
+                return XCTFail("expected commandFailed, got \(String(describing: m.failed))")
+            }
+            XCTAssertEqual(step, "usbnet")
+            XCTAssertEqual(command, "AT+QCFGEXT=\"usbnet\",\"ecm\"")
+            XCTAssertTrue(result.contains("3"), result)
+            XCTAssertFalse(m.written.contains("AT+CFUN=1,1"))
+        }
     }
 
     func testURCPortIsMovedToUSBAT() throws {
