@@ -27,7 +27,7 @@ extension ModemMachine {
         case .identify, .firmware, .urcPortQuery, .urcPortSet, .usbNetTest, .usbNetQuery, .usbNetSet, .reboot,
              .awaitingReboot, .simQuery, .simEnterPIN, .radioQuery, .radioSet, .contextQuery, .contextDefine,
              .contextAuth, .registrationReporting, .registrationQuery, .registrationWait, .registrationCauseReporting,
-             .attachQuery, .attach, .netDevTest, .netDevQuery, .netDevConnect, .netDevConfirm, .netDevRecheck, .activationQuery,
+             .dataCallPrecheck, .netDevTest, .netDevQuery, .netDevConnect, .netDevConfirm, .netDevRecheck, .activationQuery,
              .activate, .addressQuery, .retryWait, .recovery:
             found.registration = module.registration?.value
             found.activeContexts = module.activations?.value.filter(\.isActive).map(\.cid)

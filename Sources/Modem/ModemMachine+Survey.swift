@@ -3,10 +3,10 @@ import ATProtocol
 /// The survey: identity, SIM, operator, network and signal read once the data call is up,
 /// and again on an interval; the answers only fill `module`.
 extension ModemMachine {
-    /// Identity, subscriber, operator and signal: read once the data call is up (not before, so
+    /// Identity, subscriber, attach, operator and signal: read once the data call is up (not before, so
     /// they never delay getting online); their answers only fill `module`.
     static let surveyQueries: [ATCommand] = [
-        .imeiQuery, .imsiQuery, .iccidQuery, .operatorQuery, .networkInfoQuery, .servingSignalQuery,
+        .imeiQuery, .imsiQuery, .iccidQuery, .attachQuery, .operatorQuery, .networkInfoQuery, .servingSignalQuery,
     ]
 
     /// What the periodic survey reads again (identity and SIM do not change while up).

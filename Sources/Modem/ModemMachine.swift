@@ -73,8 +73,8 @@ public struct ModemMachine: Sendable {
         case .recovery(.reboot), .awaitingReboot: return true
         case .idle, .identify, .firmware, .urcPortQuery, .urcPortSet, .usbNetTest, .usbNetQuery, .usbNetSet, .reboot,
              .simQuery, .simEnterPIN, .radioQuery, .radioSet, .contextQuery, .contextDefine, .contextAuth,
-             .registrationReporting, .registrationQuery, .registrationWait, .registrationCauseReporting, .attachQuery,
-             .attach, .netDevTest, .netDevQuery, .netDevConnect, .netDevConfirm, .netDevRecheck, .activationQuery,
+             .registrationReporting, .registrationQuery, .registrationWait, .registrationCauseReporting, .dataCallPrecheck,
+             .netDevTest, .netDevQuery, .netDevConnect, .netDevConfirm, .netDevRecheck, .activationQuery,
              .activate, .addressQuery, .retryWait, .done, .survey, .recovery, .diagnosis:
             return false
         }
@@ -448,20 +448,19 @@ public struct ModemMachine: Sendable {
             }
         case .registrationCauseReporting:
             send(.registrationQuery, step: .registrationQuery, into: &actions)
-        case .attachQuery:
-            if let state = try? response.reply(AttachState.self), state.isAttached {
-                actions.append(.log("attach: attached already"))
-                startDataCall(into: &actions)
+        case .dataCallPrecheck:
+            // Asked while waiting for registration; what the registration did meanwhile is in
+            // the model (a URC that came while this was out).
+            // An unreadable answer says nothing: then the call is asked again at registration.
+            let up = !response.isOK ? nil : dataCallMethod == .qnetdevctl
+                ? Self.netDeviceIsConnected(response, cid: configuration.contextID)
+                : Self.contextIsActive(response, cid: configuration.contextID)
+            updateRegistration { $0.dataCallUp = up }
+            if let latest = module.registration?.value {
+                evaluateRegistration(latest, source: "+CEREG", into: &actions)
             } else {
-                actions.append(.log("attach: detached, attaching (AT+CGATT=1)"))
-                send(.attach, step: .attach, into: &actions)
+                waitForRegistration(into: &actions)
             }
-        case .attach:
-            guard response.isOK else {
-                failCommand("attach", response, into: &actions)
-                return
-            }
-            startDataCall(into: &actions)
         case .netDevTest:
             if response.isOK {
                 dataCallMethod = .qnetdevctl
@@ -587,8 +586,9 @@ public struct ModemMachine: Sendable {
             if let tac = info.trackingAreaCode { detail += ", TAC \(String(tac, radix: 16))" }
             if let cell = info.cellID { detail += ", cell \(String(cell, radix: 16))" }
             actions.append(.log("registration: \(detail) (\(source))"))
-            enter(.attaching, into: &actions)
-            send(.attachQuery, step: .attachQuery, into: &actions)
+            // EPS registration is the attach (TS 24.301): no `AT+CGATT?` on the way; the data
+            // call's command would attach first anyway (TS 27.007 +CGACT).
+            startDataCall(knownUp: registrationAttempt?.dataCallUp, into: &actions)
         case .denied:
             if let cause = info.rejectCause {
                 fail(.registrationDenied(cause: cause.cause), into: &actions)
@@ -606,7 +606,14 @@ public struct ModemMachine: Sendable {
                 actions.append(.log("registration: \(info.status); waiting for +CEREG (polling every "
                     + "\(configuration.registrationPollInterval.seconds) s, up to \(configuration.registrationTimeout.seconds) s)"))
             }
-            waitForRegistration(into: &actions)
+            if registrationAttempt?.askedForDataCall == false {
+                // Meanwhile, whether the call is up already: registration then goes straight
+                // on to the call instead of asking it then (one round trip less).
+                updateRegistration { $0.askedForDataCall = true }
+                send(dataCallQuery, step: .dataCallPrecheck, into: &actions)
+            } else {
+                waitForRegistration(into: &actions)
+            }
         }
     }
 
@@ -623,12 +630,28 @@ public struct ModemMachine: Sendable {
         send(.netDeviceControlTest, step: .netDevTest, into: &actions)
     }
 
-    private mutating func startDataCall(into actions: inout [ModemAction]) {
+    /// `knownUp`: what the question asked while registering said (nil: ask now).
+    private mutating func startDataCall(knownUp: Bool?, into actions: inout [ModemAction]) {
         enter(.activating, into: &actions)
-        switch dataCallMethod ?? .autoconnect {
-        case .qnetdevctl: send(.netDeviceControlQuery, step: .netDevQuery, into: &actions)
-        case .autoconnect: send(.contextActivationQuery, step: .activationQuery, into: &actions)
+        let method = dataCallMethod ?? .autoconnect
+        switch (method, knownUp) {
+        case (_, nil):
+            send(dataCallQuery, step: method == .qnetdevctl ? .netDevQuery : .activationQuery, into: &actions)
+        case (_, true?):
+            actions.append(.log("data call: up already (asked while registering)"))
+            queryAddress(into: &actions)
+        case (.qnetdevctl, false?):
+            actions.append(.log("data call: connecting the net device (\(connectNetDevice))"))
+            send(connectNetDevice, step: .netDevConnect, into: &actions)
+        case (.autoconnect, false?):
+            actions.append(.log("data call: activating PDP context \(configuration.contextID) (\(activateContext))"))
+            send(activateContext, step: .activate, into: &actions)
         }
+    }
+
+    /// Whether the call is up, the way this firmware makes it.
+    private var dataCallQuery: ATCommand {
+        dataCallMethod == .qnetdevctl ? .netDeviceControlQuery : .contextActivationQuery
     }
 
     private mutating func queryAddress(into actions: inout [ModemAction]) {
@@ -667,6 +690,13 @@ public struct ModemMachine: Sendable {
             actions.append(.cancelTimer(.diagnosisPing))
             finishDiagnosis(found, into: &actions)
             return
+        }
+        switch urc {
+        case .netDeviceStatus, .packetDomain, .pdpDeactivated:
+            // What was asked about the call while registering may be out of date now.
+            updateRegistration { $0.dataCallUp = nil }
+        default:
+            break
         }
         switch urc {
         case .registration(let info):
@@ -805,7 +835,8 @@ extension ModemMachine {
         case radioQuery(RadioSetting), radioSet(RadioSetting)
         case contextQuery, contextDefine, contextAuth
         case registrationReporting, registrationQuery, registrationWait, registrationCauseReporting
-        case attachQuery, attach
+        /// `AT+QNETDEVCTL?`/`AT+CGACT?` while waiting for registration.
+        case dataCallPrecheck
         case netDevTest, netDevQuery, netDevConnect, netDevConfirm, activationQuery, activate, addressQuery
         /// `AT+QNETDEVCTL?` is in flight but `+QNETDEVSTATUS: 1` arrived meanwhile: a "not
         /// connected" answer may predate the URC, so it is asked again at once.
@@ -832,7 +863,7 @@ extension ModemMachine {
             case .radioQuery(let setting), .radioSet(let setting): return setting.name
             case .contextQuery, .contextDefine, .contextAuth: return "PDP context"
             case .registrationReporting, .registrationQuery, .registrationWait, .registrationCauseReporting: return "registration"
-            case .attachQuery, .attach: return "attach"
+            case .dataCallPrecheck: return "data call"
             case .netDevTest, .netDevQuery, .netDevConnect, .netDevConfirm, .netDevRecheck, .activationQuery, .activate,
                  .addressQuery:
                 return "data call"

@@ -19,8 +19,6 @@ public enum ModemState: Sendable, Equatable, CustomStringConvertible {
     case configuringContext
     /// `AT+CEREG`: waiting for home or roaming registration.
     case registering(RegistrationAttempt)
-    /// `AT+CGATT`.
-    case attaching
     /// `AT+QNETDEVCTL` or `AT+CGACT`, then `AT+CGPADDR`.
     case activating
     /// The data call is up.
@@ -41,7 +39,6 @@ public enum ModemState: Sendable, Equatable, CustomStringConvertible {
         case .configuringRadio: return "configuring-radio"
         case .configuringContext: return "configuring-context"
         case .registering: return "registering"
-        case .attaching: return "attaching"
         case .activating: return "activating"
         case .up: return "up"
         case .failed: return "failed"
@@ -57,6 +54,12 @@ public struct RegistrationAttempt: Sendable, Equatable {
     /// Not registered at the first answer: the machine polls `AT+CEREG?` besides waiting for
     /// the URC (said once in the log).
     public var polling = false
+    /// Whether the data call was up when `AT+QNETDEVCTL?`/`AT+CGACT?` was asked while waiting
+    /// (nil: not asked, or a URC about the call came since), so that registration goes
+    /// straight on to the call.
+    public var dataCallUp: Bool?
+    /// That question was asked in this attempt (once).
+    public var askedForDataCall = false
 
     public init() {}
 }

@@ -162,7 +162,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         case .failed, .up, .stopped:
             restartBringUp()
         case .waitingForModule, .identifying, .configuringURCPort, .checkingUSBNet, .rebooting, .unlockingSIM,
-             .configuringRadio, .configuringContext, .registering, .attaching, .activating:
+             .configuringRadio, .configuringContext, .registering, .activating:
             break  // running (or starting when the module appears)
         }
     }

@@ -40,7 +40,7 @@ extension BringUpStage {
              .configuringContext:
             self = .configuring
         case .registering: self = .registering
-        case .attaching, .activating: self = .startingDataCall
+        case .activating: self = .startingDataCall
         case .waitingForModule, .up, .failed, .stopped: return nil
         }
     }

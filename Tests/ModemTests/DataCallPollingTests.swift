@@ -31,7 +31,7 @@ final class DataCallPollingTests: XCTestCase {
     func testNetDeviceIsPolledFastThenSlowerAndGivesUpAfter15s() throws {
         var m = try module()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         m.expect("AT+QNETDEVCTL=1,1,1", "OK")
         XCTAssertNil(m.pending, "the connect takes the module a while: wait before asking")
@@ -52,7 +52,7 @@ final class DataCallPollingTests: XCTestCase {
     func testNetDeviceURCEndsTheWaitAtOnce() throws {
         var m = try module()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         m.expect("AT+QNETDEVCTL=1,1,1", "OK")
         m.fire(.retry, after: .milliseconds(100))
@@ -68,7 +68,7 @@ final class DataCallPollingTests: XCTestCase {
     func testNetDeviceURCDuringAPollIsNotLostToTheOlderAnswer() throws {
         var m = try module()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         m.expect("AT+QNETDEVCTL=1,1,1", "OK")
         m.fire(.retry, after: .milliseconds(100))
@@ -85,7 +85,7 @@ final class DataCallPollingTests: XCTestCase {
     func testAddressIsPolledFastAndThePDNActivationURCEndsTheWait() throws {
         var m = try module()
         m.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
-        m.simToAttached()
+        m.simToRegistered()
         m.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
         m.expect("AT+CGACT=1,1", "OK")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,0.0.0.0", "OK")
@@ -102,7 +102,7 @@ final class DataCallPollingTests: XCTestCase {
     func testAddressThatNeverComesFailsAfterAbout10s() throws {
         var m = try module()
         m.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
-        m.simToAttached()
+        m.simToRegistered()
         m.expect("AT+CGACT?", "+CGACT: 1,1", "OK")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1", "OK")
         while m.failed == nil {
@@ -115,7 +115,7 @@ final class DataCallPollingTests: XCTestCase {
         // A URC for another context does not end the wait.
         var other = try module()
         other.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
-        other.simToAttached()
+        other.simToRegistered()
         other.expect("AT+CGACT?", "+CGACT: 1,1", "OK")
         other.expect("AT+CGPADDR=1", "+CGPADDR: 1", "OK")
         other.module("+CGEV: ME PDN ACT 2")

@@ -16,7 +16,7 @@ final class ModemMachineTests: XCTestCase {
     func testAlreadyECMQNETDEVCTLProfileReachesDataCall() throws {
         var m = try module()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
         let call = try XCTUnwrap(m.finished)
         XCTAssertNil(m.failed)
@@ -29,7 +29,7 @@ final class ModemMachineTests: XCTestCase {
         XCTAssertFalse(m.written.contains("AT+QCFGEXT=\"usbnet\",\"ecm\""), "ECM must not be rewritten")
         XCTAssertFalse(m.written.contains("AT+CFUN=1,1"))
         XCTAssertFalse(m.written.contains { $0.hasPrefix("AT+CGDCONT=") }, "context already right")
-        XCTAssertFalse(m.written.contains("AT+CGATT=1"), "attached already")
+        XCTAssertFalse(m.written.contains { $0.hasPrefix("AT+CGATT") }, "EPS registration is the attach")
         XCTAssertTrue(m.logs.contains("usbnet: ecm already"))
         XCTAssertTrue(m.logs.contains("urcport: usbat already"))
         XCTAssertTrue(m.logs.contains { $0.hasPrefix("identify: Quectel BG95-M3, firmware BG95M3LAR02A03") })
@@ -37,13 +37,13 @@ final class ModemMachineTests: XCTestCase {
         XCTAssertEqual(m.timers, [], "no timer left running")
         XCTAssertEqual(m.states.map(\.description),
                        ["checking-usbnet", "identifying", "configuring-urc-port", "unlocking-sim",
-                        "configuring-context", "registering", "attaching", "activating", "up"])
+                        "configuring-context", "registering", "activating", "up"])
     }
 
     func testAutoconnectProfileUsesCGACTWhenQNETDEVCTLIsMissing() throws {
         var m = try module()
         m.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
-        m.simToAttached()
+        m.simToRegistered()
         m.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
         m.expect("AT+CGACT=1,1", "OK")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,\"10.64.11.125\"", "OK")
@@ -58,7 +58,7 @@ final class ModemMachineTests: XCTestCase {
     func testActiveContextAndConnectedNetDeviceAreNotTouchedAgain() throws {
         var m = try module()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
         XCTAssertNotNil(m.finished)
@@ -66,7 +66,7 @@ final class ModemMachineTests: XCTestCase {
 
         var a = try module()
         a.identifyAndECM(qnetdevctlTest: ["+CME ERROR: 4"])
-        a.simToAttached()
+        a.simToRegistered()
         a.expect("AT+CGACT?", "+CGACT: 1,1", "+CGACT: 2,0", "OK")
         a.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
         XCTAssertEqual(a.finished?.method, .autoconnect)
@@ -76,7 +76,7 @@ final class ModemMachineTests: XCTestCase {
     func testAddressNotYetAssignedIsAskedAgainBounded() throws {
         var m = try module()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         m.expect("AT+QNETDEVCTL=1,1,1", "OK")
         // Connecting is asynchronous: the machine waits until the net device says connected.
@@ -98,7 +98,7 @@ final class ModemMachineTests: XCTestCase {
 
         var never = try module()
         never.identifyAndECM(qnetdevctlTest: ["ERROR"])
-        never.simToAttached()
+        never.simToRegistered()
         never.expect("AT+CGACT?", "+CGACT: 1,1", "OK")
         for _ in 0...12 {
             never.expect("AT+CGPADDR=1", "+CGPADDR: 1", "OK")
@@ -111,7 +111,7 @@ final class ModemMachineTests: XCTestCase {
     func testNetDeviceThatNeverConnectsFailsBounded() throws {
         var m = try module()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         m.expect("AT+QNETDEVCTL=1,1,1", "OK")
         for _ in 0...17 {
@@ -143,7 +143,7 @@ final class ModemMachineTests: XCTestCase {
         m.open()
         XCTAssertFalse(m.timers.contains(.reboot))
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
         XCTAssertEqual(m.written.filter { $0 == "AT+CFUN=1,1" }.count, 1)
@@ -359,17 +359,70 @@ final class ModemMachineTests: XCTestCase {
         m.identifyAndECM()
         m.simToRegistering()
         m.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        // Not registered yet: meanwhile, whether the data call is up (once per attempt).
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         XCTAssertNil(m.pending)
         XCTAssertTrue(m.timers.contains(.registrationPoll))
         XCTAssertTrue(m.timers.contains(.registrationDeadline))
         m.module("+CEREG: 5,\"1A2B\",\"01A2D001\",9")
-        XCTAssertEqual(m.pending, "AT+CGATT?")
+        // Registered: straight to the connect, neither AT+CGATT? nor the call asked again.
+        XCTAssertEqual(m.pending, "AT+QNETDEVCTL=1,1,1")
         XCTAssertEqual(m.timers, [])
-        m.expect("AT+CGATT?", "+CGATT: 0", "OK")
-        m.expect("AT+CGATT=1", "OK")
-        m.qnetdevctlDataCall()
+        m.expect("AT+QNETDEVCTL=1,1,1", "OK", "+QNETDEVSTATUS: 1")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
+        m.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
+        XCTAssertFalse(m.written.contains { $0.hasPrefix("AT+CGATT") })
         XCTAssertEqual(m.finished?.registration, .roaming)
         XCTAssertTrue(m.logs.contains { $0.contains("registered, roaming, NB-IoT") })
+    }
+
+    /// While the module registers, the machine asks once whether the call is up: at
+    /// registration it goes straight on (address if up, the connect or activation if not),
+    /// unless a URC about the call came in between (then it asks again).
+    func testTheDataCallAskedWhileRegisteringDecidesTheNextStepAtRegistration() throws {
+        var up = try module()
+        up.identifyAndECM()
+        up.simToRegistering()
+        up.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        up.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
+        up.module("+CEREG: 1,\"1A2B\",\"01A2D001\",8")
+        up.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
+        XCTAssertEqual(up.finished?.addresses, ["10.64.11.124"])
+        XCTAssertFalse(up.written.contains("AT+QNETDEVCTL=1,1,1"), "connected already: not connected again")
+        XCTAssertTrue(up.logs.contains("data call: up already (asked while registering)"))
+
+        var autoconnect = try module()
+        autoconnect.identifyAndECM(qnetdevctlTest: ["ERROR"])
+        autoconnect.simToRegistering()
+        autoconnect.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        autoconnect.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
+        autoconnect.module("+CEREG: 1,\"1A2B\",\"01A2D001\",8")
+        autoconnect.expect("AT+CGACT=1,1", "OK")
+        autoconnect.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
+        XCTAssertEqual(autoconnect.finished?.method, .autoconnect)
+        XCTAssertEqual(autoconnect.written.filter { $0 == "AT+CGACT?" }.count, 1)
+
+        var changed = try module()
+        changed.identifyAndECM()
+        changed.simToRegistering()
+        changed.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        changed.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
+        changed.module("+QNETDEVSTATUS: 1")
+        changed.module("+CEREG: 1,\"1A2B\",\"01A2D001\",8")
+        XCTAssertEqual(changed.pending, "AT+QNETDEVCTL?", "the earlier answer is out of date")
+        changed.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
+        changed.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
+        XCTAssertNotNil(changed.finished)
+        XCTAssertFalse(changed.written.contains("AT+QNETDEVCTL=1,1,1"))
+
+        // An answer that cannot be read says nothing: the call is asked at registration.
+        var unreadable = try module()
+        unreadable.identifyAndECM()
+        unreadable.simToRegistering()
+        unreadable.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        unreadable.expect("AT+QNETDEVCTL?", "ERROR")
+        unreadable.module("+CEREG: 1,\"1A2B\",\"01A2D001\",8")
+        XCTAssertEqual(unreadable.pending, "AT+QNETDEVCTL?")
     }
 
     func testRegistrationFallsBackToPollingAndIsBounded() throws {
@@ -377,16 +430,18 @@ final class ModemMachineTests: XCTestCase {
         m.identifyAndECM()
         m.simToRegistering()
         m.expect("AT+CEREG?", "+CEREG: 2,0", "OK")
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         m.fire(.registrationPoll, after: .seconds(5))
         m.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
         m.fire(.registrationPoll, after: .seconds(5))
         m.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
-        XCTAssertEqual(m.pending, "AT+CGATT?")
+        XCTAssertEqual(m.pending, "AT+QNETDEVCTL=1,1,1")
 
         var never = try module { $0.registrationTimeout = .seconds(30) }
         never.identifyAndECM()
         never.simToRegistering()
         never.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        never.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         never.fire(.registrationDeadline, after: .seconds(30))
         XCTAssertEqual(never.failed, .registrationTimeout(lastStatus: "searching"))
         XCTAssertFalse(never.failed?.needsOperator ?? true)
@@ -408,6 +463,7 @@ final class ModemMachineTests: XCTestCase {
         urc.identifyAndECM()
         urc.simToRegistering()
         urc.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        urc.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         urc.module("+CEREG: 3,\"1A2B\",\"01A2D001\",8,0,11")
         XCTAssertEqual(urc.failed, .registrationDenied(cause: 11))
     }
@@ -435,16 +491,19 @@ final class ModemMachineTests: XCTestCase {
         // the reply line and OK; the reply decides, then the URC-driven wait must not hang.
         m.expect("AT+CEREG?", "+CEREG: 2,2", "+CEREG: 1,\"1A2B\",\"01A2D001\",8", "OK")
         XCTAssertNil(m.failed)
-        // The read reply said "searching": the machine waits, polls, and gets home.
-        m.fire(.registrationPoll)
-        m.expect("AT+CEREG?", "+QIND: SMS DONE", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "+CGEV: ME PDN ACT 1", "OK")
-        XCTAssertEqual(m.pending, "AT+CGATT?")
-        // A response split at odd places with a URC in between.
-        let bytes = Array("\r\n+CGATT: 1\r\n\r\n+QNETDEVSTATUS: 0\r\n\r\nOK\r\n".utf8)
+        // The read reply said "searching"; the machine asks about the data call meanwhile. That
+        // answer comes split at odd places with a URC about the call in between, which makes
+        // the answer out of date.
+        XCTAssertEqual(m.pending, "AT+QNETDEVCTL?")
+        let bytes = Array("\r\n+QNETDEVCTL: 0,1,0,0\r\n\r\n+QNETDEVSTATUS: 0\r\n\r\nOK\r\n".utf8)
         for chunk in stride(from: 0, to: bytes.count, by: 3) {
             m.bytes(Array(bytes[chunk..<min(chunk + 3, bytes.count)]))
         }
-        XCTAssertEqual(m.pending, "AT+QNETDEVCTL?")
+        // The machine waits, polls, and gets home; then asks about the call again.
+        XCTAssertNil(m.pending)
+        m.fire(.registrationPoll)
+        m.expect("AT+CEREG?", "+QIND: SMS DONE", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "+CGEV: ME PDN ACT 1", "OK")
+        XCTAssertEqual(m.pending, "AT+QNETDEVCTL?", "the call is asked again, as it may have changed")
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         m.expect("AT+QNETDEVCTL=1,1,1", "+CEREG: 1,\"1A2B\",\"01A2D002\",8", "OK")
         m.fire(.retry, after: .milliseconds(100))
@@ -496,7 +555,7 @@ final class ModemMachineTests: XCTestCase {
         m.open()
         XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"")
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
     }
@@ -504,7 +563,7 @@ final class ModemMachineTests: XCTestCase {
     func testRebootRequestedByRecoveryStartsOverWhenBack() throws {
         var m = try module()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
         m.finished = nil
@@ -514,7 +573,7 @@ final class ModemMachineTests: XCTestCase {
         XCTAssertEqual(m.machine.state, .rebooting)
         m.open()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
     }

@@ -11,7 +11,7 @@ final class ModemStepsTests: XCTestCase {
         var m = try ScriptedModule(configuration)
         m.open()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
         m.finished = nil
@@ -57,7 +57,7 @@ final class ModemStepsTests: XCTestCase {
         // last command when the supervisor asks to restart the data call (the PDP dropped).
         m.event(.restart)
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
         XCTAssertEqual(m.pending, "AT+CGPADDR=1")
         m.event(.restartDataCall)
@@ -71,7 +71,6 @@ final class ModemStepsTests: XCTestCase {
         // The module kept its configuration: the restart resumes at registration.
         m.expect("AT+CEREG=2", "OK")
         m.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
-        m.expect("AT+CGATT?", "+CGATT: 1", "OK")
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished, "the bring-up after the disconnect reports the data call")
         XCTAssertEqual(m.machine.module.dataCall.map { "\($0.value)" }?.hasPrefix("up"), true)
@@ -85,7 +84,6 @@ final class ModemStepsTests: XCTestCase {
         XCTAssertTrue(m.logs.contains("recovery: the data call is down already"), "\(m.logs)")
         m.expect("AT+CEREG=2", "OK")
         m.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
-        m.expect("AT+CGATT?", "+CGATT: 1", "OK")
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
         XCTAssertFalse(m.written.contains("AT+QNETDEVCTL=0,1,0"), "nothing to end: the network ended it")
@@ -94,7 +92,7 @@ final class ModemStepsTests: XCTestCase {
         var a = try ScriptedModule(ModemConfiguration(apn: "internet"))
         a.open()
         a.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
-        a.simToAttached()
+        a.simToRegistered()
         a.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
         a.expect("AT+CGACT=1,1", "OK")
         a.expect("AT+CGPADDR=1", "+CGPADDR: 1,\"10.64.11.125\"", "OK")
@@ -104,7 +102,6 @@ final class ModemStepsTests: XCTestCase {
         a.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
         a.expect("AT+CEREG=2", "OK")
         a.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
-        a.expect("AT+CGATT?", "+CGATT: 1", "OK")
         a.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
         a.expect("AT+CGACT=1,1", "OK")
         a.expect("AT+CGPADDR=1", "+CGPADDR: 1,\"10.64.11.125\"", "OK")
@@ -138,7 +135,7 @@ final class ModemStepsTests: XCTestCase {
         XCTAssertNil(m.finished)
         m.expect("AT+CFUN=1", "OK")
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
         XCTAssertTrue(m.logs.contains("recovery: AT+CFUN=0 -> OK"))
@@ -156,7 +153,7 @@ final class ModemStepsTests: XCTestCase {
         m.open()
         XCTAssertFalse(m.timers.contains(.reboot))
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
     }
@@ -178,7 +175,7 @@ final class ModemStepsTests: XCTestCase {
         // `up`.
         m.event(.restart)
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
     }
@@ -187,7 +184,7 @@ final class ModemStepsTests: XCTestCase {
         var m = try ScriptedModule(ModemConfiguration(apn: "internet"))
         m.open()
         m.identifyAndECM(profileFirmware: "BG95M3LAR02A03_01.200.01.200", qnetdevctlTest: ["ERROR"])
-        m.simToAttached()
+        m.simToRegistered()
         m.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
         m.expect("AT+CGACT=1,1", "OK")
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1,\"10.64.11.125\"", "OK")
@@ -208,7 +205,6 @@ final class ModemStepsTests: XCTestCase {
         XCTAssertEqual(m.pending, "AT+CEREG=2", "no AT+CGDCONT=1,\"IP\",\"\" over the module's context")
         m.expect("AT+CEREG=2", "OK")
         m.expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
-        m.expect("AT+CGATT?", "+CGATT: 1", "OK")
         m.qnetdevctlDataCall()
         XCTAssertFalse(m.written.contains { $0.hasPrefix("AT+CGDCONT=") }, "\(m.written)")
         XCTAssertEqual(m.finished?.apn, "other", "the APN in use is the module's")
@@ -279,7 +275,7 @@ extension ModemStepsTests {
         m.portGone()       // the identify it sent had no port either
         m.open()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
     }

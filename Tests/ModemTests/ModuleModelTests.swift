@@ -12,7 +12,7 @@ final class ModuleModelTests: XCTestCase {
         m.event(.deviceChanged(atPort: "/dev/ttyUSB2", netInterface: "usb0"))
         m.open()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
         // The survey runs after the data call is up, so it never delays getting online.
@@ -20,6 +20,7 @@ final class ModuleModelTests: XCTestCase {
         m.expect("AT+CGSN", "866349041234567", "OK")
         m.expect("AT+CIMI", "262011234567890", "OK")
         m.expect("AT+QCCID", "+QCCID: 89490200001234567890", "OK")
+        m.expect("AT+CGATT?", "+CGATT: 1", "OK")
         m.expect("AT+COPS?", "+COPS: 0,0,\"Telekom.de\",8", "OK")
         m.expect("AT+QNWINFO", "+QNWINFO: \"eMTC\",\"26201\",\"LTE BAND 20\",6300", "OK")
         m.expect("AT+QCSQ", "+QCSQ: \"eMTC\",-65,-95,150,-10", "OK")
@@ -94,7 +95,7 @@ final class ModuleModelTests: XCTestCase {
         m.event(.refreshModuleFacts)
         XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\"", "no refresh while the bring-up runs")
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished)
         XCTAssertNil(m.pending)
@@ -129,9 +130,9 @@ final class ModuleModelTests: XCTestCase {
         var m = try ScriptedModule(configuration)
         m.open()
         m.identifyAndECM()
-        m.simToAttached()
+        m.simToRegistered()
         m.qnetdevctlDataCall()
-        for command in ["AT+CGSN", "AT+CIMI", "AT+QCCID", "AT+COPS?", "AT+QNWINFO"] { m.expect(command, "ERROR") }
+        for command in ["AT+CGSN", "AT+CIMI", "AT+QCCID", "AT+CGATT?", "AT+COPS?", "AT+QNWINFO"] { m.expect(command, "ERROR") }
         m.expect("AT+QCSQ", "+QCSQ: \"eMTC\",-65,-95,150,-10", "OK")
         XCTAssertTrue(m.timers.contains(.survey))
         m.fire(.survey, after: .seconds(60))

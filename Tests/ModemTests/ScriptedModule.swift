@@ -149,13 +149,12 @@ extension ScriptedModule {
         expect("AT+CEREG=2", "OK")
     }
 
-    /// SIM ready → context already right → registered home → attached.
-    mutating func simToAttached(apn: String = "internet") {
+    /// SIM ready → context already right → registered home (the data call is next).
+    mutating func simToRegistered(apn: String = "internet") {
         expect("AT+CPIN?", "+CPIN: READY", "OK")
         expect("AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"\(apn)\",\"0.0.0.0\",0,0,0", "OK")
         expect("AT+CEREG=2", "OK")
         expect("AT+CEREG?", "+CEREG: 2,1,\"1A2B\",\"01A2D001\",8", "OK")
-        expect("AT+CGATT?", "+CGATT: 1", "OK")
     }
 
     /// The QNETDEVCTL firmware profile's data call.

@@ -36,7 +36,6 @@ final class ModemReportMappingTests: XCTestCase {
         XCTAssertEqual(BringUpStage(.configuringContext), .configuring)
         XCTAssertEqual(BringUpStage(.registering(RegistrationAttempt())), .registering)
         XCTAssertEqual(BringUpStage(.unlockingSIM(pinSent: true)), .configuring)
-        XCTAssertEqual(BringUpStage(.attaching), .startingDataCall)
         XCTAssertEqual(BringUpStage(.activating), .startingDataCall)
         XCTAssertNil(BringUpStage(.waitingForModule))
         XCTAssertNil(BringUpStage(.stopped))
