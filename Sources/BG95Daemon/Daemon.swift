@@ -339,6 +339,7 @@ public final class Daemon: @unchecked Sendable {
         case .log(let priority, let line): log.log(priority, line)
         case .discoveryReady: log.info("udev monitor ready")
         case .discoveryProblem(let problem): log.error(problem)
+        case .addressRead: break  // status reads the call from the modem model
         }
     }
 

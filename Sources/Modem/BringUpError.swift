@@ -30,8 +30,6 @@ public enum BringUpError: Error, Sendable, Equatable, CustomStringConvertible {
     case unexpectedReply(step: String, detail: String)
     /// The module stopped answering (command timeouts, also after resynchronisation).
     case moduleNotResponding(command: String)
-    /// The data call is up but `+CGPADDR` holds no address.
-    case noAddress
 
     /// True when retrying without an operator changing something is pointless or harmful
     /// (SIM and configuration problems). The supervisor backs off to "needs attention".
@@ -39,7 +37,7 @@ public enum BringUpError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .invalidConfiguration, .pinRequired, .wrongPIN, .simLocked, .simNotInserted, .ecmUnsupported: return true
         case .simFailure, .rebootFailed, .registrationDenied, .registrationTimeout, .commandFailed, .unexpectedReply,
-            .moduleNotResponding, .noAddress:
+            .moduleNotResponding:
             return false
         }
     }
@@ -60,7 +58,6 @@ public enum BringUpError: Error, Sendable, Equatable, CustomStringConvertible {
         case .commandFailed(let step, let command, let result): return "\(step): \(command) failed: \(result)"
         case .unexpectedReply(let step, let detail): return "\(step): unexpected reply: \(detail)"
         case .moduleNotResponding(let command): return "the module does not answer (\(command) timed out, also after resync)"
-        case .noAddress: return "the data call is up but +CGPADDR has no address"
         }
     }
 

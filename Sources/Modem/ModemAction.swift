@@ -29,8 +29,10 @@ public enum ModemAction: Sendable, Equatable {
     case logPortInput(String)
     /// The state changed (already logged).
     case stateChanged(from: ModemState, to: ModemState)
-    /// The data call is up.
+    /// The data call is up (confirmed by the module); its PDP address is not read yet.
     case finished(DataCall)
+    /// The PDP address of the call that is up was read (empty: none came within the bound).
+    case addressRead(DataCall)
     /// The bring-up stopped with this error.
     case failed(BringUpError)
     /// The answer to `.diagnose`.

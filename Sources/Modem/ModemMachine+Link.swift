@@ -70,7 +70,7 @@ extension ModemMachine {
             case .urc(let urc, let line):
                 actions.append(.urc(urc, line: line))
                 module.absorb(urc, at: now)
-                handle(urc, into: &actions)
+                handle(urc, now: now, into: &actions)
             case .healthChanged(let health):
                 actions.append(.portHealth(health))
             case .synchronised:

@@ -441,7 +441,7 @@ public struct ModemMachine: Sendable {
         case .registrationQuery:
             switch Result(catching: { () throws(ATError) in try response.reply(RegistrationReadReply.self) }) {
             case .success(let reply):
-                evaluateRegistration(reply.info, source: "AT+CEREG?", into: &actions)
+                evaluateRegistration(reply.info, source: "AT+CEREG?", now: now, into: &actions)
             case .failure(let error):
                 actions.append(.log("registration: AT+CEREG? failed (\(error)); polling again"))
                 waitForRegistration(into: &actions)
@@ -457,7 +457,7 @@ public struct ModemMachine: Sendable {
                 : Self.contextIsActive(response, cid: configuration.contextID)
             updateRegistration { $0.dataCallUp = up }
             if let latest = module.registration?.value {
-                evaluateRegistration(latest, source: "+CEREG", into: &actions)
+                evaluateRegistration(latest, source: "+CEREG", now: now, into: &actions)
             } else {
                 waitForRegistration(into: &actions)
             }
@@ -475,7 +475,7 @@ public struct ModemMachine: Sendable {
             let states = (try? response.replies(NetDeviceControlState.self)) ?? []
             if states.contains(where: { $0.cid == configuration.contextID && $0.isConnected }) {
                 actions.append(.log("data call: QNETDEVCTL connected already"))
-                queryAddress(into: &actions)
+                dataCallConfirmed(now: now, into: &actions)
             } else {
                 actions.append(.log("data call: connecting the net device (\(connectNetDevice))"))
                 send(connectNetDevice, step: .netDevConnect, into: &actions)
@@ -494,7 +494,7 @@ public struct ModemMachine: Sendable {
             let states = (try? response.replies(NetDeviceControlState.self)) ?? []
             if states.contains(where: { $0.cid == configuration.contextID && $0.isConnected }) {
                 actions.append(.log("data call: net device connected"))
-                queryAddress(into: &actions)
+                dataCallConfirmed(now: now, into: &actions)
                 return
             }
             if step == .netDevRecheck {
@@ -513,7 +513,7 @@ public struct ModemMachine: Sendable {
             let contexts = (try? response.replies(ContextActivation.self)) ?? []
             if contexts.contains(where: { $0.cid == configuration.contextID && $0.isActive }) {
                 actions.append(.log("data call: PDP context \(configuration.contextID) active already"))
-                queryAddress(into: &actions)
+                dataCallConfirmed(now: now, into: &actions)
             } else {
                 actions.append(.log("data call: activating PDP context \(configuration.contextID) (\(activateContext))"))
                 send(activateContext, step: .activate, into: &actions)
@@ -523,7 +523,7 @@ public struct ModemMachine: Sendable {
                 failCommand("data call", response, into: &actions)
                 return
             }
-            queryAddress(into: &actions)
+            dataCallConfirmed(now: now, into: &actions)
         case .addressQuery:
             let addresses = ((try? response.replies(PDPAddress.self)) ?? [])
                 .filter { $0.cid == configuration.contextID }
@@ -535,14 +535,17 @@ public struct ModemMachine: Sendable {
                 }
             guard !addresses.isEmpty else {
                 guard stepAttempts < Self.addressPolls else {
-                    fail(.noAddress, into: &actions)
+                    // The call is up (confirmed) and carries traffic or not: the probe decides,
+                    // not the address line.
+                    actions.append(.log("data call: +CGPADDR still has no address after \(Self.addressBound.seconds) s"))
+                    addressRead([], now: now, into: &actions)
                     return
                 }
                 if stepAttempts == 0 { actions.append(.log("data call: no address yet; asking again (up to \(Self.addressBound.seconds) s)")) }
                 pollLater(.address, into: &actions)
                 return
             }
-            finish(addresses: addresses, now: now, into: &actions)
+            addressRead(addresses, now: now, into: &actions)
         }
     }
 
@@ -576,7 +579,9 @@ public struct ModemMachine: Sendable {
         return nil
     }
 
-    private mutating func evaluateRegistration(_ info: RegistrationInfo, source: String, into actions: inout [ModemAction]) {
+    private mutating func evaluateRegistration(
+        _ info: RegistrationInfo, source: String, now: ContinuousClock.Instant, into actions: inout [ModemAction]
+    ) {
         switch info.status {
         case .home, .roaming:
             actions.append(.cancelTimer(.registrationPoll))
@@ -588,7 +593,7 @@ public struct ModemMachine: Sendable {
             actions.append(.log("registration: \(detail) (\(source))"))
             // EPS registration is the attach (TS 24.301): no `AT+CGATT?` on the way; the data
             // call's command would attach first anyway (TS 27.007 +CGACT).
-            startDataCall(knownUp: registrationAttempt?.dataCallUp, into: &actions)
+            startDataCall(knownUp: registrationAttempt?.dataCallUp, now: now, into: &actions)
         case .denied:
             if let cause = info.rejectCause {
                 fail(.registrationDenied(cause: cause.cause), into: &actions)
@@ -631,7 +636,7 @@ public struct ModemMachine: Sendable {
     }
 
     /// `knownUp`: what the question asked while registering said (nil: ask now).
-    private mutating func startDataCall(knownUp: Bool?, into actions: inout [ModemAction]) {
+    private mutating func startDataCall(knownUp: Bool?, now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         enter(.activating, into: &actions)
         let method = dataCallMethod ?? .autoconnect
         switch (method, knownUp) {
@@ -639,7 +644,7 @@ public struct ModemMachine: Sendable {
             send(dataCallQuery, step: method == .qnetdevctl ? .netDevQuery : .activationQuery, into: &actions)
         case (_, true?):
             actions.append(.log("data call: up already (asked while registering)"))
-            queryAddress(into: &actions)
+            dataCallConfirmed(now: now, into: &actions)
         case (.qnetdevctl, false?):
             actions.append(.log("data call: connecting the net device (\(connectNetDevice))"))
             send(connectNetDevice, step: .netDevConnect, into: &actions)
@@ -654,21 +659,32 @@ public struct ModemMachine: Sendable {
         dataCallMethod == .qnetdevctl ? .netDeviceControlQuery : .contextActivationQuery
     }
 
-    private mutating func queryAddress(into actions: inout [ModemAction]) {
+    /// The call is up (the activation answered OK, or the net device / context reports
+    /// connected): say so at once, so that routes and the probe start now; its PDP address is
+    /// read right after (`.addressRead`), while the host side works.
+    private mutating func dataCallConfirmed(now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
+        let call = DataCall(
+            contextID: configuration.contextID, method: dataCallMethod ?? .autoconnect, addresses: [],
+            firmware: firmware, model: model, apn: apnInUse,
+            registration: module.registration?.value.status ?? .home)
+        actions.append(.log("data call: up via \(call.method.rawValue)"))
+        module.dataCall = Observed(.up(call), at: now)
+        enter(.up(call), into: &actions)
+        actions.append(.finished(call))
         stepAttempts = 0
         send(addressQuery, step: .addressQuery, into: &actions)
     }
 
-    private mutating func finish(addresses: [String], now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
-        let call = DataCall(
-            contextID: configuration.contextID, method: dataCallMethod ?? .autoconnect, addresses: addresses,
-            firmware: firmware, model: model, apn: apnInUse,
-            registration: module.registration?.value.status ?? .home)
-        actions.append(.log("data call: up via \(call.method.rawValue), address \(addresses.joined(separator: ", "))"))
+    /// The address step ended (`addresses` empty when none came within the bound): the call
+    /// the state carries gets them (the same state, more known), then the survey.
+    private mutating func addressRead(_ addresses: [String], now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         step = .done
+        guard case .up(var call) = state else { return }
+        call.addresses = addresses
+        if !addresses.isEmpty { actions.append(.log("data call: address \(addresses.joined(separator: ", "))")) }
+        state = .up(call)
         module.dataCall = Observed(.up(call), at: now)
-        enter(.up(call), into: &actions)
-        actions.append(.finished(call))
+        actions.append(.addressRead(call))
         if configuration.surveyAfterDataCall { survey(Self.surveyQueries, into: &actions) }
     }
 
@@ -680,7 +696,7 @@ public struct ModemMachine: Sendable {
 
     // MARK: URCs and timers
 
-    mutating func handle(_ urc: URC, into actions: inout [ModemAction]) {
+    mutating func handle(_ urc: URC, now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         if case .ping(let event) = urc, case .diagnosis(.pingWait, var found, _) = step {
             switch event {
             case .summary(let summary): found.ping = summary
@@ -703,7 +719,7 @@ public struct ModemMachine: Sendable {
             guard case .registering = state else { return }
             if step == .registrationWait {
                 actions.append(.cancelTimer(.registrationPoll))
-                evaluateRegistration(info, source: "+CEREG URC", into: &actions)
+                evaluateRegistration(info, source: "+CEREG URC", now: now, into: &actions)
             }  // else a query is in flight: its reply decides
         case .sim(.ready):
             if step == .retryWait(.sim) {

@@ -524,6 +524,9 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
                 // the next bring-up, not to this one.
                 finishRecoveries(.success(info))
                 dataCallUp(info)
+            case .addressRead(let call):
+                guard let device else { continue }
+                report(.addressRead(DataCallInfo(device: device, call: call)))
             case .failed(let error):
                 finishRecoveries(.failure(.interrupted("bring-up failed: \(error)")))
                 report(.supervisor(.bringUpFailed(BringUpFailure(error))))

@@ -50,4 +50,7 @@ public enum ModemDriverEvent: Sendable, Equatable {
     case discoveryProblem(String)
     /// A log line from the modem layer.
     case log(LogPriority, String)
+    /// The PDP address of the data call that is up was read (after `bringUpFinished`; the
+    /// call's `addresses` are empty when none came within the bound).
+    case addressRead(DataCallInfo)
 }

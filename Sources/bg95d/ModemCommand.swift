@@ -192,6 +192,8 @@ final class ModemRun: @unchecked Sendable {
     var controller: ModemController?
     private var finished = false
     private var phase = Phase.waitingForDataCall
+    /// The data call is up and its ECM interface known; its address is being read.
+    private var awaitingAddress = false
 
     init(queue: DispatchQueue, json: Bool, list: Bool, recovery: Recovery?, diagnose: Bool, pingHost: String?) {
         self.queue = queue
@@ -228,6 +230,15 @@ final class ModemRun: @unchecked Sendable {
             if priority <= .info { Self.stderr("modem: \(line)") }
         case .supervisor(.bringUpFinished):
             guard let info = controller?.dataCall else { return }
+            // The call is reported up before its PDP address is read: the report names it.
+            if info.call.addresses.isEmpty {
+                awaitingAddress = true
+                return
+            }
+            dataCallReady(info)
+        case .addressRead(let info):
+            guard awaitingAddress else { return }
+            awaitingAddress = false
             dataCallReady(info)
         case .supervisor(.bringUpFailed(let failure)):
             switch failure {

@@ -58,11 +58,10 @@ final class ModemStepsTests: XCTestCase {
         m.event(.restart)
         m.identifyAndECM()
         m.simToRegistered()
-        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
-        XCTAssertEqual(m.pending, "AT+CGPADDR=1")
+        XCTAssertEqual(m.pending, "AT+QNETDEVCTL?")
         m.event(.restartDataCall)
         // The old bring-up's last answer arrives: it must not report the data call up.
-        m.module("+CGPADDR: 1,10.64.11.124", "OK")
+        m.module("+QNETDEVCTL: 1,1,1,1", "OK")
         XCTAssertNil(m.finished, "a bring-up that began before the request answered for it")
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
         m.expect("AT+QNETDEVCTL=0,1,0", "OK", "+QNETDEVSTATUS: 0")
@@ -74,6 +73,23 @@ final class ModemStepsTests: XCTestCase {
         m.qnetdevctlDataCall()
         XCTAssertNotNil(m.finished, "the bring-up after the disconnect reports the data call")
         XCTAssertEqual(m.machine.module.dataCall.map { "\($0.value)" }?.hasPrefix("up"), true)
+    }
+
+    /// The call is reported up before its address is read; a restart requested meanwhile
+    /// stops that read: its late answer reports nothing.
+    func testRestartRequestedWhileTheAddressIsReadIsNotAnsweredByThatRead() throws {
+        var m = try upModule()
+        m.event(.restart)
+        m.identifyAndECM()
+        m.simToRegistered()
+        m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
+        XCTAssertEqual(m.reportedUp?.addresses, [])
+        XCTAssertEqual(m.pending, "AT+CGPADDR=1")
+        m.finished = nil
+        m.event(.restartDataCall)
+        m.module("+CGPADDR: 1,10.64.11.124", "OK")
+        XCTAssertNil(m.finished, "the read the request stopped reported an address")
+        XCTAssertEqual(m.pending, "AT+QNETDEVCTL?", "the restart's own check")
     }
 
     func testRestartOfADroppedDataCallSkipsTheDisconnectAndResumesAtRegistration() throws {

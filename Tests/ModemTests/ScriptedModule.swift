@@ -20,7 +20,10 @@ struct ScriptedModule {
     var linkTimers: Set<ATLinkMachine.Timer> = []
     /// Every timer started, with its delay, in order.
     var timerStarts: [(timer: ModemTimer, after: Duration)] = []
+    /// The data call as last reported: at `.finished`, then with its address (`.addressRead`).
     var finished: DataCall?
+    /// The call as `.finished` reported it (the moment it is up, before its address is read).
+    var reportedUp: DataCall?
     var failed: BringUpError?
     var diagnosed: ModuleDiagnosis?
     var dataCallChecked: [Bool?] = []
@@ -65,6 +68,9 @@ struct ScriptedModule {
             case .stateChanged(_, let state):
                 states.append(state)
             case .finished(let call):
+                finished = call
+                reportedUp = call
+            case .addressRead(let call):
                 finished = call
             case .failed(let error):
                 failed = error

@@ -39,7 +39,7 @@ final class ModemReportMappingTests: XCTestCase {
         XCTAssertEqual(BringUpStage(.activating), .startingDataCall)
         XCTAssertNil(BringUpStage(.waitingForModule))
         XCTAssertNil(BringUpStage(.stopped))
-        XCTAssertNil(BringUpStage(.failed(.noAddress)))
+        XCTAssertNil(BringUpStage(.failed(.simNotInserted)))
     }
 
     /// A refusal carries its cause (the cause decides the policy, not the ladder); what needs
@@ -49,7 +49,6 @@ final class ModemReportMappingTests: XCTestCase {
         XCTAssertEqual(BringUpFailure(.registrationDenied(cause: nil)), .rejected(cause: nil))
         XCTAssertEqual(BringUpFailure(.wrongPIN), .hard(BringUpError.wrongPIN.description))
         XCTAssertEqual(BringUpFailure(.simNotInserted), .hard(BringUpError.simNotInserted.description))
-        XCTAssertEqual(BringUpFailure(.noAddress), .retryable(BringUpError.noAddress.description))
         XCTAssertEqual(BringUpFailure(.moduleNotResponding(command: "AT+CGATT=1")),
                        .retryable(BringUpError.moduleNotResponding(command: "AT+CGATT=1").description))
     }
