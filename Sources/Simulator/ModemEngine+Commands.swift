@@ -360,11 +360,12 @@ extension ModemEngine {
             if let error = simError() { return reply([], .cme(error)) }
             guard attached else { return reply([], .cme(30), after: 1.0) }
             let fresh = cids.filter { activeContexts[$0] == nil }
-            // The +CGEV URC arrives before the final OK: a URC in the middle of a response.
-            reply(after: fresh.isEmpty ? 0.1 : clock.latencies.dataCall, urcs: fresh.map { "+CGEV: ME PDN ACT \($0)" }, then: {
-                guard self.attached else { return }
-                for cid in fresh { self.activate(cid: cid) }
-            })
+            // The contexts (and so the data path) are up before the answer says so; the +CGEV
+            // URC arrives before the final OK: a URC in the middle of a response.
+            after(fresh.isEmpty ? 0.1 : clock.latencies.dataCall) {
+                if self.attached { for cid in fresh { self.activate(cid: cid) } }
+                self.reply(after: 0, urcs: fresh.map { "+CGEV: ME PDN ACT \($0)" })
+            }
         }
     }
 

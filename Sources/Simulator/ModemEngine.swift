@@ -307,10 +307,12 @@ final class ModemEngine: @unchecked Sendable {
         let alreadyActive = activeContexts[cid] != nil
         after(alreadyActive ? 0.3 : clock.latencies.dataCall) {
             guard self.attached else { return }
-            self.activate(cid: cid)
+            // The data path first, then the URC that says so: a host that sends traffic the
+            // moment it reads the URC must find the path up, as on the real module.
             self.netdevCID = cid
-            if self.netdevURC { self.urc("+QNETDEVSTATUS: 1") }
+            self.activate(cid: cid)
             self.updateDataPath()
+            if self.netdevURC { self.urc("+QNETDEVSTATUS: 1") }
         }
     }
 

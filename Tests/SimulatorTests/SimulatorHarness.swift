@@ -76,6 +76,17 @@ final class SimulatorHarness {
     }
 
     var clientPath: String { "/run/bg95sim/\(prefix)/atclient.py" }
+    /// The simulator's own log so far (with `--verbose`: every AT line, in the order written).
+    var log: String { (try? String(contentsOfFile: "/run/bg95sim/\(prefix).log", encoding: .utf8)) ?? "" }
+
+    /// Fails unless `first` occurs in the log before `then` (both must be there).
+    func assertLogged(_ first: String, before then: String, file: StaticString = #filePath, line: UInt = #line) {
+        let text = log
+        guard let a = text.range(of: first), let b = text.range(of: then) else {
+            return XCTFail("log lacks \(first) or \(then):\n\(text)", file: file, line: line)
+        }
+        XCTAssertLessThan(a.lowerBound, b.lowerBound, "\(first) came after \(then):\n\(text)", file: file, line: line)
+    }
     var udhcpcScriptPath: String { "/run/bg95sim/\(prefix)/udhcpc.script" }
 
     /// Configures the lease on the interface like a minimal DHCP client hook.

@@ -39,7 +39,7 @@ final class SimulatorNetworkTests: XCTestCase {
     }
 
     func testDHCPWorksWithoutDataCallButTrafficOnlyFlowsAfterQNETDEVCTL() throws {
-        let sim = try SimulatorHarness(["--mode", "ecm"])
+        let sim = try SimulatorHarness(["--mode", "ecm", "--verbose"])
         defer { sim.stop() }
         let lease = try sim.dhcp()
         XCTAssertTrue(lease.succeeded, "udhcpc: \(lease.stderr)\(lease.stdout)")
@@ -58,6 +58,8 @@ final class SimulatorNetworkTests: XCTestCase {
         XCTAssertTrue(t.received.contains(where: { $0.hasPrefix("+QPING: 0,\"198.51.100.7\",32,") }), "QPING works without the ECM path:\n\(t)")
         XCTAssertEqual(t.response(to: "AT+QNETDEVCTL?").dropFirst().first, "+QNETDEVCTL: 1,1,1,1")
         XCTAssertTrue(try sim.pingTestHost(), "traffic flows once the data call is up")
+        // The path is up before the URC says so (a host may send at once).
+        sim.assertLogged("data path up", before: "-> +QNETDEVSTATUS: 1")
         let dns = try sim.inHost(["dig", "+short", "+time=2", "+tries=1", "@192.168.225.1", "testhost.bg95.test"])
         XCTAssertEqual(dns.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "198.51.100.7")
 
@@ -66,7 +68,7 @@ final class SimulatorNetworkTests: XCTestCase {
     }
 
     func testAutoconnectProfileFlowsWithTheActivePDPContext() throws {
-        let sim = try SimulatorHarness(["--mode", "ecm", "--profile", "autoconnect"])
+        let sim = try SimulatorHarness(["--mode", "ecm", "--profile", "autoconnect", "--verbose"])
         defer { sim.stop() }
         XCTAssertTrue(try sim.dhcp().succeeded)
         XCTAssertFalse(try sim.pingTestHost(), "no data call yet")
@@ -78,6 +80,7 @@ final class SimulatorNetworkTests: XCTestCase {
         XCTAssertEqual(t.response(to: "AT+CGPADDR=1"), ["+CGPADDR: 1,10.64.11.124", "OK"])
         XCTAssertEqual(t.response(to: "AT+CGACT?"), ["+CGACT: 1,1", "OK"])
         XCTAssertTrue(try sim.pingTestHost(), "the active context carries the ECM traffic")
+        sim.assertLogged("data path up", before: "-> +CGEV: ME PDN ACT 1")
         try sim.atOK(["cmd:AT+CGACT=0,1"])
         XCTAssertFalse(try sim.pingTestHost())
     }
