@@ -9,9 +9,11 @@ import ATProtocol
 ///   completes at once as `.cancelled`). Each gets its reference-table timeout
 ///   (`ATCommand.timeout`, capped by `maximumCommandTimeout`).
 /// - After `opened`, and after a timeout, garbage or an overlong line, nothing queued is
-///   written until the port is synchronised: `AT` until a final result, then `ATE0` (echo is on
-///   after every boot). A timed-out module may answer late; that late `OK` must not complete
-///   the next command.
+///   written until the port is synchronised: the probe is `ATE0` (echo is on after every boot),
+///   so that one `OK` both proves the port and turns echo off; a first probe refused (a line
+///   mangled by what was left in the module's input) is sent once more, and any final result
+///   then counts. A timed-out module may answer late; that late `OK` must not complete the
+///   next command.
 /// - Probes time out after `probeTimeout`; after `probesBeforeStall` unanswered ones the link
 ///   is `.stalled` and probes every `stalledProbeInterval`, without end: the module is never
 ///   declared dead here (the supervisor decides). A port that has not answered once since it
@@ -22,7 +24,7 @@ public struct ATLinkMachine: Sendable {
     /// How usable the link is.
     public enum Health: Sendable, Equatable, CustomStringConvertible {
         case closed
-        /// Opened; probing with `AT` and sending `ATE0` before anything else.
+        /// Opened; probing with `ATE0` before anything else.
         case synchronising
         case ready
         /// A command timed out or garbage arrived: probing before the next command.
@@ -112,6 +114,8 @@ public struct ATLinkMachine: Sendable {
     private var failedProbes = 0
     private var holdingProbes = false
     private var answeredSinceOpen = false
+    /// The current synchronisation's probe was refused once (answered, not OK).
+    private var probeRefused = false
     private var readySinceOpen = false
     private var reopens = 0
 
@@ -129,6 +133,7 @@ public struct ATLinkMachine: Sendable {
             session = ATSession()
             inFlight = nil
             failedProbes = 0
+            probeRefused = false
             holdingProbes = false
             needsResync = true
             readySinceOpen = false
@@ -168,7 +173,7 @@ public struct ATLinkMachine: Sendable {
     private mutating func pump(into actions: inout [Action]) {
         guard health != .closed, inFlight == nil, !holdingProbes else { return }
         if needsResync || health != .ready {
-            write(.attention, ticket: nil, timeout: options.probeTimeout, into: &actions)
+            write(.echoOff, ticket: nil, timeout: options.probeTimeout, into: &actions)
             return
         }
         guard !queue.isEmpty else { return }
@@ -258,14 +263,17 @@ public struct ATLinkMachine: Sendable {
             return
         }
         // Any final result means the module is listening again (ERROR too: it parsed a line).
-        if response.command == .attention {
-            if failedProbes > 0 || health == .stalled {
-                actions.append(.log("AT: port answers again after \(failedProbes) unanswered probe(s)"))
-            }
-            failedProbes = 0
+        if failedProbes > 0 || health == .stalled {
+            actions.append(.log("AT: port answers again after \(failedProbes) unanswered probe(s)"))
+        }
+        failedProbes = 0
+        if !response.isOK, !probeRefused {
+            // Likely a line mangled by bytes left in the module's input: the next one is clean.
+            probeRefused = true
             write(.echoOff, ticket: nil, timeout: options.probeTimeout, into: &actions)
             return
         }
+        probeRefused = false
         needsResync = false
         setHealth(.ready, into: &actions)
         if !readySinceOpen {
@@ -282,6 +290,7 @@ public struct ATLinkMachine: Sendable {
         queue.removeAll()
         _ = session.reset()
         holdingProbes = false
+        probeRefused = false
         answeredSinceOpen = false
         readySinceOpen = false
         reopens = 0

@@ -2,7 +2,7 @@ import ATProtocol
 
 /// What happened, as the modem controller tells the modem machine.
 public enum ModemEvent: Sendable, Equatable {
-    /// The module's AT port was opened (again): the link synchronises (`AT`, `ATE0`), then the
+    /// The module's AT port was opened (again): the link synchronises (`ATE0`), then the
     /// bring-up starts, or starts over after a re-enumeration.
     case portOpened
     /// The AT port closed: the module disappeared (unplug, reboot, re-enumeration) or the port

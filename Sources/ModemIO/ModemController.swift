@@ -10,7 +10,7 @@ import Supervisor
 /// completions. The modem layer as the supervisor uses it.
 ///
 /// `start` arms udev; when a module with an AT port appears the controller opens the port and
-/// the machine synchronises (`AT`, `ATE0`) and runs the bring-up to "data call up". A vanish
+/// the machine synchronises (`ATE0`) and runs the bring-up to "data call up". A vanish
 /// (unplug, reboot) closes the port and cancels pending commands; a reappearance starts over.
 /// A failed bring-up stays failed until `restartBringUp()`, a recovery call, or the module
 /// reappearing.

@@ -58,10 +58,9 @@ final class ATLinkMachineTests: XCTestCase {
             event(.timerFired(timer))
         }
 
-        /// Opened and synchronised (AT, ATE0 answered).
+        /// Opened and synchronised (the ATE0 probe answered).
         mutating func ready() {
             event(.opened)
-            module("OK")
             module("OK")
         }
     }
@@ -70,16 +69,35 @@ final class ATLinkMachineTests: XCTestCase {
         var link = Link()
         link.event(.opened)
         let ticket = link.submit(.simStatusQuery)
-        XCTAssertEqual(link.written, ["AT"], "nothing queued is written before the port answers")
-        link.module("AT", "OK")  // echo still on after boot
-        XCTAssertEqual(link.written, ["AT", "ATE0"])
-        link.module("ATE0", "OK")
-        XCTAssertEqual(link.written, ["AT", "ATE0", "AT+CPIN?"])
+        XCTAssertEqual(link.written, ["ATE0"], "nothing queued is written before the port answers")
+        link.module("ATE0", "OK")  // echo still on after boot: the probe's OK also turns it off
+        XCTAssertEqual(link.written, ["ATE0", "AT+CPIN?"])
         XCTAssertEqual(link.machine.health, .ready)
         XCTAssertEqual(link.timers[.response], .seconds(15), "the reference table's timeout")
         link.module("+CPIN: READY", "OK")
         XCTAssertEqual(link.completed[ticket]?.lines, ["+CPIN: READY"])
         XCTAssertEqual(link.healths, [.synchronising, .ready])
+    }
+
+    /// A first probe refused (a line mangled by bytes left in the module's input) is sent once
+    /// more; any answer to that one means the module listens.
+    func testARefusedProbeIsSentOnceMoreThenAnyAnswerCounts() {
+        var link = Link()
+        link.event(.opened)
+        let ticket = link.submit(.simStatusQuery)
+        link.module("ERROR")
+        XCTAssertEqual(link.written, ["ATE0", "ATE0"])
+        XCTAssertEqual(link.machine.health, .synchronising)
+        link.module("ERROR")
+        XCTAssertEqual(link.machine.health, .ready)
+        XCTAssertEqual(link.written, ["ATE0", "ATE0", "AT+CPIN?"])
+        XCTAssertNil(link.completed[ticket])
+        // The next synchronisation may again send a refused probe once more.
+        link.event(.opened)
+        link.module("ERROR")
+        XCTAssertEqual(link.written.suffix(1), ["ATE0"])
+        link.module("OK")
+        XCTAssertEqual(link.machine.health, .ready)
     }
 
     func testOneCommandInFlightTheRestQueuedInOrder() {
@@ -110,11 +128,9 @@ final class ATLinkMachineTests: XCTestCase {
         link.fire(.response)
         XCTAssertEqual(link.completed[slow]?.result, .timedOut)
         XCTAssertEqual(link.machine.health, .resynchronising)
-        XCTAssertEqual(link.written.suffix(2), ["AT+CGATT?", "AT"], "a probe, not the next command")
+        XCTAssertEqual(link.written.suffix(2), ["AT+CGATT?", "ATE0"], "a probe, not the next command")
         XCTAssertEqual(link.timers[.response], .seconds(2), "probes use the short timeout")
         link.module("+CGATT: 1", "OK")  // the late answer lands on the probe, not on AT+CPIN?
-        XCTAssertEqual(link.written.suffix(1), ["ATE0"])
-        link.module("OK")
         XCTAssertEqual(link.written.suffix(1), ["AT+CPIN?"])
         XCTAssertNil(link.completed[next])
         link.module("+CPIN: READY", "OK")
@@ -122,7 +138,6 @@ final class ATLinkMachineTests: XCTestCase {
         XCTAssertTrue(link.logs.contains("AT: AT+CGATT? timed out; resynchronising"))
         XCTAssertEqual(link.synchronised, 1, "ready again after a resync is not a new module")
         link.event(.opened)
-        link.module("OK")
         link.module("OK")
         XCTAssertEqual(link.machine.health, .ready)
         XCTAssertEqual(link.synchronised, 2, "ready after a (re)open is")
@@ -142,13 +157,12 @@ final class ATLinkMachineTests: XCTestCase {
         XCTAssertEqual(link.machine.health, .stalled, "three unanswered probes")
         XCTAssertEqual(link.reopens, 0, "the port answered before: no reopen")
         XCTAssertEqual(link.timers[.probeDelay], .seconds(3))
-        let probes = link.written.filter { $0 == "AT" }.count
+        let probes = link.written.filter { $0 == "ATE0" }.count
         link.fire(.probeDelay)
-        XCTAssertEqual(link.written.filter { $0 == "AT" }.count, probes + 1)
+        XCTAssertEqual(link.written.filter { $0 == "ATE0" }.count, probes + 1)
         link.fire(.response)
         XCTAssertEqual(link.timers[.probeDelay], .seconds(3), "still probing, never giving up")
         link.fire(.probeDelay)
-        link.module("OK")
         link.module("OK")
         XCTAssertEqual(link.machine.health, .ready)
         XCTAssertEqual(link.written.last, "AT+CPIN?", "the queued command goes out after recovery")
@@ -177,13 +191,12 @@ final class ATLinkMachineTests: XCTestCase {
         let before = link.written.count
         link.event(.received([0x0D, 0x0A, 0xFF, 0xFE, 0x5B, 0x3F, 0x80, 0x0D, 0x0A]))
         XCTAssertEqual(link.written.count, before + 1)
-        XCTAssertEqual(link.written.last, "AT")
+        XCTAssertEqual(link.written.last, "ATE0")
         XCTAssertTrue(link.urcs.isEmpty, "garbage is not a URC")
-        link.module("OK")
         link.module("OK")
         XCTAssertEqual(link.machine.health, .ready)
         link.event(.received(Array(repeating: UInt8(ascii: "A"), count: 3000) + [0x0D]))
-        XCTAssertEqual(link.written.last, "AT")
+        XCTAssertEqual(link.written.last, "ATE0")
         XCTAssertFalse(ATLinkMachine.looksLikeGarbage("+QIND: SMS DONE"))
         XCTAssertFalse(ATLinkMachine.looksLikeGarbage("Quectel"))
         XCTAssertTrue(ATLinkMachine.looksLikeGarbage("~#@!%&*("))

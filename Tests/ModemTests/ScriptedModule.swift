@@ -3,15 +3,15 @@ import Modem
 import XCTest
 
 /// Drives a `ModemMachine` with scripted module output, without any I/O: the lines the
-/// machine writes (its link's `AT`/`ATE0` probes aside) are recorded, and the test answers with
+/// machine writes (its link's `ATE0` probes aside) are recorded, and the test answers with
 /// the bytes the module would print (URCs included, at any point). Timers are recorded and
 /// fired by hand; time advances only when the test says so.
 struct ScriptedModule {
     var machine: ModemMachine
     var now = ContinuousClock.now
-    /// Every command line written, in order (without the link's `AT`/`ATE0` probes).
+    /// Every command line written, in order (without the link's `ATE0` probes).
     var written: [String] = []
-    /// The link's probes written (`AT`, `ATE0`).
+    /// The link's probes written (`ATE0`).
     var probes: [String] = []
     var logs: [String] = []
     var states: [ModemState] = []
@@ -88,7 +88,7 @@ struct ScriptedModule {
         if inFlight == "AT" || inFlight == "ATE0" { module("OK") }
     }
 
-    /// The AT port opens and answers the link's `AT`/`ATE0`: the bring-up starts.
+    /// The AT port opens and answers the link's `ATE0` probe: the bring-up starts.
     mutating func open() {
         event(.portOpened)
     }
