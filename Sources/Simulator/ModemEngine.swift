@@ -95,6 +95,7 @@ final class ModemEngine: @unchecked Sendable {
     /// Power-on (or the end of a reset): the boot URCs, then SIM and registration.
     func powerOn() {
         epoch += 1
+        firstRegisteredNs = nil
         powered = true
         bootComplete = false
         echo = true
@@ -188,6 +189,10 @@ final class ModemEngine: @unchecked Sendable {
     }
 
     var registered: Bool { regStat == 1 || regStat == 5 }
+    /// When the module first registered since its last power-on (CLOCK_MONOTONIC ns), for
+    /// `ctl status`: a benchmark counts the time until then as the module's own. Later
+    /// registrations (after a host's radio cycle) do not move it.
+    var firstRegisteredNs: UInt64?
 
     /// Searching, then home/roaming/denied after a few seconds; attach follows registration
     /// (on LTE the EPS attach is part of it). `completion` runs once the outcome is known.
@@ -230,6 +235,7 @@ final class ModemEngine: @unchecked Sendable {
     func setRegistration(_ stat: Int, cause: Int? = nil, notify: Bool = true) {
         let changed = stat != regStat || cause != rejectCause
         regStat = stat
+        if registered, firstRegisteredNs == nil { firstRegisteredNs = Simulator.monotonicNanoseconds() }
         rejectCause = stat == 3 ? cause : nil
         if !registered && stat != 3 { ratInUse = stat == 0 ? nil : ratInUse }
         if changed && notify && ceregMode > 0 { urc(ceregLine(urc: true)) }
@@ -465,6 +471,7 @@ final class ModemEngine: @unchecked Sendable {
             "powered": powered, "booted": bootComplete, "profile": profile.rawValue, "cfun": cfun, "echo": echo,
             "sim": simStatus.rawValue, "simInserted": simInserted, "pinAttemptsLeft": state.pinAttemptsLeft,
             "registration": regStat, "rejectCause": rejectCause as Any, "attached": attached,
+            "firstRegisteredNs": firstRegisteredNs as Any,
             "activeContexts": Dictionary(uniqueKeysWithValues: activeContexts.map { (String($0.key), $0.value) }),
             "netdevConnected": netdevCID as Any, "dataPath": dataPathUp, "rsrp": rsrp, "stalled": stalled,
             "urcport": state.urcport.rawValue, "usbnetConfigured": state.usbnet.rawValue, "boots": state.boots,
