@@ -59,24 +59,46 @@ def reboot_gap(status_after):
     return (last["poweredOnNs"] - last["startedNs"]) / 1e9
 
 
-def mandated(latencies, speed, case, profile, status_after=None):
+def registered_after(status_after, t0):
+    """Wall seconds from `t0` (CLOCK_MONOTONIC) until the module first registered since its last
+    power-on (`firstRegisteredNs` in `ctl status`); None if it did not say."""
+    first = status_after.get("firstRegisteredNs")
+    return None if not first else max(0.0, first / 1e9 - t0)
+
+
+def power_on_to_registered(status_after):
+    """Wall seconds from the last power-on to the first registration after it, as measured."""
+    first, last = status_after.get("firstRegisteredNs"), status_after.get("lastReboot") or {}
+    if not first or not last.get("poweredOnNs"):
+        return None
+    return (first - last["poweredOnNs"]) / 1e9
+
+
+def mandated(latencies, speed, case, profile, status_after=None, t0=None):
     """Seconds the simulated module needs whatever the host does, from the moment of `case`.
-    `status_after` (`ctl status` after the run) gives the measured reboot gap where there was one;
-    without it the gap is the configured one (USB gone 0.3 s after the reset, boot latency)."""
+    `status_after` (`ctl status` after the run) gives what the simulator measured: the reboot gap,
+    when the module registered. Without it the configured latencies stand in (USB gone 0.3 s
+    after the reset, boot latency, SIM ready 0.8 s after power-on, registration latency)."""
     reg, boot = latencies["registration"], latencies["boot"]
     call = latencies["data-call"] + (QNETDEVCTL_ANSWER if profile == "qnetdevctl" else 0.0)
-    measured = reboot_gap(status_after or {})
+    status_after = status_after or {}
+    measured = reboot_gap(status_after)
     gap = measured * speed if measured is not None else RESET_TO_UNPLUG + boot
+    until_registered = power_on_to_registered(status_after)
+    registering = until_registered * speed if until_registered is not None else POWERON_TO_SIM + reg
+    # From ECM mode the module registers on its own (started at SIM ready, before `bg95sim
+    # start` returned): the part still to come when the client starts is measured from t0.
+    left = registered_after(status_after, t0) if t0 is not None else None
+    still_registering = left * speed if left is not None else max(0.0, POWERON_TO_SIM + reg - POWERON_TO_APPRDY)
     seconds = {
-        # bg95sim start returns after APP RDY; registration started at SIM ready.
-        "from-ecm": max(0.0, POWERON_TO_SIM + reg - POWERON_TO_APPRDY) + call,
-        # switch to ECM: the two answers, reset -> power-on, SIM ready, registration, data call.
-        "from-modem": SWITCH_ANSWERS + gap + POWERON_TO_SIM + reg + call,
+        "from-ecm": still_registering + call,
+        # switch to ECM: the two answers, reset -> power-on, SIM ready and registration, data call.
+        "from-modem": SWITCH_ANSWERS + gap + registering + call,
         "pdp-drop": call,
         "carrier": 0.0,
         # counted from `replug`'s answer (power-on done): SIM, registration, data call.
         "unplug": POWERON_TO_SIM + reg + call,
-        "reboot": gap + POWERON_TO_SIM + reg + call,
+        "reboot": gap + registering + call,
     }[case]
     return seconds / speed
 
@@ -143,7 +165,7 @@ class Bench:
             spent[state] = spent.get(state, 0.0) + t_next - t
         self.phases.setdefault(self.current, []).append(spent)
         self.drop_daemon(daemon)
-        return None if got is None else got[0] - t0
+        return (None if got is None else got[0] - t0), t0
 
     def online_script(self, sim):
         netns_dir = f"/etc/netns/{sim.host_ns}"
@@ -176,7 +198,7 @@ class Bench:
         # udhcpc -q exits after the lease; nothing of the script keeps running.
         self.cleanup.remove(remove)
         remove()
-        return elapsed if child.returncode == 0 and "online" in out else None
+        return (elapsed if child.returncode == 0 and "online" in out else None), t0
 
     def time_to_online(self):
         results = {}
@@ -189,10 +211,10 @@ class Bench:
                         sim = self.sim(profile, mode)
                         status = sim.status()
                         self.current = (mode, profile)
-                        seconds = self.online_bg95d(sim) if client == "bg95d" else self.online_script(sim)
+                        seconds, t0 = self.online_bg95d(sim) if client == "bg95d" else self.online_script(sim)
                         after = sim.status()
                         self.drop_sim(sim)
-                        must = mandated(status["latencies"], status["speed"], f"from-{mode}", profile, after)
+                        must = mandated(status["latencies"], status["speed"], f"from-{mode}", profile, after, t0)
                         results.setdefault((mode, profile, client), []).append((seconds, must))
                         shown = f"{seconds:.2f} s" if seconds is not None else "not online"
                         print(f"bench: online {mode}/{profile} run {run_index + 1} {client}: {shown} "

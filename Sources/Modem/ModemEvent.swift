@@ -38,8 +38,9 @@ public enum ModemEvent: Sendable, Equatable {
     /// Ask the module why traffic does not pass (answered with `.diagnosed`); `pingHost` adds
     /// `AT+QPING` with `pingCount` echoes from the module's own stack.
     case diagnose(pingHost: String?, pingCount: Int)
-    /// udev reported the device's AT port and ECM interface (nil: none).
-    case deviceChanged(atPort: String?, netInterface: String?)
+    /// udev reported the device's AT port and ECM interface (nil: none), and the usbnet mode its
+    /// USB interfaces show (nil: they do not tell).
+    case deviceChanged(atPort: String?, netInterface: String?, usbnetShown: USBNetMode? = nil)
 }
 
 /// The machine's timers; starting one that runs replaces it.

@@ -136,8 +136,8 @@ public struct ModemMachine: Sendable {
             submitForeign(command, ticket, into: &actions)
         case .checkDataCall:
             checkDataCall(into: &actions)
-        case .deviceChanged(let atPort, let netInterface):
-            module.noteDevice(atPort: atPort, ecmInterface: netInterface, at: now)
+        case .deviceChanged(let atPort, let netInterface, let usbnetShown):
+            module.noteDevice(atPort: atPort, ecmInterface: netInterface, usbnetShown: usbnetShown, at: now)
         case .timerFired(.link(let timer)):
             runLink(.timerFired(timer), now: now, into: &actions)
         case .timerFired(let timer):
@@ -205,6 +205,18 @@ public struct ModemMachine: Sendable {
         // usbnet first: a module in modem mode reboots into ECM at once, and everything else
         // is asked after that reboot (before it, ~3 commands would only delay the reboot).
         enter(.checkingUSBNet, into: &actions)
+        if module.usbnetShown?.value == .modem {
+            guard !rebootedForECM else {
+                fail(.rebootFailed("the module came back in modem mode (its USB interfaces) after switching to ECM"), into: &actions)
+                return
+            }
+            // The USB interfaces show modem mode in effect: switch without asking (one round
+            // trip less), also when the configured mode already reads ecm (set but not rebooted).
+            actions.append(.log("usbnet: the USB interfaces show modem mode (interface 4 modem/PPP, no CDC-ECM); set ecm "
+                + "(takes effect after a reboot)"))
+            send(.setUSBNetMode(.ecm), step: .usbNetSet, into: &actions)
+            return
+        }
         send(.usbNetModeQuery, step: .usbNetQuery, into: &actions)
     }
 

@@ -77,6 +77,9 @@ public struct ModuleModel: Sendable, Equatable {
     public var atPort: Observed<String>?
     /// The ECM network interface, e.g. `usb0`; nil value while none is bound.
     public var ecmInterface: Observed<String?>?
+    /// The usbnet mode in effect as the USB interfaces show it (nil value: they do not tell);
+    /// `usbnet` is the configured one, which takes effect at the next boot.
+    public var usbnetShown: Observed<USBNetMode?>?
 
     public init() {}
 
@@ -204,9 +207,12 @@ public struct ModuleModel: Sendable, Equatable {
     }
 
     /// The device as udev reports it (the I/O side tells the machine).
-    public mutating func noteDevice(atPort: String?, ecmInterface: String?, at now: ContinuousClock.Instant) {
+    public mutating func noteDevice(
+        atPort: String?, ecmInterface: String?, usbnetShown: USBNetMode? = nil, at now: ContinuousClock.Instant
+    ) {
         self.atPort = atPort.map { Observed($0, at: now) }
         self.ecmInterface = Observed(ecmInterface, at: now)
+        self.usbnetShown = atPort == nil ? nil : Observed(usbnetShown, at: now)
     }
 
     mutating func note(_ info: RegistrationInfo, at now: ContinuousClock.Instant) {

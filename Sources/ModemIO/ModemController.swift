@@ -352,7 +352,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
             report(.discoveryProblem(problem.description))
         case .modemAppeared(let found):
             device = found
-            apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name))
+            apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name, usbnetShown: found.usbnetShown))
             openPort(of: found)
             report(.supervisor(.deviceAppeared("\(found)")))
             if let interface = found.netInterface { report(.supervisor(.netInterfaceAppeared(interface.name))) }
@@ -382,7 +382,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
 
     private func updateDevice(_ found: ModemDevice) {
         device = found
-        apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name))
+        apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name, usbnetShown: found.usbnetShown))
     }
 
     private func report(_ event: ModemDriverEvent) {

@@ -1,3 +1,5 @@
+import ATProtocol
+
 /// A BG95 found through libudev: the USB device, its AT port and (in ECM mode) its net device.
 ///
 /// Everything here comes from sysfs/udev at discovery time; names are never assumed. `atPort` is
@@ -20,10 +22,15 @@ public struct ModemDevice: Equatable, Sendable, CustomStringConvertible {
     public var atPortSyspath: String
     /// The ECM network interface, when the module is in ECM mode and cdc_ether bound it.
     public var netInterface: NetInterface?
+    /// The usbnet mode the USB interfaces show (bg95-reference.md, "USB"): `.ecm` with a CDC-ECM
+    /// interface (02/06), `.modem` with interface 4 the vendor-class modem/PPP port and no
+    /// CDC-ECM one; nil when they do not tell (interface 4 not enumerated yet, rmnet, ...).
+    /// The mode in effect, which `AT+QCFGEXT="usbnet"` (the configured one) need not be.
+    public var usbnetShown: USBNetMode?
 
     public init(
         syspath: String, usbPath: String, vendorID: String, productID: String, serial: String?,
-        atPort: String, atPortSyspath: String, netInterface: NetInterface?
+        atPort: String, atPortSyspath: String, netInterface: NetInterface?, usbnetShown: USBNetMode? = nil
     ) {
         self.syspath = syspath
         self.usbPath = usbPath
@@ -33,6 +40,7 @@ public struct ModemDevice: Equatable, Sendable, CustomStringConvertible {
         self.atPort = atPort
         self.atPortSyspath = atPortSyspath
         self.netInterface = netInterface
+        self.usbnetShown = usbnetShown
     }
 
     public var description: String {

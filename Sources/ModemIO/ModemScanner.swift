@@ -1,3 +1,4 @@
+import ATProtocol
 import CUdev
 
 /// What one scan of sysfs found for one matching USB device.
@@ -14,10 +15,20 @@ struct ScannedModem: Equatable {
     var interfaceNumbers: Set<Int>
     /// Interfaces that have at least one tty child.
     var interfacesWithTTY: Set<Int>
+    /// `bInterfaceClass/bInterfaceSubClass` (lower-case hex) by interface number.
+    var interfaceClasses: [Int: String] = [:]
 
     static func == (a: ScannedModem, b: ScannedModem) -> Bool {
         a.syspath == b.syspath && a.atPort?.devnode == b.atPort?.devnode && a.atPort?.syspath == b.atPort?.syspath
             && a.netInterface == b.netInterface && a.interfaceNumbers == b.interfaceNumbers
+            && a.interfaceClasses == b.interfaceClasses
+    }
+
+    /// See `ModemDevice.usbnetShown`.
+    var usbnetShown: USBNetMode? {
+        if interfaceClasses.values.contains("02/06") { return .ecm }
+        if interfaceClasses[4]?.hasPrefix("ff/") == true { return .modem }
+        return nil
     }
 
     /// The public shape, once there is an AT port.
@@ -25,7 +36,7 @@ struct ScannedModem: Equatable {
         guard let atPort else { return nil }
         return ModemDevice(
             syspath: syspath, usbPath: usbPath, vendorID: vendorID, productID: productID, serial: serial,
-            atPort: atPort.devnode, atPortSyspath: atPort.syspath, netInterface: netInterface)
+            atPort: atPort.devnode, atPortSyspath: atPort.syspath, netInterface: netInterface, usbnetShown: usbnetShown)
     }
 
     /// Interface 2 exists (so the device has enumerated its serial functions) but has no tty.
@@ -88,8 +99,11 @@ struct ModemScanner {
         }
 
         for path in enumerate(subsystem: "usb", parent: syspath) where path.hasPrefix(prefix) && !removed.contains(path) {
-            if let value = device(at: path)?.attribute("bInterfaceNumber"), let number = Int(value, radix: 16) {
-                scanned.interfaceNumbers.insert(number)
+            guard let interface = device(at: path),
+                let value = interface.attribute("bInterfaceNumber"), let number = Int(value, radix: 16) else { continue }
+            scanned.interfaceNumbers.insert(number)
+            if let cls = interface.attribute("bInterfaceClass"), let sub = interface.attribute("bInterfaceSubClass") {
+                scanned.interfaceClasses[number] = "\(cls.lowercased())/\(sub.lowercased())"
             }
         }
         for path in enumerate(subsystem: "tty", parent: syspath).sorted() where path.hasPrefix(prefix) && !removed.contains(path) {

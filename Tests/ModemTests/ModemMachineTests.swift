@@ -150,6 +150,38 @@ final class ModemMachineTests: XCTestCase {
         XCTAssertEqual(m.written.filter { $0 == "AT+CFUN=1,1" }.count, 1)
     }
 
+    /// The USB interfaces show the mode in effect (bg95-reference.md, "USB"): in modem mode
+    /// the switch goes out without asking first, also when the configured mode already reads
+    /// ecm; a module that comes back still showing modem mode is a failed switch, not a loop.
+    func testUSBInterfacesShowingModemModeSwitchAtOnceAndOnlyOnce() throws {
+        var m = try ScriptedModule(ModemConfiguration(apn: "internet"))
+        m.event(.deviceChanged(atPort: "/dev/ttyUSB2", netInterface: nil, usbnetShown: .modem))
+        m.open()
+        XCTAssertEqual(m.pending, "AT+QCFGEXT=\"usbnet\",\"ecm\"", "no AT+QCFGEXT=\"usbnet\" first")
+        XCTAssertTrue(m.logs.contains { $0.hasPrefix("usbnet: the USB interfaces show modem mode") }, "\(m.logs)")
+        m.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
+        m.expect("AT+CFUN=1,1", "OK")
+        m.portGone()
+        // Back, and its interfaces show ECM: the configured mode is asked as usual.
+        m.event(.deviceChanged(atPort: "/dev/ttyUSB6", netInterface: "eth2", usbnetShown: .ecm))
+        m.open()
+        m.identifyAndECM()
+        XCTAssertNil(m.failed)
+        XCTAssertEqual(m.machine.module.usbnetShown?.value, .ecm)
+
+        var stuck = try ScriptedModule(ModemConfiguration(apn: "internet"))
+        stuck.event(.deviceChanged(atPort: "/dev/ttyUSB2", netInterface: nil, usbnetShown: .modem))
+        stuck.open()
+        stuck.expect("AT+QCFGEXT=\"usbnet\",\"ecm\"", "OK")
+        stuck.expect("AT+CFUN=1,1", "OK")
+        stuck.portGone()
+        stuck.event(.deviceChanged(atPort: "/dev/ttyUSB6", netInterface: nil, usbnetShown: .modem))
+        stuck.open()
+        guard case .rebootFailed(let detail)? = stuck.failed else { return XCTFail("\(String(describing: stuck.failed))") }
+        XCTAssertTrue(detail.contains("came back in modem mode"), detail)
+        XCTAssertEqual(stuck.written.filter { $0 == "AT+CFUN=1,1" }.count, 1, "never reboots twice for the same switch")
+    }
+
     func testRebootThatNeverAnswersOKButReenumeratesIsFine() throws {
         var m = try module()
         m.expect("AT+QCFGEXT=\"usbnet\"", "+QCFGEXT: \"usbnet\",\"modem\"", "OK")
