@@ -695,7 +695,9 @@ public struct ModemMachine: Sendable {
         call.addresses = addresses
         if !addresses.isEmpty { actions.append(.log("data call: address \(addresses.joined(separator: ", "))")) }
         state = .up(call)
-        module.dataCall = Observed(.up(call), at: now)
+        // The same call, better known: its instant stays the one it came up at (status counts
+        // the call's traffic from there).
+        module.dataCall = Observed(.up(call), at: module.dataCall?.at ?? now)
         actions.append(.addressRead(call))
         if configuration.surveyAfterDataCall { survey(Self.surveyQueries, into: &actions) }
     }

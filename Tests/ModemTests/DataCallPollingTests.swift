@@ -107,6 +107,7 @@ final class DataCallPollingTests: XCTestCase {
         m.simToRegistered()
         m.expect("AT+CGACT?", "+CGACT: 1,1", "OK")
         XCTAssertEqual(m.reportedUp?.addresses, [], "up before the address is read")
+        let upAt = try XCTUnwrap(m.machine.module.dataCall?.at)
         m.expect("AT+CGPADDR=1", "+CGPADDR: 1", "OK")
         while m.timers.contains(.retry) {
             m.fire(.retry, after: retryDelays(m).last ?? .zero)
@@ -116,6 +117,7 @@ final class DataCallPollingTests: XCTestCase {
         guard case .up(let call) = m.machine.state else { return XCTFail("\(m.machine.state)") }
         XCTAssertEqual(call.addresses, [])
         XCTAssertEqual(m.finished?.addresses, [], "the address step ended without one")
+        XCTAssertEqual(m.machine.module.dataCall?.at, upAt, "the call's instant stays the one it came up at")
         XCTAssertTrue(m.logs.contains("data call: +CGPADDR still has no address after 10 s"), "\(m.logs)")
         XCTAssertNil(m.pending)
         XCTAssertEqual(retryDelays(m).count, 12)
