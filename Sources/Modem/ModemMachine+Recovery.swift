@@ -17,10 +17,9 @@ extension ModemMachine {
         case .restartDataCall, .checkDataCall:
             // Ending a call the network already dropped costs the module 0.2-0.5 s for nothing:
             // ask first, end it only while it is up.
-            let query: ATCommand = dataCallMethod == .qnetdevctl ? .netDeviceControlQuery : .contextActivationQuery
-            actions.append(.log("recovery: restarting the data call (\(query) first)"))
+            actions.append(.log("recovery: restarting the data call (\(dataCallQuery) first)"))
             enter(.activating, into: &actions)
-            send(query, step: .recovery(.checkDataCall), into: &actions)
+            send(dataCallQuery, step: .recovery(.checkDataCall), into: &actions)
         case .cycleRadio, .radioOn:
             actions.append(.log("recovery: radio off/on (AT+CFUN=0, AT+CFUN=1)"))
             enter(.configuringRadio, into: &actions)

@@ -5,7 +5,8 @@ import ATProtocol
 /// (restart the data call, radio cycle, reboot) and `down` as states (`+Recovery`), the
 /// diagnosis queries (`+Diagnosis`), the survey while online (`+Survey`), the AT link with
 /// its queue (`+Link`: the port's bytes go in, lines to write come out), and the module model
-/// every reply and URC fills (`module`), which status, doctor and metrics read. `ModemIO.ModemController` carries out its actions.
+/// every reply and URC fills (`module`), which status, doctor and metrics read.
+/// `ModemIO.ModemController` carries out its actions.
 ///
 /// Bring-up steps, each skipped when the module already is in the wanted state, each logging one line of
 /// what it found and did, ordered so that the module's own waits (reboot, SIM, registration,
@@ -239,13 +240,18 @@ public struct ModemMachine: Sendable {
         startRegistration(into: &actions)
     }
 
-    /// Whether a `AT+QNETDEVCTL?`/`AT+CGACT?` answer says this machine's data call is up; an
-    /// unreadable answer counts as up (ending it then is the safe side).
-    private func dataCallIsUp(_ response: ATResponse) -> Bool {
+    /// Whether an answer to `dataCallQuery` says this machine's data call is up; nil when the
+    /// answer is no answer or unreadable.
+    private func dataCallState(_ response: ATResponse) -> Bool? {
         switch dataCallMethod ?? .autoconnect {
-        case .qnetdevctl: return Self.netDeviceIsConnected(response, cid: configuration.contextID) ?? true
-        case .autoconnect: return Self.contextIsActive(response, cid: configuration.contextID) ?? true
+        case .qnetdevctl: return Self.netDeviceIsConnected(response, cid: configuration.contextID)
+        case .autoconnect: return Self.contextIsActive(response, cid: configuration.contextID)
         }
+    }
+
+    /// `dataCallState`, with an unreadable answer counted as up (ending it then is the safe side).
+    private func dataCallIsUp(_ response: ATResponse) -> Bool {
+        dataCallState(response) ?? true
     }
 
     private mutating func expectRebootPhase(into actions: inout [ModemAction]) {
@@ -464,9 +470,7 @@ public struct ModemMachine: Sendable {
             // Asked while waiting for registration; what the registration did meanwhile is in
             // the model (a URC that came while this was out).
             // An unreadable answer says nothing: then the call is asked again at registration.
-            let up = !response.isOK ? nil : dataCallMethod == .qnetdevctl
-                ? Self.netDeviceIsConnected(response, cid: configuration.contextID)
-                : Self.contextIsActive(response, cid: configuration.contextID)
+            let up = dataCallState(response)
             updateRegistration { $0.dataCallUp = up }
             if let latest = module.registration?.value {
                 evaluateRegistration(latest, source: "+CEREG", now: now, into: &actions)
@@ -484,13 +488,11 @@ public struct ModemMachine: Sendable {
             enter(.unlockingSIM(pinSent: false), into: &actions)
             querySIM(into: &actions)
         case .netDevQuery:
-            let states = (try? response.replies(NetDeviceControlState.self)) ?? []
-            if states.contains(where: { $0.cid == configuration.contextID && $0.isConnected }) {
+            if Self.netDeviceIsConnected(response, cid: configuration.contextID) == true {
                 actions.append(.log("data call: QNETDEVCTL connected already"))
                 dataCallConfirmed(now: now, into: &actions)
             } else {
-                actions.append(.log("data call: connecting the net device (\(connectNetDevice))"))
-                send(connectNetDevice, step: .netDevConnect, into: &actions)
+                makeDataCall(into: &actions)
             }
         case .netDevConnect:
             guard response.isOK else {
@@ -503,8 +505,7 @@ public struct ModemMachine: Sendable {
             stepAttempts = 0
             pollLater(.netDeviceConnected, into: &actions)
         case .netDevConfirm, .netDevRecheck:
-            let states = (try? response.replies(NetDeviceControlState.self)) ?? []
-            if states.contains(where: { $0.cid == configuration.contextID && $0.isConnected }) {
+            if Self.netDeviceIsConnected(response, cid: configuration.contextID) == true {
                 actions.append(.log("data call: net device connected"))
                 dataCallConfirmed(now: now, into: &actions)
                 return
@@ -522,13 +523,11 @@ public struct ModemMachine: Sendable {
             }
             pollLater(.netDeviceConnected, into: &actions)
         case .activationQuery:
-            let contexts = (try? response.replies(ContextActivation.self)) ?? []
-            if contexts.contains(where: { $0.cid == configuration.contextID && $0.isActive }) {
+            if Self.contextIsActive(response, cid: configuration.contextID) == true {
                 actions.append(.log("data call: PDP context \(configuration.contextID) active already"))
                 dataCallConfirmed(now: now, into: &actions)
             } else {
-                actions.append(.log("data call: activating PDP context \(configuration.contextID) (\(activateContext))"))
-                send(activateContext, step: .activate, into: &actions)
+                makeDataCall(into: &actions)
             }
         case .activate:
             guard response.isOK else {
@@ -650,24 +649,32 @@ public struct ModemMachine: Sendable {
     /// `knownUp`: what the question asked while registering said (nil: ask now).
     private mutating func startDataCall(knownUp: Bool?, now: ContinuousClock.Instant, into actions: inout [ModemAction]) {
         enter(.activating, into: &actions)
-        let method = dataCallMethod ?? .autoconnect
-        switch (method, knownUp) {
-        case (_, nil):
-            send(dataCallQuery, step: method == .qnetdevctl ? .netDevQuery : .activationQuery, into: &actions)
-        case (_, true?):
+        switch knownUp {
+        case nil:
+            send(dataCallQuery, step: dataCallMethod == .qnetdevctl ? .netDevQuery : .activationQuery, into: &actions)
+        case true?:
             actions.append(.log("data call: up already (asked while registering)"))
             dataCallConfirmed(now: now, into: &actions)
-        case (.qnetdevctl, false?):
+        case false?:
+            makeDataCall(into: &actions)
+        }
+    }
+
+    /// The call is not up: connect the net device or activate the context, as this firmware
+    /// makes it.
+    private mutating func makeDataCall(into actions: inout [ModemAction]) {
+        switch dataCallMethod ?? .autoconnect {
+        case .qnetdevctl:
             actions.append(.log("data call: connecting the net device (\(connectNetDevice))"))
             send(connectNetDevice, step: .netDevConnect, into: &actions)
-        case (.autoconnect, false?):
+        case .autoconnect:
             actions.append(.log("data call: activating PDP context \(configuration.contextID) (\(activateContext))"))
             send(activateContext, step: .activate, into: &actions)
         }
     }
 
     /// Whether the call is up, the way this firmware makes it.
-    private var dataCallQuery: ATCommand {
+    var dataCallQuery: ATCommand {
         dataCallMethod == .qnetdevctl ? .netDeviceControlQuery : .contextActivationQuery
     }
 
