@@ -351,8 +351,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         case .problem(let problem):
             report(.discoveryProblem(problem.description))
         case .modemAppeared(let found):
-            device = found
-            apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name, usbnetShown: found.usbnetShown))
+            updateDevice(found)
             openPort(of: found)
             report(.supervisor(.deviceAppeared("\(found)")))
             if let interface = found.netInterface { report(.supervisor(.netInterfaceAppeared(interface.name))) }
@@ -380,6 +379,7 @@ public final class ModemController: ModemDriver, @unchecked Sendable {
         }
     }
 
+    /// The device as udev reports it now, told to the machine (its model keeps the facts).
     private func updateDevice(_ found: ModemDevice) {
         device = found
         apply(.deviceChanged(atPort: found.atPort, netInterface: found.netInterface?.name, usbnetShown: found.usbnetShown))
