@@ -390,8 +390,7 @@ final class ModemMachineTests: XCTestCase {
     func testRegistrationWaitsForCEREGURC() throws {
         var m = try module()
         m.identifyAndECM()
-        m.simToRegistering()
-        m.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        m.simToSearching()
         // Not registered yet: meanwhile, whether the data call is up (once per attempt).
         m.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         XCTAssertNil(m.pending)
@@ -415,8 +414,7 @@ final class ModemMachineTests: XCTestCase {
     func testTheDataCallAskedWhileRegisteringDecidesTheNextStepAtRegistration() throws {
         var up = try module()
         up.identifyAndECM()
-        up.simToRegistering()
-        up.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        up.simToSearching()
         up.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 1,1,1,1", "OK")
         up.module("+CEREG: 1,\"1A2B\",\"01A2D001\",8")
         up.expect("AT+CGPADDR=1", "+CGPADDR: 1,10.64.11.124", "OK")
@@ -426,8 +424,7 @@ final class ModemMachineTests: XCTestCase {
 
         var autoconnect = try module()
         autoconnect.identifyAndECM(qnetdevctlTest: ["ERROR"])
-        autoconnect.simToRegistering()
-        autoconnect.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        autoconnect.simToSearching()
         autoconnect.expect("AT+CGACT?", "+CGACT: 1,0", "OK")
         autoconnect.module("+CEREG: 1,\"1A2B\",\"01A2D001\",8")
         autoconnect.expect("AT+CGACT=1,1", "OK")
@@ -437,8 +434,7 @@ final class ModemMachineTests: XCTestCase {
 
         var changed = try module()
         changed.identifyAndECM()
-        changed.simToRegistering()
-        changed.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        changed.simToSearching()
         changed.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         changed.module("+QNETDEVSTATUS: 1")
         changed.module("+CEREG: 1,\"1A2B\",\"01A2D001\",8")
@@ -451,8 +447,7 @@ final class ModemMachineTests: XCTestCase {
         // An answer that cannot be read says nothing: the call is asked at registration.
         var unreadable = try module()
         unreadable.identifyAndECM()
-        unreadable.simToRegistering()
-        unreadable.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        unreadable.simToSearching()
         unreadable.expect("AT+QNETDEVCTL?", "ERROR")
         unreadable.module("+CEREG: 1,\"1A2B\",\"01A2D001\",8")
         XCTAssertEqual(unreadable.pending, "AT+QNETDEVCTL?")
@@ -472,8 +467,7 @@ final class ModemMachineTests: XCTestCase {
 
         var never = try module { $0.registrationTimeout = .seconds(30) }
         never.identifyAndECM()
-        never.simToRegistering()
-        never.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        never.simToSearching()
         never.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         never.fire(.registrationDeadline, after: .seconds(30))
         XCTAssertEqual(never.failed, .registrationTimeout(lastStatus: "searching"))
@@ -494,8 +488,7 @@ final class ModemMachineTests: XCTestCase {
         // A denial URC while waiting that already carries the cause.
         var urc = try module()
         urc.identifyAndECM()
-        urc.simToRegistering()
-        urc.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        urc.simToSearching()
         urc.expect("AT+QNETDEVCTL?", "+QNETDEVCTL: 0,1,0,0", "OK")
         urc.module("+CEREG: 3,\"1A2B\",\"01A2D001\",8,0,11")
         XCTAssertEqual(urc.failed, .registrationDenied(cause: 11))
@@ -578,8 +571,7 @@ final class ModemMachineTests: XCTestCase {
     func testVanishMidBringUpWaitsAndStartsOverCleanly() throws {
         var m = try module()
         m.identifyAndECM()
-        m.simToRegistering()
-        m.expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+        m.simToSearching()
         XCTAssertFalse(m.timers.isEmpty)
         m.portGone()
         XCTAssertEqual(m.machine.state, .waitingForModule)

@@ -155,6 +155,13 @@ extension ScriptedModule {
         expect("AT+CEREG=2", "OK")
     }
 
+    /// `simToRegistering`, then `AT+CEREG?` answers "searching": the machine waits for
+    /// registration (and meanwhile asks whether the data call is up).
+    mutating func simToSearching() {
+        simToRegistering()
+        expect("AT+CEREG?", "+CEREG: 2,2", "OK")
+    }
+
     /// SIM ready → context already right → registered home (the data call is next).
     mutating func simToRegistered(apn: String = "internet") {
         expect("AT+CPIN?", "+CPIN: READY", "OK")
